@@ -1,0 +1,217 @@
+"""The answer chain: understand → retrieve → answer, as a LangChain Runnable, and ``ask``.
+
+The extractive answerer is the default everywhere; an LLM server, when configured, writes
+the answer instead and is checked against the passages, falling back to the extractive
+answer with a notice whenever it fails or cites a figure the passages do not contain.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from .conversation import resolve
+from .docfacts import answer_facts
+from .embeddings import load_embeddings
+from .extractive import Draft, Extractor
+from .llm import LLMClient, LLMUnavailable, build_context
+from .query import Scope, understand
+from .retrieval import Corpus, HybridRetriever, build_retriever, load_corpus
+from .settings import Settings, get_settings
+from .tokens import get_encoding
+from .types import REFUSAL, Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
+
+EMPTY_QUESTION = "Vui lòng nhập câu hỏi. / Please type a question."
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class _State:
+    """What flows through the chain."""
+
+    question: str
+    history: Any = None
+    filters: dict | None = None
+    resolved: str = ""
+    scope: Scope = field(default_factory=Scope)
+    passages: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def clean_question(question: Any, limit: int) -> tuple[str, str | None]:
+    """The question as NFC text without control characters, or a message why not."""
+    if not isinstance(question, str):
+        return "", EMPTY_QUESTION
+    q = _CONTROL.sub(" ", unicodedata.normalize("NFC", question)).strip()
+    if not q:
+        return "", EMPTY_QUESTION
+    if len(q) > limit:
+        return "", (
+            f"Câu hỏi quá dài ({len(q):,} ký tự); giới hạn là {limit:,} ký tự. Vui lòng rút gọn. / "
+            f"Question too long ({len(q):,} characters); the limit is {limit:,}."
+        ).replace(",", ".")
+    return q, None
+
+
+class Assistant:
+    """Everything needed to answer: the corpus, retriever, extractor and optional LLM."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        corpus: Corpus | None = None,
+        use_dense: bool = True,
+        use_lexical: bool = True,
+        client=None,
+    ) -> None:
+        self.settings = settings
+        if corpus is None:
+            corpus, _ = load_corpus(settings)
+        self.corpus = corpus
+        embeddings = load_embeddings(settings) if use_dense else None
+        self.retriever: HybridRetriever = build_retriever(
+            settings, corpus, embeddings, client=client, use_dense=use_dense,
+            use_lexical=use_lexical,
+        )
+        self.extractor = Extractor(corpus.chunks, corpus.docs)
+        self.llm: LLMClient | None = None
+        if settings.answer.backend == "llm" and settings.llm.base_url:
+            self.llm = LLMClient(settings.llm)
+        self.chain = self._build_chain()
+
+    # -- the chain ---------------------------------------------------------------------
+    def _build_chain(self) -> Runnable:
+        return (
+            RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+        )
+
+    def as_runnable(self) -> Runnable:
+        """``{"question", "history"?, "filters"?}`` (or a plain string) → :class:`Answer`."""
+        return RunnableLambda(
+            lambda x: self.ask(x) if isinstance(x, str) else self.ask(**x), name="nqcds_ask"
+        )
+
+    def _understand(self, st: _State) -> _State:
+        t = time.perf_counter()
+        st.resolved = resolve(st.question, st.history)
+        st.scope = understand(st.resolved, self.corpus.docs)
+        allowed = _allowed_files(st.filters, self.corpus)
+        if allowed is not None:
+            st.scope.files = [f for f in st.scope.files if f in allowed] or (
+                sorted(allowed) if len(allowed) == 1 else []
+            )
+        st.timings["understand_ms"] = (time.perf_counter() - t) * 1000
+        return st
+
+    def _retrieve(self, st: _State) -> _State:
+        t = time.perf_counter()
+        passages = self.retriever.retrieve(st.scope, k=self.settings.retrieval.k)
+        allowed = _allowed_files(st.filters, self.corpus)
+        if allowed is not None:
+            passages = [p for p in passages if p.chunk.file in allowed]
+        st.passages = passages
+        st.timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
+        return st
+
+    def _answer(self, st: _State) -> Answer:
+        t = time.perf_counter()
+        facts = answer_facts(st.resolved, st.scope, self.corpus.docs, self.corpus.chunks)
+        if facts is not None:
+            draft = Draft(facts[0], facts[1])
+        else:
+            draft = self.extractor.answer(st.resolved, st.scope, st.passages)
+        answer = Answer(
+            question=st.question,
+            answer=draft.text,
+            citations=draft.citations,
+            passages=st.passages,
+            refused=draft.refused,
+            scope={**st.scope.as_dict(), "resolved_question": st.resolved},
+        )
+        if self.llm is not None and facts is None:
+            self._llm_answer(answer, st)
+        st.timings["answer_ms"] = (time.perf_counter() - t) * 1000
+        answer.timings = st.timings
+        return answer
+
+    def _llm_answer(self, answer: Answer, st: _State) -> None:
+        """Replace the extractive answer by a checked LLM answer, or explain why not."""
+        enc = get_encoding(self.settings.tiktoken_cache_dir, self.settings.chunking.encoding)
+        ctx = build_context(st.passages, self.settings.answer.context_tokens, enc)
+        try:
+            result = self.llm.generate(st.resolved, ctx)
+        except LLMUnavailable as exc:
+            log.warning("LLM unavailable: %s", exc)
+            answer.notice = (
+                "Máy chủ mô hình ngôn ngữ không phản hồi; hiển thị câu trả lời trích xuất. / "
+                "The LLM server is unavailable; showing the extractive answer."
+            )
+            return
+        if REFUSAL in result.text:
+            answer.answer, answer.citations, answer.refused = REFUSAL, [], True
+            answer.backend = "llm"
+            return
+        if result.unsupported_numbers or not result.cited:
+            why = ", ".join(result.unsupported_numbers) or "không có trích dẫn"
+            answer.notice = (
+                f"Câu trả lời của mô hình ngôn ngữ có số liệu không có trong đoạn trích ({why}); "
+                "hiển thị câu trả lời trích xuất. / The LLM answer was not supported by the "
+                "passages; showing the extractive answer."
+            )
+            return
+        answer.answer = result.text
+        answer.citations = [_passage_citation(n, ctx[n - 1]) for n in result.cited]
+        answer.refused = False
+        answer.backend = "llm"
+
+    # -- the API -----------------------------------------------------------------------
+    def ask(self, question: Any, history: Any = None, filters: dict | None = None) -> Answer:
+        """Answer ``question`` (with the conversation ``history`` for follow-ups)."""
+        t0 = time.perf_counter()
+        q, problem = clean_question(question, self.settings.answer.max_question_chars)
+        if problem:
+            return Answer(question=str(question)[:200], answer=problem, notice=problem)
+        answer = self.chain.invoke(_State(q, history, filters if isinstance(filters, dict) else None))
+        answer.timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return answer
+
+
+def _allowed_files(filters: dict | None, corpus: Corpus) -> set[str] | None:
+    """Files the user restricted the search to (by file name or province), or None."""
+    if not filters:
+        return None
+    files = set(filters.get("files") or [])
+    provinces = set(filters.get("provinces") or [])
+    files |= {f for f, m in corpus.docs.items() if m.province in provinces}
+    return files or None
+
+
+def _passage_citation(marker: int, p: Passage) -> Citation:
+    c = p.chunk
+    return Citation(
+        marker=marker, file=c.file, title=c.title, province=c.province, doc_number=c.doc_number,
+        section=c.section, text=c.text, start=c.start, end=c.end,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_assistant() -> Assistant:
+    """The process-wide assistant for the configured settings."""
+    return Assistant(get_settings())
+
+
+def ask(question: str, history: Any = None, filters: dict | None = None) -> Answer:
+    """Answer a question with the default assistant. See :meth:`Assistant.ask`."""
+    return get_assistant().ask(question, history=history, filters=filters)

@@ -1,0 +1,158 @@
+"""Questions about the documents themselves: who signed, number, date, issuing body, period.
+
+Retrieval alone misses these (a signature block never contains the word "ký"), so they
+are answered from the catalog's metadata, citing the passage of the file that states each
+value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .query import Scope
+from .text import collapse_ws, fold, nfc
+from .types import Chunk, Citation, DocumentPart, FileMeta
+
+_FIELD_PATTERNS = {
+    "signer": r"\bai ky\b|nguoi ky|ky boi|do ai ky|ai la nguoi .*\bky\b|thay mat .*\bky\b|"
+    r"who signed|signed by|\bsigner\b|ky ten",
+    "number": r"so hieu|so ky hieu|so van ban|so va ngay|\bso may\b|mang so|what number|"
+    r"document number|reference number",
+    "date": r"ngay nao|ngay ban hanh|ban hanh ngay|ban hanh khi nao|ngay ky|ky ngay|so va ngay|"
+    r"when was .*(issued|signed|adopted)|issue date|date of",
+    "issuing_body": r"co quan nao ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
+    r"which body|who issued",
+    "period": r"giai doan nao|thoi ky nao|ap dung cho giai doan|what period|which period",
+}
+_FIELDS = {k: re.compile(v) for k, v in _FIELD_PATTERNS.items()}
+_LABELS_VI = {
+    "signer": "Người ký",
+    "number": "Số hiệu",
+    "date": "Ngày ban hành",
+    "issuing_body": "Cơ quan ban hành",
+    "period": "Giai đoạn",
+}
+_KIND_HINTS = {
+    "công văn": re.compile(r"cong van|dispatch|official letter|ubnd|uy ban"),
+    "mẫu nghị quyết": re.compile(r"mau nghi quyet|model resolution|template"),
+    "nghị quyết": re.compile(r"nghi quyet|resolution|tinh uy|ban chap hanh|ban thuong vu"),
+}
+
+
+def asked_fields(question: str) -> list[str]:
+    """Which document facts the question asks for (empty for content questions)."""
+    q = fold(question)
+    return [name for name, pattern in _FIELDS.items() if pattern.search(q)]
+
+
+def _value_variants(field: str, value: str) -> list[str]:
+    """Ways a value is written in documents: 19/10/2021 ~ ngày 19 tháng 10 năm 2021."""
+    out = [value]
+    if field == "date":
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
+        if m:
+            d, mo, y = (int(x) for x in m.groups())
+            out += [f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
+    if field == "number":
+        out.append(value.split("/")[0])
+    return out
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s*~]+", "", nfc(text)).lower()
+
+
+def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Scope) -> float:
+    q = fold(question)
+    score = sum(1.0 for f in fields if getattr(part, f))
+    if part.number and any(fold(part.number).upper().startswith(n.split("-")[0]) for n in scope.doc_numbers):
+        score += 2
+    if part.number and re.search(rf"\b{re.escape(part.number.split('-')[0].split('/')[0])}\b", question):
+        score += 1.5
+    for kind, pattern in _KIND_HINTS.items():
+        if pattern.search(q) and kind == part.kind.lower():
+            score += 1
+            break
+    return score
+
+
+def answer_facts(
+    question: str, scope: Scope, docs: dict[str, FileMeta], chunks: list[Chunk]
+) -> tuple[str, list[Citation]] | None:
+    """An answer from the catalog, or None when the question is not about document facts."""
+    fields = asked_fields(question)
+    files = scope.files or ([] if len(docs) > 1 else list(docs))
+    if not fields or not files:
+        return None
+    best: tuple[float, str, DocumentPart] | None = None
+    for f in files[:1] if len(scope.provinces) <= 1 else files:
+        for part in docs[f].parts:
+            s = _part_score(part, question, fields, scope)
+            if best is None or s > best[0]:
+                best = (s, f, part)
+    if best is None or not any(getattr(best[2], f) for f in fields):
+        return None
+    _, file, part = best
+    meta = docs[file]
+    values = {f: getattr(part, f) for f in fields if getattr(part, f)}
+    if "signer" in values and part.signer_title:
+        values["signer"] = f"{part.signer} ({part.signer_title})"
+    evidence = _evidence(file, part, values, chunks, multi=len(meta.parts) > 1)
+    name = part.label or meta.title
+    where = f"{name} ({meta.province})" if meta.province else name
+    lines = [f"{where}:"] + [f"- {_LABELS_VI[f]}: {v}" for f, v in values.items()]
+    citations: list[Citation] = []
+    if evidence:
+        chunk, units = evidence
+        lines.append("Trích văn bản: " + " … ".join(f"“{u[2]}”" for u in units) + " [1]")
+        citations.append(
+            Citation(
+                marker=1,
+                file=file,
+                title=part.title or meta.title,
+                province=meta.province,
+                doc_number=part.number,
+                date=part.date,
+                section=chunk.section,
+                text=chunk.text,
+                start=chunk.start,
+                end=chunk.end,
+                sentence=" ".join(str(u[2]) for u in units),
+                sentence_start=min(int(u[0]) for u in units),
+                sentence_end=max(int(u[1]) for u in units),
+            )
+        )
+    return "\n".join(lines), citations
+
+
+def _evidence(
+    file: str, part: DocumentPart, values: dict[str, str], chunks: list[Chunk], multi: bool
+) -> tuple[Chunk, list[list]] | None:
+    """The chunk whose units state the most of the values, and those units."""
+    raw = {f: v.split(" (")[0] if f == "signer" else v for f, v in values.items()}
+    best: tuple[int, int, Chunk, list[list]] | None = None
+    for c in chunks:
+        if c.file != file:
+            continue
+        in_part = not multi or (c.headings and c.headings[0] == part.label)
+        hits: list[list] = []
+        found = 0
+        for f, v in raw.items():
+            variants = [_squash(x) for x in _value_variants(f, v)]
+            for u in c.units:
+                if any(x and x in _squash(str(u[2])) for x in variants):
+                    if u not in hits:
+                        hits.append(u)
+                    found += 1
+                    break
+        if found and (best is None or (found, in_part) > (best[0], best[1])):
+            best = (found, int(in_part), c, hits)
+    if best is None:
+        return None
+    units = sorted(best[3], key=lambda u: int(u[0]))
+    # A signer's name alone says little: quote the title line above it too.
+    c = best[2]
+    if "signer" in raw and units:
+        i = next(k for k, u in enumerate(c.units) if u == units[0])
+        units = [u for u in c.units[max(0, i - 2) : i] if collapse_ws(str(u[2])).isupper()] + units
+    return c, units

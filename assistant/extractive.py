@@ -1,0 +1,285 @@
+"""The extractive answerer: pick the sentences or bullets that answer, and cite them.
+
+Each unit (sentence, bullet) of the top passages is scored by how much of the question's
+content it covers (IDF-weighted syllables and syllable pairs, its heading path counting
+half), whether it holds a figure when a figure is asked for, and whether its province and
+year are the ones asked about. A wrong province or year is the worst failure, so units
+from another document or another target year are all but excluded; when nothing covers
+the question well enough, the answer is a refusal that shows the closest passages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .query import Scope
+from .text import (
+    STOPWORDS,
+    STOPWORDS_FOLDED,
+    bigrams,
+    fold,
+    folded_syllables,
+    numbers,
+    syllables,
+    years,
+)
+from .types import NATIONAL, REFUSAL, Chunk, Citation, FileMeta, Passage
+
+_QUANTITY = re.compile(
+    r"bao nhieu|may phan tram|ty le|ty trong|muc nao|muc bao|bao lau|con so|"
+    r"how many|how much|what share|what percentage|what proportion|what minimum|"
+    r"what level|what rate|percent|%"
+)
+_LIST = re.compile(
+    r"nhung (gi|nao|linh vuc|loai|nen tang|noi dung)|gom nhung|liet ke|cac loai|"
+    r"which (kinds|areas|fields|sectors|platforms)|what are|list"
+)
+_COMPARE = re.compile(r"so sanh|chenh|khac nhau|giong nhau|cung (mot )?muc|ca hai|compare|differ")
+_PERCENT = re.compile(r"(\d+(?:,\d+)?)\s*%")
+
+MIN_SCORE = 0.42
+"""Below this coverage the evidence does not answer the question: refuse."""
+
+
+@dataclass
+class Candidate:
+    """A unit of a retrieved passage, with its score."""
+
+    passage: int  # rank of its passage
+    chunk: Chunk
+    unit: int  # index into chunk.units
+    score: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def start(self) -> int:
+        return int(self.chunk.units[self.unit][0])
+
+    @property
+    def end(self) -> int:
+        return int(self.chunk.units[self.unit][1])
+
+    @property
+    def text(self) -> str:
+        return str(self.chunk.units[self.unit][2])
+
+    @property
+    def block(self) -> int:
+        return int(self.chunk.units[self.unit][3]) if len(self.chunk.units[self.unit]) > 3 else 0
+
+
+@dataclass
+class Draft:
+    """An extractive answer before it is wrapped into an :class:`Answer`."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    best: float = 0.0
+
+
+class UnitStats:
+    """Document frequencies of terms over every unit of the corpus (for IDF weights)."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.df_written: Counter[str] = Counter()
+        self.df_folded: Counter[str] = Counter()
+        self.n = 0
+        for c in chunks:
+            for u in c.units:
+                self.n += 1
+                w = syllables(str(u[2]))
+                f = [fold(x) for x in w]
+                self.df_written.update(set(w + bigrams(w)))
+                self.df_folded.update(set(f + bigrams(f)))
+
+    def idf(self, term: str, folded: bool) -> float:
+        df = (self.df_folded if folded else self.df_written)[term]
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+
+def _terms(text: str, folded: bool) -> list[str]:
+    return folded_syllables(text) if folded else syllables(text)
+
+
+def question_terms(text: str, folded: bool, ignore: set[str]) -> list[str]:
+    """Content syllables and syllable pairs of a question (no stopwords, places or years)."""
+    stop = STOPWORDS_FOLDED if folded else STOPWORDS
+    toks = [t for t in _terms(text, folded) if t not in ignore]
+    pairs = [b for b in bigrams(toks) if not all(p in stop for p in b.split("_"))]
+    singles = [t for t in toks if t not in stop and not t.isdigit()]
+    return list(dict.fromkeys(singles + pairs))
+
+
+class Extractor:
+    """Scores units of retrieved passages against a question and composes the answer."""
+
+    def __init__(self, chunks: list[Chunk], docs: dict[str, FileMeta]) -> None:
+        self.stats = UnitStats(chunks)
+        self.docs = docs
+
+    # -- scoring -----------------------------------------------------------------------
+    def _ignore(self, scope: Scope, folded: bool) -> set[str]:
+        names = scope.provinces + scope.unknown_provinces
+        names += [m.province for m in self.docs.values() if m.province]
+        words = {t for n in names for t in _terms(n, folded)}
+        return words | {str(y) for y in scope.years}
+
+    def candidates(self, question: str, scope: Scope, passages: list[Passage]) -> list[Candidate]:
+        """Every unit of the passages, scored and best first."""
+        folded = scope.lang == "vi-nodiacritics"
+        text = scope.search_text if scope.lang == "en" else question
+        if scope.lang == "en":  # only the Vietnamese terms can match the documents
+            text = text[len(question) :]
+        q = question_terms(text, folded, self._ignore(scope, folded))
+        weights = {t: self.stats.idf(t, folded) * (1.5 if "_" in t else 1.0) for t in q}
+        total = sum(weights.values()) or 1.0
+        wants_number = bool(_QUANTITY.search(fold(question)))
+        out: list[Candidate] = []
+        for rank, p in enumerate(passages):
+            c = p.chunk
+            head = _terms(" ".join(c.headings[-2:]), folded)
+            head_terms = set(head + bigrams(head))
+            for ui, u in enumerate(c.units):
+                toks = _terms(str(u[2]), folded)
+                own = set(toks + bigrams(toks))
+                cov = sum(w if t in own else 0.5 * w if t in head_terms else 0.0 for t, w in weights.items())
+                cand = Candidate(rank, c, ui, coverage=cov / total)
+                cand.score = cand.coverage * self._fit(cand, scope, wants_number) * (1 + 0.1 / (1 + rank))
+                out.append(cand)
+        out.sort(key=lambda x: -x.score)
+        return out
+
+    def _fit(self, cand: Candidate, scope: Scope, wants_number: bool) -> float:
+        """Multiplier for province, year and figure fit."""
+        f = 1.0
+        c = cand.chunk
+        if scope.files and c.file not in scope.files:
+            f *= 0.1
+        elif not scope.files and not scope.national and self.docs.get(c.file) and (
+            self.docs[c.file].province == NATIONAL
+        ):
+            f *= 0.8  # the template sets no province's targets
+        if wants_number:
+            f *= 1.0 if numbers(re.sub(r"\b20[2-4]\d\b", "", cand.text)) else 0.55
+        if scope.years:
+            ctx = set(years(" ".join(c.headings)))
+            ctx |= set(years(" ".join(str(u[2]) for u in c.units[: cand.unit + 1] if (len(u) < 4 or u[3] == cand.block))))
+            if ctx & set(scope.years):
+                f *= 1.15
+            elif {y for y in ctx if y > 2020}:
+                f *= 0.15  # another target year: the wrong figure
+            else:
+                f *= 0.8
+        return f
+
+    # -- composing ---------------------------------------------------------------------
+    def answer(self, question: str, scope: Scope, passages: list[Passage]) -> Draft:
+        """The extractive answer (or a refusal) for ``question``."""
+        if scope.unknown_provinces and not scope.files:
+            known = sorted({m.province for m in self.docs.values() if m.province and m.province != NATIONAL})
+            return Draft(
+                f"{REFUSAL} Các văn bản hiện có không đề cập {', '.join(scope.unknown_provinces)}; "
+                f"chỉ có văn bản của: {', '.join(known)}.",
+                refused=True,
+            )
+        cands = self.candidates(question, scope, passages)
+        if not cands or cands[0].score < MIN_SCORE:
+            return Draft(REFUSAL, refused=True, best=cands[0].score if cands else 0.0)
+        folded_q = fold(question)
+        by_file: dict[str, Candidate] = {}
+        for c in cands:
+            by_file.setdefault(c.chunk.file, c)
+        sides = [by_file[f] for f in scope.files if f in by_file and by_file[f].score >= MIN_SCORE * 0.8]
+        if len(sides) >= 2:
+            return self._compare(sides, scope, folded_q)
+        best = cands[0]
+        chosen = [best]
+        if _LIST.search(folded_q) or best.text.rstrip().endswith(":"):
+            chosen = self._list_units(best)
+        else:
+            chosen += [
+                c
+                for c in cands[1:4]
+                if c.chunk.id == best.chunk.id and c.score >= 0.85 * best.score and abs(c.unit - best.unit) <= 2
+            ][:1]
+            chosen.sort(key=lambda c: c.unit)
+        citations = [self._citation(1, chosen)]
+        body = "\n".join(f"- {c.text}" for c in chosen)
+        lead = self._lead(best.chunk, scope.lang)
+        return Draft(f"{lead}\n{body} [1]", citations, best=best.score)
+
+    def _list_units(self, best: Candidate) -> list[Candidate]:
+        """The best unit with the rest of its paragraph or the bullets that follow it."""
+        units = best.chunk.units
+        same_block = [i for i, u in enumerate(units) if len(u) > 3 and u[3] == best.block]
+        idx = same_block if len(same_block) > 1 else list(range(best.unit, min(len(units), best.unit + 8)))
+        idx = [i for i in idx if i >= best.unit or len(same_block) > 1][:10]
+        return [Candidate(best.passage, best.chunk, i, best.score) for i in idx]
+
+    def _compare(self, sides: list[Candidate], scope: Scope, folded_q: str) -> Draft:
+        lines, citations = [], []
+        for n, c in enumerate(sides, start=1):
+            name = self._doc_name(c.chunk)
+            lines.append(f"- {name}: {c.text} [{n}]")
+            citations.append(self._citation(n, [c]))
+        head = "So sánh theo các văn bản:" if scope.lang != "en" else "Comparison (quoted from the documents):"
+        note = _percent_note([c.text for c in sides], [self._doc_name(c.chunk) for c in sides])
+        text = "\n".join([head, *lines] + ([note] if note else []))
+        return Draft(text, citations, best=min(c.score for c in sides))
+
+    def _doc_name(self, chunk: Chunk) -> str:
+        meta = self.docs.get(chunk.file)
+        if meta and meta.province == NATIONAL:
+            return "Mẫu nghị quyết (Bộ TT&TT)" if "mẫu" in " ".join(chunk.headings).lower() or any(
+                "mẫu" in p.kind.lower() for p in meta.parts
+            ) else "Trung ương"
+        return chunk.province or chunk.file
+
+    def _lead(self, chunk: Chunk, lang: str) -> str:
+        meta = self.docs.get(chunk.file)
+        doc = meta.main.title if meta and meta.main.title else chunk.title or chunk.file
+        where = " › ".join(chunk.headings[-2:])
+        if lang == "en":
+            return f"According to “{doc}” ({chunk.province}), section “{where}” (quoted in Vietnamese):"
+        return f"Theo “{doc}” ({chunk.province}), mục “{where}”:"
+
+    def _citation(self, marker: int, units: list[Candidate]) -> Citation:
+        c = units[0].chunk
+        meta = self.docs.get(c.file)
+        part = meta.main if meta else None
+        start, end = min(u.start for u in units), max(u.end for u in units)
+        return Citation(
+            marker=marker,
+            file=c.file,
+            title=(meta.title if meta and meta.title else c.title),
+            province=c.province,
+            doc_number=part.number if part else c.doc_number,
+            date=part.date if part else "",
+            section=c.section,
+            text=c.text,
+            start=c.start,
+            end=c.end,
+            sentence=" ".join(u.text for u in units),
+            sentence_start=start,
+            sentence_end=end,
+        )
+
+
+def _percent_note(texts: list[str], names: list[str]) -> str:
+    """'Cùng mức 30%' or the gap in percentage points, when each side states one percent."""
+    values = []
+    for t in texts:
+        found = _PERCENT.findall(t)
+        if not found:
+            return ""
+        values.append(float(found[0].replace(",", ".")))
+    if len(set(values)) == 1:
+        v = texts[0] and _PERCENT.findall(texts[0])[0]
+        return f"→ Các bên đặt cùng mức {v}% (chênh lệch 0 điểm phần trăm)."
+    hi, lo = max(values), min(values)
+    gap = f"{hi - lo:g}".replace(".", ",")
+    return f"→ Chênh lệch {gap} điểm phần trăm ({', '.join(f'{n}: {v:g}%'.replace('.', ',') for n, v in zip(names, values, strict=True))})."

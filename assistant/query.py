@@ -1,0 +1,105 @@
+"""Understanding a question: language, document scope (province, number, year, pillar).
+
+Scope comes from the corpus catalog (the index's document metadata), never from names
+written here; it boosts retrieval and guards answers, it never empties a result by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .gazetteer import canonical, find_provinces
+from .glossary import to_vietnamese_terms
+from .text import fold, has_diacritics, years
+from .types import NATIONAL, FileMeta
+
+_EN_WORDS = re.compile(
+    r"\b(what|which|who|how|does|did|is|are|the|of|by|for|target|share|when|where|list|"
+    r"compare|many|much)\b",
+    re.IGNORECASE,
+)
+# Folded forms, so that questions typed without diacritics are recognised too.
+_NATIONAL_HINTS = re.compile(
+    r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang|\bmic\b|model resolution|"
+    r"template|trung uong gui|national level"
+)
+_PILLARS = {
+    "chính quyền số": re.compile(r"chinh quyen (so|dien tu)|digital government|e-government"),
+    "kinh tế số": re.compile(r"kinh te so|digital economy"),
+    "xã hội số": re.compile(r"xa hoi so|digital society"),
+}
+_DOC_NUMBER = re.compile(r"(\d{1,5})\s*-\s*([A-ZĐa-zđ]{2,5}(?:/[A-ZĐa-zđ]{2,6})?)")
+_RESOLUTION_NO = re.compile(r"(?:nghi quyet|cong van|resolution|dispatch)\s*(?:so\s*)?(\d{1,5})\b")
+
+
+@dataclass
+class Scope:
+    """What a question is about, as far as the catalog can tell."""
+
+    lang: str = "vi"  # vi | vi-nodiacritics | en
+    provinces: list[str] = field(default_factory=list)  # named, with documents
+    unknown_provinces: list[str] = field(default_factory=list)  # named, no document
+    national: bool = False  # the national template / ministry dispatch is asked about
+    files: list[str] = field(default_factory=list)  # corpus files in scope, in mention order
+    years: list[int] = field(default_factory=list)
+    pillar: str | None = None
+    doc_numbers: list[str] = field(default_factory=list)
+    search_text: str = ""  # the question plus Vietnamese terms for an English one
+
+    def as_dict(self) -> dict:
+        return {
+            "lang": self.lang,
+            "provinces": self.provinces,
+            "unknown_provinces": self.unknown_provinces,
+            "national": self.national,
+            "files": self.files,
+            "years": self.years,
+            "pillar": self.pillar,
+            "doc_numbers": self.doc_numbers,
+        }
+
+
+def detect_lang(question: str) -> str:
+    """``vi``, ``vi-nodiacritics`` or ``en``."""
+    if has_diacritics(question):
+        return "vi"
+    return "en" if len(_EN_WORDS.findall(question)) >= 2 else "vi-nodiacritics"
+
+
+def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
+    return [f for f, m in docs.items() if canonical(m.province) == province or m.province == province]
+
+
+def understand(question: str, docs: dict[str, FileMeta]) -> Scope:
+    """The scope of ``question`` against the catalog ``docs`` (file -> metadata)."""
+    scope = Scope(lang=detect_lang(question))
+    folded = fold(question)
+    files: list[str] = []
+    for name in find_provinces(question):
+        owned = _files_of_province(docs, name)
+        (scope.provinces if owned else scope.unknown_provinces).append(name)
+        files += [f for f in owned if f not in files]
+    if _NATIONAL_HINTS.search(folded):
+        scope.national = True
+        files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
+    for m in _DOC_NUMBER.finditer(question):
+        number = fold(f"{m.group(1)}-{m.group(2)}").upper()
+        for f, meta in docs.items():
+            if any(fold(p.number.replace(" ", "")).upper() == number for p in meta.parts):
+                scope.doc_numbers.append(number)
+                files += [f] if f not in files else []
+    for m in _RESOLUTION_NO.finditer(folded):
+        for f, meta in docs.items():
+            if any(p.number.split("-")[0].strip() == m.group(1) for p in meta.parts if p.number):
+                files += [f] if f not in files else []
+    scope.files = files
+    scope.years = sorted(set(years(question)))
+    for pillar, pattern in _PILLARS.items():
+        if pattern.search(folded):
+            scope.pillar = pillar
+            break
+    scope.search_text = question
+    if scope.lang == "en":
+        scope.search_text = f"{question} {to_vietnamese_terms(question)}"
+    return scope

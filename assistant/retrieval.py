@@ -1,0 +1,206 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank, scoped.
+
+Both retrievers are LangChain ``BaseRetriever``s; :class:`HybridRetriever` composes them
+and can be piped with LCEL. The question's scope (province, year) boosts passages; it
+never removes every candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+from langchain_chroma import Chroma
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from . import store
+from .query import Scope, understand
+from .settings import Settings
+from .text import lexical_terms, years
+from .types import Chunk, FileMeta, Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Corpus:
+    """Every indexed chunk and the catalog of documents, loaded once from the index."""
+
+    chunks: list[Chunk]
+    docs: dict[str, FileMeta]
+    collection: str
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+
+
+def load_corpus(settings: Settings) -> tuple[Corpus, object]:
+    """The live collection's chunks and catalog, plus the collection itself."""
+    col, info = store.live_collection(settings)
+    return Corpus(store.all_chunks(col), info.docs, info.collection), col
+
+
+def to_document(p: Passage) -> Document:
+    """A passage as a LangChain document (metadata keeps the span and heading path)."""
+    c = p.chunk
+    return Document(
+        id=c.id,
+        page_content=c.text,
+        metadata={
+            "file": c.file,
+            "start": c.start,
+            "end": c.end,
+            "section": c.section,
+            "score": p.score,
+        },
+    )
+
+
+class LexicalRetriever(BaseRetriever):
+    """BM25 (bm25s) over syllables and syllable pairs, as written and diacritics-folded."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    corpus: Corpus
+    k: int = 30
+    _written: bm25s.BM25
+    _folded: bm25s.BM25
+
+    def model_post_init(self, __context: object) -> None:
+        texts = [c.index_text for c in self.corpus.chunks]
+        self._written = bm25s.BM25()
+        self._written.index([lexical_terms(t, folded=False) for t in texts], show_progress=False)
+        self._folded = bm25s.BM25()
+        self._folded.index([lexical_terms(t, folded=True) for t in texts], show_progress=False)
+
+    def scores(self, text: str, folded: bool) -> np.ndarray:
+        """BM25 score of every chunk; questions typed without accents use the folded index."""
+        index = self._folded if folded else self._written
+        terms = lexical_terms(text, folded=folded)
+        if not terms or not self.corpus.chunks:
+            return np.zeros(len(self.corpus.chunks))
+        return np.asarray(index.get_scores(terms))
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        s = self.scores(query, folded=True)
+        order = np.argsort(-s)[: self.k]
+        return [
+            to_document(Passage(chunk=self.corpus.chunks[i], score=float(s[i])))
+            for i in order
+            if s[i] > 0
+        ]
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 with reciprocal-rank fusion and scope boosts."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    corpus: Corpus
+    vectorstore: Chroma | None
+    lexical: LexicalRetriever
+    settings: Settings
+    use_dense: bool = True
+    use_lexical: bool = True
+
+    def retrieve(self, scope: Scope, k: int | None = None) -> list[Passage]:
+        """Ranked passages for a question already understood as ``scope``."""
+        r = self.settings.retrieval
+        k = k or r.k
+        n = len(self.corpus.chunks)
+        if n == 0:
+            return []
+        fused = np.zeros(n)
+        ranks: dict[int, dict[str, int]] = {}
+        if self.use_lexical:
+            folded = scope.lang == "vi-nodiacritics"
+            lex = self.lexical.scores(scope.search_text, folded=folded)
+            for rank, i in enumerate(np.argsort(-lex)[: r.k_lexical]):
+                if lex[i] <= 0:
+                    break
+                fused[i] += 1.0 / (r.rrf_k + rank + 1)
+                ranks.setdefault(int(i), {})["bm25"] = rank + 1
+        if self.use_dense and self.vectorstore is not None:
+            for rank, i in enumerate(self._dense(scope)):
+                fused[i] += 1.0 / (r.rrf_k + rank + 1)
+                ranks.setdefault(i, {})["dense"] = rank + 1
+        fused *= self._boosts(scope)
+        order = [int(i) for i in np.argsort(-fused) if fused[i] > 0]
+        picked = order[:k]
+        # Every document in scope gets its best passages in, so a comparison sees both sides.
+        for f in scope.files:
+            own = [i for i in order if self.corpus.chunks[i].file == f][:3]
+            picked += [i for i in own if i not in picked]
+        return [
+            Passage(chunk=self.corpus.chunks[i], score=float(fused[i]), ranks=ranks.get(i, {}))
+            for i in picked
+        ]
+
+    def _dense(self, scope: Scope) -> list[int]:
+        """Chunk indices by dense similarity; scoped documents are searched on their own too."""
+        r = self.settings.retrieval
+        vec = self.vectorstore.embeddings.embed_query(scope.search_text)
+        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vec, k=r.k_dense)
+        if scope.files:
+            scoped = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+                vec, k=r.k_dense, filter={"file": {"$in": scope.files}}
+            )
+            hits = sorted(hits + scoped, key=lambda h: h[1])  # distances: smaller is closer
+        seen: list[int] = []
+        for doc, _ in hits:
+            i = self.corpus.by_id.get(doc.id or "")
+            if i is not None and i not in seen:
+                seen.append(i)
+        return seen
+
+    def _boosts(self, scope: Scope) -> np.ndarray:
+        b = np.ones(len(self.corpus.chunks))
+        boost = self.settings.retrieval.scope_boost
+        for i, c in enumerate(self.corpus.chunks):
+            if scope.files:
+                b[i] *= boost if c.file in scope.files else 1.0 / boost
+            if scope.years:
+                heading_years = set(years(" ".join(c.headings)))
+                if heading_years & set(scope.years):
+                    b[i] *= 1.5
+                elif heading_years:
+                    b[i] *= 0.6
+        return b
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [to_document(p) for p in self.retrieve(understand(query, self.corpus.docs))]
+
+
+def build_retriever(
+    settings: Settings,
+    corpus: Corpus,
+    embeddings: Embeddings | None,
+    *,
+    client=None,
+    use_dense: bool = True,
+    use_lexical: bool = True,
+) -> HybridRetriever:
+    """The hybrid retriever over the live collection (dense part skipped without embeddings)."""
+    vs = None
+    if embeddings is not None and use_dense:
+        vs = Chroma(
+            client=client or store.client(settings),
+            collection_name=corpus.collection,
+            embedding_function=embeddings,
+        )
+    return HybridRetriever(
+        corpus=corpus,
+        vectorstore=vs,
+        lexical=LexicalRetriever(corpus=corpus, k=settings.retrieval.k_lexical),
+        settings=settings,
+        use_dense=use_dense,
+        use_lexical=use_lexical,
+    )

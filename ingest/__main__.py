@@ -1,0 +1,37 @@
+"""``python -m ingest``: build or update the index from ``corpus/``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from assistant.settings import get_settings
+
+from .pipeline import ingest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest", description="Ingest corpus/ into the Chroma index."
+    )
+    parser.add_argument("--force", action="store_true", help="rebuild everything")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if not settings.embedding.model:
+        from .e5_model import ensure_model
+
+        ensure_model(Path(settings.model_path))
+    report = ingest(settings, force=args.force, progress=not args.quiet)
+    print(report.summary())
+    if report.files == 0 and not report.skipped_files:
+        print("Không có tệp nào đọc được trong corpus/ / no readable file in corpus/", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Structure-aware chunking: sections follow the document's numbering, chunks never span two.
+
+A heading is a block that starts with a numbering mark (``I.``, ``1.``, ``3.1.``, ``a)``),
+or the closing block ("Nơi nhận", "T/M", "KT."). Every chunk carries the heading path
+from the document's part down to its section, e.g.
+``II. Quan điểm chỉ đạo, mục tiêu › 4. Mục tiêu cơ bản đến năm 2030 › 4.3. …``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import tiktoken
+
+from assistant.text import sentence_spans
+from assistant.tokens import count_tokens
+from assistant.types import Chunk, FileMeta
+
+from .cleaning import Block, blocks
+
+CHUNKER_VERSION = "3"
+
+# (pattern, level): Roman parts, then 1., then 1.1., then a).
+_HEADINGS = [
+    (re.compile(r"^([IVX]{1,5})\.\s+\S"), 1),
+    (re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+\S"), 3),
+    (re.compile(r"^(\d{1,2})\.\s+[^\d\s]"), 2),
+    (re.compile(r"^([a-zđ])\)\s+\S"), 4),
+]
+_CLOSING = re.compile(r"^(Nơi nhận|T/M\b|TM\.|KT\.)", re.IGNORECASE)
+_PREAMBLE = "Phần mở đầu"
+_CLOSING_LABEL = "Nơi nhận, chữ ký"
+_LABEL_MAX = 90
+
+
+@dataclass
+class Section:
+    """A run of blocks under one heading path."""
+
+    headings: list[str]
+    blocks: list[Block] = field(default_factory=list)
+    has_heading_block: bool = False
+
+
+def heading_level(block: Block) -> int | None:
+    """Level of a heading block (1 = I./closing, 2 = 1., 3 = 1.1., 4 = a)), else None."""
+    if block.footnote:
+        return None
+    if _CLOSING.match(block.text):
+        return 1
+    for pattern, level in _HEADINGS:
+        if pattern.match(block.text):
+            return level
+    return None
+
+
+def _label(text: str) -> str:
+    """Short heading label: long numbered paragraphs are cut at a colon or a word."""
+    if len(text) <= _LABEL_MAX:
+        return text.rstrip(":").strip()
+    colon = text.find(":")
+    if 0 < colon <= _LABEL_MAX:
+        return text[:colon].strip()
+    cut = text.rfind(" ", 0, _LABEL_MAX - 10)
+    return text[: cut if cut > 0 else _LABEL_MAX].rstrip(",;") + "…"
+
+
+def _part_starts(text: str, meta: FileMeta) -> list[int]:
+    """Offsets where the file's documents start (from the manifest anchors)."""
+    starts = [0]
+    for part in meta.parts[1:]:
+        pos = text.find(part.anchor) if part.anchor else -1
+        starts.append(pos if pos > starts[-1] else starts[-1])
+    return starts
+
+
+def sections(text: str, meta: FileMeta) -> list[Section]:
+    """Split a file into sections with heading paths."""
+    starts = _part_starts(text, meta) if meta.parts else [0]
+    multi = len(starts) > 1
+    out: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    part = -1
+    root: list[str] = []
+    closing = False
+    for block in blocks(text):
+        new_part = part
+        while new_part + 1 < len(starts) and block.start >= starts[new_part + 1]:
+            new_part += 1
+        if new_part != part:
+            part, stack, closing = new_part, [], False
+            root = [meta.parts[part].label] if multi else []
+            out.append(Section(root + [_PREAMBLE]))
+        level = None if closing else heading_level(block)
+        if level is not None:
+            if _CLOSING.match(block.text):
+                closing = True
+                stack = [(1, _CLOSING_LABEL)]
+            else:
+                stack = [s for s in stack if s[0] < level] + [(level, _label(block.text))]
+            out.append(Section(root + [s[1] for s in stack], has_heading_block=True))
+        out[-1].blocks.append(block)
+    return [s for s in out if s.blocks]
+
+
+def _split_block(block: Block, max_tokens: int, enc: tiktoken.Encoding) -> list[Block]:
+    """Cut a block longer than ``max_tokens`` at sentence ends."""
+    if count_tokens(block.text, enc) <= max_tokens:
+        return [block]
+    pieces: list[Block] = []
+    cur: tuple[int, int] | None = None
+    for i, j in sentence_spans(block.text):
+        if cur and count_tokens(block.text[cur[0] : j], enc) > max_tokens:
+            pieces.append(Block(block.text[cur[0] : cur[1]], block.offsets[cur[0] : cur[1]]))
+            cur = None
+        cur = (cur[0], j) if cur else (i, j)
+    if cur:
+        pieces.append(Block(block.text[cur[0] : cur[1]], block.offsets[cur[0] : cur[1]]))
+    return pieces
+
+
+def units(group: list[Block]) -> list[tuple[int, int, str, int]]:
+    """Sentence-like units of a group of blocks: file span, cleaned text, block number."""
+    out = []
+    for n, b in enumerate(group):
+        for i, j in sentence_spans(b.text):
+            s, e = b.span(i, j)
+            out.append((s, e, b.text[i:j], n))
+    return out
+
+
+def _make_chunk(
+    text: str, meta: FileMeta, sec: Section, group: list[Block], enc: tiktoken.Encoding
+) -> Chunk:
+    start, end = group[0].start, group[-1].end
+    body = "\n".join(b.text for b in group)
+    prefix = " | ".join(x for x in (meta.province, " › ".join(sec.headings)) if x)
+    index_text = f"[{prefix}]\n{body}"
+    digest = hashlib.sha256(f"{meta.file}:{start}:{end}:{text[start:end]}".encode()).hexdigest()
+    part = meta.main
+    return Chunk(
+        id=digest[:24],
+        file=meta.file,
+        start=start,
+        end=end,
+        text=text[start:end],
+        index_text=index_text,
+        headings=sec.headings,
+        province=meta.province,
+        title=meta.title or part.title,
+        doc_number=part.number,
+        n_tokens=count_tokens(index_text, enc),
+        units=[list(u) for u in units(group)],
+    )
+
+
+def chunk(text: str, meta: FileMeta, enc: tiktoken.Encoding, max_tokens: int) -> list[Chunk]:
+    """Chunks of one file, in order; none spans two sections or exceeds ``max_tokens``."""
+    out: list[Chunk] = []
+    for sec in sections(text, meta):
+        # A bare title ("III. MỤC TIÊU") lives on in its children's heading paths.
+        if sec.has_heading_block and len(sec.blocks) == 1 and len(sec.blocks[0].text) < 60:
+            if not _CLOSING.match(sec.blocks[0].text):
+                continue
+        budget = max_tokens - count_tokens(" › ".join(sec.headings), enc) - 8
+        group: list[Block] = []
+        for block in (p for b in sec.blocks for p in _split_block(b, budget, enc)):
+            candidate = "\n".join(x.text for x in [*group, block])
+            if group and count_tokens(candidate, enc) > budget:
+                out.append(_make_chunk(text, meta, sec, group, enc))
+                group = []
+            group.append(block)
+        if group:
+            out.append(_make_chunk(text, meta, sec, group, enc))
+    return out

@@ -1,0 +1,157 @@
+"""Clean extracted text into blocks (paragraphs, bullets, headings) with offsets kept.
+
+Every block remembers, character by character, where its cleaned text sits in the original
+file, so a sentence chosen from the cleaned text can be highlighted in the original.
+Markdown emphasis, footnote markers, page numbers and stamp fragments are removed; the
+hard-wrapped lines of PDF-extracted text are re-joined; signature blocks are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+# Markup removed from a line, kept out of the cleaned text but not out of the original.
+_MARKUP = re.compile(
+    r"^\s{0,3}#{1,6}\s+"  # Markdown heading marks
+    r"|<sup>\s*\d+\s*</sup>"  # footnote reference markers
+    r"|</?[a-zA-Z][^>]{0,40}>"  # other inline tags
+    r"|\*{1,3}|~~|\\(?=[-.*_#()\[\]])"  # emphasis, strike-through, escapes
+)
+_FOOTNOTE_LINE = re.compile(r"^\s*<sup>\s*(\d+)\s*</sup>")
+_PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
+_ONLY_PUNCT = re.compile(r"^[\W_]*$")
+_SIGNATURE_META = re.compile(r"^\s*(Email:|Cơ quan:|Thời gian ký:)")
+_TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+_TERMINAL = re.compile(r"[.;:!?…]\)?[\"”']?$")
+# A line that starts a new block in wrapped text: a bullet, a numbered heading, a label.
+_BLOCK_START = re.compile(
+    r"^(?:[-+•]\s+[\dA-ZÀ-Ỹ\"“(]|[IVX]+\.\s|\d+(?:\.\d+)*\.?\s+[A-ZÀ-Ỹ]|[a-zđ]\)\s)"
+)
+
+
+@dataclass
+class Block:
+    """A paragraph-like unit: cleaned text plus the original offset of each of its chars."""
+
+    text: str
+    offsets: list[int] = field(repr=False)
+    footnote: bool = False
+    raw_marked: bool = False  # the source marked it (bold/heading), a hint it is a heading
+
+    @property
+    def start(self) -> int:
+        return self.offsets[0]
+
+    @property
+    def end(self) -> int:
+        return self.offsets[-1] + 1
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Original span of the cleaned slice ``text[i:j]``."""
+        return self.offsets[i], self.offsets[j - 1] + 1
+
+
+@dataclass
+class _Line:
+    text: str
+    offsets: list[int]
+    marked: bool
+    footnote: bool
+
+
+def _clean_line(raw: str, base: int) -> _Line:
+    keep = [True] * len(raw)
+    marked = False
+    for m in _MARKUP.finditer(raw):
+        if m.group(0).strip().startswith(("*", "#")):
+            marked = True
+        for k in range(m.start(), m.end()):
+            keep[k] = False
+    chars: list[str] = []
+    offs: list[int] = []
+    for k, ch in enumerate(raw):
+        if not keep[k]:
+            continue
+        if ch.isspace():
+            if not chars or chars[-1] == " ":
+                continue
+            ch = " "
+        chars.append(ch)
+        offs.append(base + k)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        offs.pop()
+    return _Line("".join(chars), offs, marked, bool(_FOOTNOTE_LINE.match(raw)))
+
+
+def _is_noise(line: _Line, raw: str) -> bool:
+    t = line.text
+    if not t or _PAGE_NUMBER.match(t) or _ONLY_PUNCT.match(t):
+        return True
+    # Incoming-document stamps come out of PDF tables as short tab-separated fragments.
+    return "\t" in raw and len(t) < 60
+
+
+def _lines(text: str) -> list[_Line | None]:
+    """Cleaned lines; ``None`` marks a blank (or removed) line."""
+    out: list[_Line | None] = []
+    pos = 0
+    skipping_signature_meta = 0
+    for raw in text.split("\n"):
+        line = _clean_line(raw, pos)
+        pos += len(raw) + 1
+        # Digital-signature metadata (Email:/Cơ quan:/Thời gian ký: hh:mm:ss) is not content.
+        if _SIGNATURE_META.match(line.text) or skipping_signature_meta:
+            skipping_signature_meta = 0 if _TIME.search(line.text) else 1
+            out.append(None)
+            continue
+        out.append(None if _is_noise(line, raw) else line)
+    return out
+
+
+def _is_wrapped(lines: list[_Line | None]) -> tuple[bool, float]:
+    """PDF text hard-wrapped at a fixed width, one blank line after every line (file 003)."""
+    content = [ln for ln in lines if ln is not None]
+    if len(content) < 20:
+        return False, 0.0
+    width = statistics.quantiles([len(ln.text) for ln in content], n=10)[7]
+    followed_by_blank = sum(
+        1 for a, b in zip(lines, lines[1:], strict=False) if a is not None and b is None
+    )
+    return followed_by_blank > 0.8 * len(content) and width > 60, width
+
+
+def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
+    """Whether ``line`` continues the paragraph that ``prev`` ends."""
+    if prev.footnote or line.footnote:
+        return False
+    first = line.text[0]
+    ends = bool(_TERMINAL.search(prev.text))
+    if first.islower() and not ends:
+        return True  # a sentence broken by a page or line break
+    if first == "-" and len(line.text) > 2 and line.text[2:3].islower() and not ends:
+        return True  # "chính trị \n - xã hội": a hyphen, not a bullet
+    if not wrapped or ends or _BLOCK_START.match(line.text):
+        return False
+    return len(prev.text) >= 0.6 * width
+
+
+def blocks(text: str) -> list[Block]:
+    """Cleaned blocks of ``text`` in order, each with offsets into ``text``."""
+    lines = _lines(text)
+    wrapped, width = _is_wrapped(lines)
+    out: list[Block] = []
+    prev: _Line | None = None
+    for line in lines:
+        if line is None:
+            continue
+        if prev is not None and out and _continues(prev, line, wrapped, width):
+            b = out[-1]
+            b.text += " " + line.text
+            b.offsets += [line.offsets[0] - 1] + line.offsets
+        else:
+            out.append(Block(line.text, list(line.offsets), line.footnote, line.marked))
+        prev = line
+    return out

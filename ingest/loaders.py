@@ -1,0 +1,146 @@
+"""Read corpus files (.txt, .md, .pdf, .docx) into NFC text, or say plainly why not.
+
+Encodings are never guessed: a text file must be UTF-8 (a BOM is allowed). A wrong guess
+would silently corrupt Vietnamese diacritics, and every later offset and citation with them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from assistant.text import nfc
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+
+_SKIPPED_NAMES = {"manifest.json"}
+_NEWLINES = re.compile(r"\r\n?")
+
+
+class UnreadableFile(Exception):
+    """A corpus file that cannot be turned into text; ``reason`` is Vietnamese / English."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+def load_text(path: Path) -> str:
+    """The text of ``path`` in NFC, with ``\\n`` line ends; raises ``UnreadableFile``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(
+            path, f"định dạng không hỗ trợ / unsupported format {suffix or '(none)'}"
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise UnreadableFile(path, f"không mở được tệp / cannot open file: {e}") from e
+    if size == 0:
+        raise UnreadableFile(path, "tệp rỗng / empty file")
+
+    if suffix in (".txt", ".md"):
+        text = _read_utf8(path)
+    elif suffix == ".pdf":
+        text = _read_pdf(path)
+    else:
+        text = _read_docx(path)
+
+    text = nfc(_NEWLINES.sub("\n", text))
+    if not text.strip():
+        raise UnreadableFile(path, "tệp rỗng / empty file (no text)")
+    logger.debug("loaded %s: %d characters", path, len(text))
+    return text
+
+
+def _read_utf8(path: Path) -> str:
+    data = path.read_bytes()
+    # UTF-16/32 text is full of NUL bytes too; name it rather than calling it binary.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile(path, "không phải UTF-8 / not valid UTF-8 (UTF-16/32 byte-order mark)")
+    if b"\x00" in data:
+        raise UnreadableFile(path, "tệp nhị phân / binary file (NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UnreadableFile(path, f"không phải UTF-8 / not valid UTF-8 at byte {e.start}") from e
+
+
+def _read_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+
+    # pypdf raises many exception types on damaged files (PdfReadError, ValueError,
+    # KeyError, ...): any failure here means "cannot parse", reported with its message.
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFile(path, "PDF được mã hóa / encrypted PDF (password required)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableFile:
+        raise
+    except Exception as e:
+        raise UnreadableFile(path, f"PDF không đọc được / unparsable PDF: {e}") from e
+    if not any(p.strip() for p in pages):
+        raise UnreadableFile(path, "PDF không có lớp văn bản / PDF has no text layer (scanned?)")
+    return "\n\n".join(p.strip("\n") for p in pages)
+
+
+def _read_docx(path: Path) -> str:
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as e:  # python-docx, zipfile and lxml errors alike
+        raise UnreadableFile(path, f"DOCX không đọc được / unparsable DOCX: {e}") from e
+    blocks = list(_docx_blocks(document))
+    return "\n\n".join(b for b in blocks if b.strip())
+
+
+def _docx_blocks(container: object) -> list[str]:
+    """Paragraph and table-cell texts of a document or cell, in document order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    out: list[str] = []
+    for item in container.iter_inner_content():  # type: ignore[attr-defined]
+        if isinstance(item, Paragraph):
+            out.append(item.text)
+        elif isinstance(item, Table):
+            # A merged cell is returned once per grid column it spans. The dict keeps the
+            # elements alive: a freed lxml proxy's id() could be reused by another cell.
+            seen: dict[int, object] = {}
+            for row in item.rows:
+                for cell in row.cells:
+                    if id(cell._tc) in seen:
+                        continue
+                    seen[id(cell._tc)] = cell._tc
+                    out.extend(_docx_blocks(cell))
+    return out
+
+
+def iter_corpus(corpus_dir: Path) -> list[Path]:
+    """Supported files directly in ``corpus_dir``, sorted by name.
+
+    Skips ``manifest.json``, hidden files and README files; other unsupported files are
+    logged so that a forgotten ``.doc`` does not vanish silently.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus directory not found: {corpus_dir}")
+    files: list[Path] = []
+    for path in sorted(corpus_dir.iterdir(), key=lambda p: p.name):
+        name = path.name
+        if not path.is_file() or name.startswith(".") or name in _SKIPPED_NAMES:
+            continue
+        if name.lower().startswith("readme"):
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            logger.warning("skipping %s: unsupported format %s", path, path.suffix or "(none)")
+            continue
+        files.append(path)
+    return files

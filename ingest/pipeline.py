@@ -1,0 +1,222 @@
+"""Incremental, idempotent ingestion of the corpus into Chroma.
+
+Unchanged files are skipped by content hash, changed files re-chunked and re-embedded,
+removed files dropped; a changed model, chunker or chunk settings rebuilds everything.
+Each run writes a new collection and switches the index pointer only when it is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant import store
+from assistant.embeddings import load_embeddings, model_id
+from assistant.settings import Settings
+from assistant.tokens import get_encoding
+from assistant.types import Chunk, FileMeta
+
+from .chunking import CHUNKER_VERSION, chunk
+from .loaders import UnreadableFile, iter_corpus, load_text
+from .manifest import load_manifest, meta_for
+
+log = logging.getLogger(__name__)
+_BATCH = 64
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; printed as the closing summary."""
+
+    files: int = 0
+    embedded_files: list[str] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+    removed_files: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # file -> reason
+    chunks: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    unchanged: bool = False
+    collection: str = ""
+
+    def summary(self) -> str:
+        lines = [
+            f"Tệp: {self.files} · đoạn (chunks): {self.chunks} · tokens: {self.tokens} · "
+            f"{self.seconds:.1f} s"
+            + (" · không thay đổi (unchanged)" if self.unchanged else "")
+            + (" · xây lại toàn bộ (full rebuild)" if self.rebuilt else ""),
+            f"  nhúng mới (embedded): {len(self.embedded_files)} · giữ nguyên (kept): "
+            f"{len(self.skipped_files)} · xoá (removed): {len(self.removed_files)}",
+        ]
+        lines += [f"  LỖI / ERROR {f}: {why}" for f, why in sorted(self.errors.items())]
+        return "\n".join(lines)
+
+
+def settings_hash(settings: Settings) -> str:
+    """Hash of everything that changes chunk texts or vectors besides the model itself."""
+    blob = json.dumps(
+        {
+            "chunking": settings.chunking.model_dump(),
+            "prompts": [settings.embedding.query_prompt, settings.embedding.passage_prompt],
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_corpus(settings: Settings, report: IngestReport) -> dict[str, tuple[str, str]]:
+    """file name -> (sha256, text) of every readable corpus file; errors go to the report."""
+    out: dict[str, tuple[str, str]] = {}
+    for path in iter_corpus(settings.corpus_dir):
+        try:
+            out[path.name] = (_sha256(path), load_text(path))
+        except UnreadableFile as exc:
+            report.errors[path.name] = exc.reason
+            log.warning("skipping %s: %s", path.name, exc.reason)
+    return out
+
+
+def file_metas(settings: Settings, texts: dict[str, str]) -> dict[str, FileMeta]:
+    """Metadata of each file: its manifest entry, or what its text says."""
+    manifest = load_manifest(settings.manifest_path)
+    return {name: meta_for(name, text, manifest) for name, text in texts.items()}
+
+
+def chunk_corpus(
+    settings: Settings, texts: dict[str, str], metas: dict[str, FileMeta] | None = None
+) -> dict[str, list[Chunk]]:
+    """Chunks of each file (no embedding): used by ingest, the targets table and tests."""
+    metas = metas or file_metas(settings, texts)
+    enc = get_encoding(settings.tiktoken_cache_dir, settings.chunking.encoding)
+    return {
+        name: chunk(text, metas[name], enc, settings.chunking.max_tokens)
+        for name, text in texts.items()
+    }
+
+
+def ingest(settings: Settings, *, force: bool = False, progress: bool = True) -> IngestReport:
+    """Bring the index up to date with the corpus directory."""
+    t0 = time.perf_counter()
+    report = IngestReport()
+    corpus = read_corpus(settings, report)
+    report.files = len(corpus)
+    cl = store.client(settings)
+    current = store.current_info(cl, settings)
+    wanted = {
+        "model": model_id(settings),
+        "chunker_version": CHUNKER_VERSION,
+        "settings_hash": settings_hash(settings),
+    }
+    rebuild = force or current is None or any(
+        getattr(current, k) != v for k, v in wanted.items()
+    )
+    old_files = {} if current is None else current.files
+    # A file that cannot be read now but was indexed before keeps its old chunks.
+    kept_unreadable = {f for f in report.errors if f in old_files and not rebuild}
+    new_hashes = {name: h for name, (h, _) in corpus.items()}
+    new_hashes.update({f: old_files[f] for f in kept_unreadable})
+    if not rebuild and new_hashes == old_files:
+        report.unchanged = True
+        report.skipped_files = sorted(new_hashes)
+        report.chunks = current.chunks
+        report.collection = current.collection
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    report.rebuilt = rebuild
+    keep = set() if rebuild else {f for f, h in new_hashes.items() if old_files.get(f) == h}
+    todo = sorted(f for f in corpus if f not in keep)
+    report.skipped_files = sorted(keep)
+    report.embedded_files = todo
+    report.removed_files = sorted(set(old_files) - set(new_hashes))
+
+    name = f"{settings.chroma.collection_prefix}_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    col = cl.create_collection(
+        name,
+        embedding_function=store.ChromaEmbeddingFunction(settings),
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"state": "building"},
+    )
+    try:
+        copied = _copy_unchanged(cl, settings, current, col, keep)
+        metas = file_metas(settings, {f: t for f, (_, t) in corpus.items()})
+        if current is not None:  # unreadable now, indexed before: keep its description
+            metas.update({f: current.docs[f] for f in kept_unreadable if f in current.docs})
+        chunks = chunk_corpus(settings, {f: corpus[f][1] for f in todo}, metas)
+        new_chunks = [c for f in todo for c in chunks[f]]
+        _embed_into(settings, col, new_chunks, progress)
+        report.chunks = copied + len(new_chunks)
+        report.tokens = sum(c.n_tokens for c in new_chunks)
+        info = store.IndexInfo(
+            collection=name,
+            files=new_hashes,
+            docs=metas,
+            chunks=report.chunks,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            **wanted,
+        )
+        col.modify(metadata=info.to_metadata())
+        store.set_current(cl, settings, name)
+    except BaseException:
+        cl.delete_collection(name)  # the previous index keeps serving
+        raise
+    _drop_stale(cl, settings, keep_name=name)
+    report.collection = name
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int:
+    """Copy the records (with their vectors) of unchanged files into the new collection."""
+    if current is None or not keep:
+        return 0
+    old = store.open_collection(cl, settings, current.collection)
+    got = old.get(where={"file": {"$in": sorted(keep)}}, include=["embeddings", "documents", "metadatas"])
+    for i in range(0, len(got["ids"]), _BATCH):
+        col.add(
+            ids=got["ids"][i : i + _BATCH],
+            embeddings=got["embeddings"][i : i + _BATCH],
+            documents=got["documents"][i : i + _BATCH],
+            metadatas=got["metadatas"][i : i + _BATCH],
+        )
+    return len(got["ids"])
+
+
+def _embed_into(settings: Settings, col, chunks: list[Chunk], progress: bool) -> None:
+    if not chunks:
+        return
+    emb = load_embeddings(settings)
+    bar = tqdm(total=len(chunks), desc="Nhúng (embedding)", unit="đoạn", disable=not progress)
+    for i in range(0, len(chunks), _BATCH):
+        batch = chunks[i : i + _BATCH]
+        vectors = emb.embed_documents([c.index_text for c in batch])
+        col.add(
+            ids=[c.id for c in batch],
+            embeddings=vectors,
+            documents=[c.text for c in batch],
+            metadatas=[store.chunk_metadata(c) for c in batch],
+        )
+        bar.update(len(batch))
+    bar.close()
+
+
+def _drop_stale(cl, settings: Settings, keep_name: str) -> None:
+    """Delete collections of earlier or interrupted builds."""
+    prefix = settings.chroma.collection_prefix + "_"
+    for c in cl.list_collections():
+        cname = c if isinstance(c, str) else c.name
+        if cname.startswith(prefix) and cname != keep_name and not cname.endswith("__current"):
+            cl.delete_collection(cname)

@@ -1,0 +1,196 @@
+"""The corpus manifest against the texts, and metadata detection against the manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.gazetteer import NAMES_PRE_2025
+from assistant.types import NATIONAL, FileMeta
+from ingest.loaders import iter_corpus, load_text
+from ingest.manifest import detect_meta, load_manifest, meta_for
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+MANIFEST = CORPUS / "manifest.json"
+
+FILES = [p.name for p in iter_corpus(CORPUS)]
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, FileMeta]:
+    return load_manifest(MANIFEST)
+
+
+@pytest.fixture(scope="module")
+def texts() -> dict[str, str]:
+    return {p.name: load_text(p) for p in iter_corpus(CORPUS)}
+
+
+def _squash(s: str) -> str:
+    # Numbers are compared modulo spacing ("46 - CV/BCSD") and Markdown emphasis left by
+    # the PDF extraction ("~~11507~~/UBND-KGVX").
+    return re.sub(r"[\s~*]+", "", s)
+
+
+# ------------------------------------------------------------------------ manifest file
+
+
+def test_manifest_covers_exactly_the_corpus(manifest: dict[str, FileMeta]) -> None:
+    assert sorted(manifest) == FILES
+    assert len(FILES) == 5
+
+
+def test_manifest_has_only_known_fields() -> None:
+    raw = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    assert isinstance(raw, list)
+    for entry in raw:
+        assert set(entry) <= set(FileMeta.model_fields)
+        FileMeta.model_validate(entry)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_manifest_entry_is_consistent(
+    name: str, manifest: dict[str, FileMeta], texts: dict[str, str]
+) -> None:
+    meta, text = manifest[name], texts[name]
+    assert meta.file == name
+    assert not meta.detected
+    assert meta.parts
+    assert meta.province == NATIONAL or meta.province in NAMES_PRE_2025
+    assert meta.title in [p.title for p in meta.parts]
+    assert meta.kind == " + ".join(p.kind for p in meta.parts)
+    assert meta.parts[0].anchor == ""
+    positions = [0]
+    for part in meta.parts:
+        assert part.kind and part.title
+        if part.anchor:
+            assert len(part.anchor) <= 60
+            assert part.anchor in text
+            positions.append(text.index(part.anchor))
+        if part.signer:
+            assert part.signer in text
+        if part.number:
+            assert _squash(part.number) in _squash(text)
+            assert part.number == _squash(part.number)  # stored without inner spaces
+        if part.date:
+            assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", part.date)
+    assert positions == sorted(positions)
+
+
+def test_main_part_is_the_resolution(manifest: dict[str, FileMeta]) -> None:
+    kh = manifest["001_9631579da6f4c830.txt"]
+    assert kh.main.number == "16-NQ/TU" and kh.main.signer == "Nguyễn Hải Ninh"
+    assert manifest["002_f0f42730fb7e6be3.txt"].province == NATIONAL
+
+
+# ------------------------------------------------------------------------ detection
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_detect_meta_agrees_with_manifest(
+    name: str, manifest: dict[str, FileMeta], texts: dict[str, str]
+) -> None:
+    expected, text = manifest[name], texts[name]
+    got = detect_meta(name, text)
+    assert got.detected
+    assert got.province == expected.province
+    assert [p.signer for p in got.parts] == [p.signer for p in expected.parts]
+    # Beyond the brief (province, signer): the heuristics recover every field here.
+    assert got.kind == expected.kind
+    assert got.title == expected.title
+    for g, e in zip(got.parts, expected.parts, strict=True):
+        assert (g.kind, g.number, g.date, g.period) == (e.kind, e.number, e.date, e.period)
+        assert (g.title, g.signer_title, g.issuing_body) == (
+            e.title,
+            e.signer_title,
+            e.issuing_body,
+        )
+        if e.anchor:  # same start, though the detected anchor may be longer
+            assert text.find(g.anchor) == text.find(e.anchor)
+        else:
+            assert g.anchor == ""
+
+
+def test_detect_ignores_cited_resolutions() -> None:
+    text = (
+        "NGHỊ QUYẾT\nvề chuyển đổi số\n\nI. TÌNH HÌNH\n"
+        "Thực hiện Nghị quyết số 06-NQ/TU ngày 10/11/2021 của Ban Thường vụ Tỉnh ủy "
+        "về chuyển đổi số tỉnh Thanh Hóa; Nghị quyết số 52-NQ/TW ngày 27/9/2019.\n"
+    )
+    meta = detect_meta("x.txt", text)
+    assert meta.main.number == "" and meta.main.date == ""
+    assert meta.province == "Thanh Hóa"
+
+
+def test_detect_number_date_signer_variants() -> None:
+    text = (
+        "TỈNH ỦY QUẢNG NGÃI\n*\nSố 7 - NQ/TU\n\nQuảng Ngãi, ngày 5 tháng 3 năm 2022\n\n"
+        "**NGHỊ QUYẾT**\n**về chuyển đổi số giai đoạn 2021 – 2025,**\n"
+        "**tầm nhìn đến năm 2030**\n\nI. TÌNH HÌNH\n...\n"
+        "**T/M TỈNH ỦY\nBÍ THƯ**\n\n\n**Nguyễn Văn A**\n"
+    )
+    meta = detect_meta("x.txt", text)
+    part = meta.main
+    assert meta.province == "Quảng Ngãi"
+    assert (part.number, part.date) == ("7-NQ/TU", "05/03/2022")
+    assert part.title == "Nghị quyết về chuyển đổi số giai đoạn 2021 – 2025, tầm nhìn đến năm 2030"
+    assert part.period == "2021 - 2025, tầm nhìn đến năm 2030"
+    assert (part.signer, part.signer_title) == ("Nguyễn Văn A", "T/M Tỉnh ủy, Bí thư")
+    assert part.issuing_body == "Tỉnh ủy Quảng Ngãi"
+
+
+def test_detect_on_text_without_metadata() -> None:
+    meta = detect_meta("x.txt", "Một đoạn văn không có tiêu đề, số hay chữ ký.")
+    assert meta.detected and meta.province == "" and meta.main.signer == ""
+
+
+# ------------------------------------------------------------------------ load/meta_for
+
+
+def test_missing_manifest_is_empty(tmp_path: Path) -> None:
+    assert load_manifest(tmp_path / "manifest.json") == {}
+
+
+def test_invalid_json_raises_with_path(tmp_path: Path) -> None:
+    p = tmp_path / "manifest.json"
+    p.write_text('[{"file": "a.txt",]', encoding="utf-8")
+    with pytest.raises(ValueError, match="invalid JSON") as exc:
+        load_manifest(p)
+    assert str(p) in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"file": "a.txt"}, "must be a JSON list"),
+        ([{"title": "no file"}], "entry 0 is invalid"),
+        ([{"file": "a.txt", "parts": [{"number": 16}]}], "entry 0 is invalid"),
+        ([{"file": "a.txt"}, {"file": "a.txt"}], "listed twice"),
+    ],
+)
+def test_bad_manifest_raises(tmp_path: Path, payload: object, message: str) -> None:
+    p = tmp_path / "manifest.json"
+    p.write_text(json.dumps(payload), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_manifest(p)
+
+
+def test_unknown_fields_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    p = tmp_path / "manifest.json"
+    p.write_text(json.dumps([{"file": "a.txt", "notes": "x", "parts": [{"singer": "A"}]}]))
+    with caplog.at_level(logging.WARNING, logger="ingest.manifest"):
+        assert "a.txt" in load_manifest(p)
+    assert "notes" in caplog.text and "singer" in caplog.text
+
+
+def test_meta_for_prefers_manifest(manifest: dict[str, FileMeta], texts: dict[str, str]) -> None:
+    name = FILES[0]
+    assert meta_for(name, texts[name], manifest) is manifest[name]
+    detected = meta_for("new.txt", texts[name], manifest)
+    assert detected.detected and detected.file == "new.txt"
+    assert detected.province == manifest[name].province
