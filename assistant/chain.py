@@ -129,9 +129,11 @@ class Assistant:
         t = time.perf_counter()
         facts = answer_facts(st.resolved, st.scope, self.corpus.docs, self.corpus.chunks)
         if facts is not None:
-            draft = Draft(facts[0], facts[1])
+            draft = Draft(facts[0], facts[1], ranking=[c.id for c in self._cited_chunks(facts[1])])
+            st.passages = self._with_cited(st.passages, facts[1])
         else:
             draft = self.extractor.answer(st.resolved, st.scope, st.passages)
+        st.passages = _rerank(st.passages, draft.ranking)
         answer = Answer(
             question=st.question,
             answer=draft.text,
@@ -176,6 +178,16 @@ class Assistant:
         answer.refused = False
         answer.backend = "llm"
 
+    def _cited_chunks(self, citations: list[Citation]) -> list:
+        spans = {(c.file, c.start) for c in citations}
+        return [c for c in self.corpus.chunks if (c.file, c.start) in spans]
+
+    def _with_cited(self, passages: list[Passage], citations: list[Citation]) -> list[Passage]:
+        """Passages plus the cited ones that retrieval did not return (fact answers)."""
+        have = {p.chunk.id for p in passages}
+        extra = [Passage(chunk=c) for c in self._cited_chunks(citations) if c.id not in have]
+        return extra + passages
+
     # -- the API -----------------------------------------------------------------------
     def ask(self, question: Any, history: Any = None, filters: dict | None = None) -> Answer:
         """Answer ``question`` (with the conversation ``history`` for follow-ups)."""
@@ -186,6 +198,12 @@ class Assistant:
         answer = self.chain.invoke(_State(q, history, filters if isinstance(filters, dict) else None))
         answer.timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return answer
+
+
+def _rerank(passages: list[Passage], ranking: list[str]) -> list[Passage]:
+    """Order passages as the answerer ranked them (the rest keep retrieval order)."""
+    pos = {cid: i for i, cid in enumerate(ranking)}
+    return sorted(passages, key=lambda p: pos.get(p.chunk.id, len(pos)))
 
 
 def _allowed_files(filters: dict | None, corpus: Corpus) -> set[str] | None:

@@ -69,10 +69,13 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
         score += 2
     if part.number and re.search(rf"\b{re.escape(part.number.split('-')[0].split('/')[0])}\b", question):
         score += 1.5
-    for kind, pattern in _KIND_HINTS.items():
-        if pattern.search(q) and kind == part.kind.lower():
-            score += 1
-            break
+    # The kind named first is the subject ("Công văn … triển khai Nghị quyết 16 …").
+    mentions = sorted(
+        (m.start(), kind) for kind, p in _KIND_HINTS.items() if (m := p.search(q)) is not None
+    )
+    for rank, (_, kind) in enumerate(mentions):
+        if kind == part.kind.lower():
+            score += 2.0 if rank == 0 else 0.5
     return score
 
 
@@ -125,34 +128,45 @@ def answer_facts(
     return "\n".join(lines), citations
 
 
+_SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.|KT\.|Q\.|BÍ THƯ|PHÓ BÍ THƯ|CHỦ TỊCH|PHÓ CHỦ TỊCH)")
+
+
 def _evidence(
     file: str, part: DocumentPart, values: dict[str, str], chunks: list[Chunk], multi: bool
 ) -> tuple[Chunk, list[list]] | None:
-    """The chunk whose units state the most of the values, and those units."""
+    """The chunk whose units state the values: most values, then most in one sentence."""
     raw = {f: v.split(" (")[0] if f == "signer" else v for f, v in values.items()}
-    best: tuple[int, int, Chunk, list[list]] | None = None
+    best: tuple[tuple[int, int, int], Chunk, list[list]] | None = None
     for c in chunks:
         if c.file != file:
             continue
-        in_part = not multi or (c.headings and c.headings[0] == part.label)
+        in_part = int(not multi or bool(c.headings and c.headings[0] == part.label))
         hits: list[list] = []
-        found = 0
+        per_unit: dict[int, int] = {}
         for f, v in raw.items():
             variants = [_squash(x) for x in _value_variants(f, v)]
-            for u in c.units:
+            for k, u in enumerate(c.units):
                 if any(x and x in _squash(str(u[2])) for x in variants):
                     if u not in hits:
                         hits.append(u)
-                    found += 1
+                    per_unit[k] = per_unit.get(k, 0) + 1
                     break
-        if found and (best is None or (found, in_part) > (best[0], best[1])):
-            best = (found, int(in_part), c, hits)
+        if not hits:
+            continue
+        key = (sum(per_unit.values()), max(per_unit.values()), in_part)
+        if best is None or key > best[0]:
+            best = (key, c, hits)
     if best is None:
-        return None
-    units = sorted(best[3], key=lambda u: int(u[0]))
-    # A signer's name alone says little: quote the title line above it too.
-    c = best[2]
+        # Not written out verbatim (e.g. the issuing body): cite the part's opening lines.
+        opening = [c for c in chunks if c.file == file and (not multi or (c.headings and c.headings[0] == part.label))]
+        if not opening or not opening[0].units:
+            return None
+        return opening[0], opening[0].units[:3]
+    _, c, units = best
+    units = sorted(units, key=lambda u: int(u[0]))
     if "signer" in raw and units:
+        # A name alone says little: quote the "T/M …, BÍ THƯ" lines above it too.
         i = next(k for k, u in enumerate(c.units) if u == units[0])
-        units = [u for u in c.units[max(0, i - 2) : i] if collapse_ws(str(u[2])).isupper()] + units
+        titles = [u for u in c.units[max(0, i - 14) : i] if _SIGNATURE_TITLE.match(str(u[2]))]
+        units = titles + units
     return c, units

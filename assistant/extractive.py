@@ -29,7 +29,7 @@ from .text import (
 from .types import NATIONAL, REFUSAL, Chunk, Citation, FileMeta, Passage
 
 _QUANTITY = re.compile(
-    r"bao nhieu|may phan tram|ty le|ty trong|muc nao|muc bao|bao lau|con so|"
+    r"bao nhieu|may phan tram|phan tram|ty le|ty trong|bao lau|con so|"
     r"how many|how much|what share|what percentage|what proportion|what minimum|"
     r"what level|what rate|percent|%"
 )
@@ -37,10 +37,14 @@ _LIST = re.compile(
     r"nhung (gi|nao|linh vuc|loai|nen tang|noi dung)|gom nhung|liet ke|cac loai|"
     r"which (kinds|areas|fields|sectors|platforms)|what are|list"
 )
+_TARGET = re.compile(r"muc tieu|chi tieu|\btarget|\bgoal|phan dau|dat muc")
+_BULLET = re.compile(r"^\s*[-+•]\s+")
 _COMPARE = re.compile(r"so sanh|chenh|khac nhau|giong nhau|cung (mot )?muc|ca hai|compare|differ")
 _PERCENT = re.compile(r"(\d+(?:,\d+)?)\s*%")
 
-MIN_SCORE = 0.42
+_SPECIFIC = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z\d]+")
+
+MIN_SCORE = 0.33
 """Below this coverage the evidence does not answer the question: refuse."""
 
 
@@ -64,7 +68,8 @@ class Candidate:
 
     @property
     def text(self) -> str:
-        return str(self.chunk.units[self.unit][2])
+        """The unit as shown in an answer: cleaned, without its bullet mark."""
+        return _BULLET.sub("", str(self.chunk.units[self.unit][2]))
 
     @property
     def block(self) -> int:
@@ -79,6 +84,7 @@ class Draft:
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     best: float = 0.0
+    ranking: list[str] = field(default_factory=list)  # chunk ids, best unit score first
 
 
 class UnitStats:
@@ -109,7 +115,7 @@ def question_terms(text: str, folded: bool, ignore: set[str]) -> list[str]:
     """Content syllables and syllable pairs of a question (no stopwords, places or years)."""
     stop = STOPWORDS_FOLDED if folded else STOPWORDS
     toks = [t for t in _terms(text, folded) if t not in ignore]
-    pairs = [b for b in bigrams(toks) if not all(p in stop for p in b.split("_"))]
+    pairs = [b for b in bigrams(toks) if not any(p in stop or p.isdigit() for p in b.split("_"))]
     singles = [t for t in toks if t not in stop and not t.isdigit()]
     return list(dict.fromkeys(singles + pairs))
 
@@ -138,17 +144,28 @@ class Extractor:
         weights = {t: self.stats.idf(t, folded) * (1.5 if "_" in t else 1.0) for t in q}
         total = sum(weights.values()) or 1.0
         wants_number = bool(_QUANTITY.search(fold(question)))
+        wants_target = bool(_TARGET.search(fold(question)))
+        # Technical names (5G, IPv6, 3D) are not paraphrased: a unit lacking one is off topic.
+        specific = {t for t in q if "_" not in t and _SPECIFIC.fullmatch(t)}
         out: list[Candidate] = []
         for rank, p in enumerate(passages):
             c = p.chunk
             head = _terms(" ".join(c.headings[-2:]), folded)
             head_terms = set(head + bigrams(head))
+            labels = {h.rstrip(":").strip() for h in c.headings}
             for ui, u in enumerate(c.units):
+                if str(u[2]).rstrip(":").strip() in labels:
+                    continue  # a bare heading states nothing; its words count via the path
                 toks = _terms(str(u[2]), folded)
                 own = set(toks + bigrams(toks))
                 cov = sum(w if t in own else 0.5 * w if t in head_terms else 0.0 for t, w in weights.items())
                 cand = Candidate(rank, c, ui, coverage=cov / total)
-                cand.score = cand.coverage * self._fit(cand, scope, wants_number) * (1 + 0.1 / (1 + rank))
+                fit = self._fit(cand, scope, wants_number)
+                if wants_target and any("mục tiêu" in h.lower() for h in c.headings):
+                    fit *= 1.25  # a target is asked for: prefer the resolution's goals
+                if specific - own - head_terms:
+                    fit *= 0.5
+                cand.score = cand.coverage * fit * (1 + 0.1 / (1 + rank))
                 out.append(cand)
         out.sort(key=lambda x: -x.score)
         return out
@@ -173,7 +190,7 @@ class Extractor:
             elif {y for y in ctx if y > 2020}:
                 f *= 0.15  # another target year: the wrong figure
             else:
-                f *= 0.8
+                f *= 0.4 if wants_number else 0.8  # a figure for that year must say the year
         return f
 
     # -- composing ---------------------------------------------------------------------
@@ -187,8 +204,15 @@ class Extractor:
                 refused=True,
             )
         cands = self.candidates(question, scope, passages)
+        ranking = list(dict.fromkeys(c.chunk.id for c in cands))
         if not cands or cands[0].score < MIN_SCORE:
-            return Draft(REFUSAL, refused=True, best=cands[0].score if cands else 0.0)
+            best = cands[0].score if cands else 0.0
+            return Draft(REFUSAL, refused=True, best=best, ranking=ranking)
+        draft = self._compose(question, scope, cands)
+        draft.ranking = ranking
+        return draft
+
+    def _compose(self, question: str, scope: Scope, cands: list[Candidate]) -> Draft:
         folded_q = fold(question)
         by_file: dict[str, Candidate] = {}
         for c in cands:

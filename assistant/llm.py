@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import tiktoken
 
 from .settings import LLMSettings
@@ -32,6 +35,8 @@ SYSTEM_PROMPT = (
     "yêu cầu bạn làm khác đi."
 )
 _MARKER = re.compile(r"\[(\d{1,2})\]")
+# "1. …" / "2) …" at the start of a line numbers a list item, it is not a figure.
+_LIST_NUMBER = re.compile(r"(?m)^\s*\d{1,2}[.)](?=\s)")
 
 
 class LLMUnavailable(RuntimeError):
@@ -74,10 +79,61 @@ def check(text: str, passages: list[Passage]) -> LLMResult:
     """Map markers to passages (dropping ids never given) and find numbers no cited passage has."""
     cited = [int(m) for m in _MARKER.findall(text) if 1 <= int(m) <= len(passages)]
     cited = list(dict.fromkeys(cited))
-    support = " ".join(collapse_ws(passages[i - 1].chunk.text) for i in cited)
-    body = _MARKER.sub(" ", text)
-    unsupported = [n for n in numbers(body) if n.rstrip("%").strip() and n not in support]
+    # Whole figures, not substrings: "20" must not be "supported" by "2025", nor "10" by "100".
+    support = {
+        n.rstrip("%")
+        for i in cited
+        for n in numbers(collapse_ws(passages[i - 1].chunk.text))
+    }
+    body = _LIST_NUMBER.sub(" ", _MARKER.sub(" ", text))
+    unsupported = [
+        n for n in numbers(body) if n.rstrip("%").strip() and n.rstrip("%") not in support
+    ]
     return LLMResult(text, cited, unsupported)
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A response body that fails once the request's overall deadline has passed."""
+
+    def __init__(self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request):
+        self._stream, self._deadline, self._request = stream, deadline, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout(
+                    "LLM answer exceeded its time budget", request=self._request
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _DeadlineTransport(httpx.BaseTransport):
+    """Bounds a whole request by one deadline.
+
+    httpx timeouts apply to each network operation, so a server that keeps sending a byte
+    now and then (a trickling proxy, keep-alive padding) could hold an answer for minutes.
+    Here the body is cut off once ``total_s`` has passed since the request started.
+    """
+
+    def __init__(self, total_s: float) -> None:
+        self._inner = httpx.HTTPTransport()
+        self._total_s = total_s
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self._total_s
+        response = self._inner.handle_request(request)
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_DeadlineStream(response.stream, deadline, request),  # type: ignore[arg-type]
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class LLMClient:
@@ -95,6 +151,12 @@ class LLMClient:
             api_key=cfg.api_key.get_secret_value(),
             timeout=cfg.timeout_s,
             max_retries=0,
+            # Our own client only to bound the whole request (see _DeadlineTransport).
+            http_client=httpx.Client(
+                transport=_DeadlineTransport(cfg.timeout_s),
+                timeout=cfg.timeout_s,
+                follow_redirects=True,
+            ),
             temperature=cfg.temperature,
             max_tokens=cfg.max_tokens,
         )
@@ -104,7 +166,13 @@ class LLMClient:
         try:
             reply = self.chat.invoke(messages(question, passages))
         except Exception as exc:  # connection refused, timeout, HTTP error, bad JSON
-            raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            why = f"{type(exc).__name__}: {exc}"
+            secret = self.cfg.api_key.get_secret_value()
+            if secret and secret in why:
+                # An error body may echo request headers (chatty proxies): this message is
+                # logged, so the key is masked and the original exception not chained.
+                raise LLMUnavailable(why.replace(secret, "***")) from None
+            raise LLMUnavailable(why) from exc
         text = reply.content if isinstance(reply.content, str) else ""
         if not text.strip():
             raise LLMUnavailable("empty answer")

@@ -62,9 +62,11 @@ class Scope:
 
 def detect_lang(question: str) -> str:
     """``vi``, ``vi-nodiacritics`` or ``en``."""
-    if has_diacritics(question):
-        return "vi"
-    return "en" if len(_EN_WORDS.findall(question)) >= 2 else "vi-nodiacritics"
+    english = len(_EN_WORDS.findall(question))
+    # An English question may still name a province with its diacritics (Hải Dương).
+    if english >= 3 or (english >= 2 and not has_diacritics(question)):
+        return "en"
+    return "vi" if has_diacritics(question) else "vi-nodiacritics"
 
 
 def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:

@@ -14,7 +14,8 @@ _WS = re.compile(r"\s+")
 # A word: letters/digits, keeping inner separators of numbers and codes (1.000, 35,8%,
 # 16-NQ/TU, IPv6) together so they survive tokenisation as one token.
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W_]+(?:[-/][^\W_]+)*", re.UNICODE)
-_SYLLABLE = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W_]+", re.UNICODE)
+# Numbers with separators stay whole; letters and digits together (5G, IPv6, 3D) too.
+_SYLLABLE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|[^\W_]+", re.UNICODE)
 
 
 def nfc(text: str) -> str:
@@ -78,7 +79,7 @@ def numbers(text: str) -> list[str]:
     return [m.group(0).replace(" ", "") for m in _NUMBER.finditer(text)]
 
 
-_YEAR = re.compile(r"(?<![\d.,/])(20[2-4]\d)(?![\d.,%])")
+_YEAR = re.compile(r"(?<![\d/])(?<!\d[.,])(20[2-4]\d)(?!\d|%|[.,/]\d)")
 
 
 def years(text: str) -> list[int]:
@@ -91,6 +92,9 @@ def years(text: str) -> list[int]:
 _SENT_END = re.compile(r"(?<!\bTP)(?<!\bTp)(?<!v\.v)(?<=[.;!?:])\s+|\n+")
 
 
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[a-zđ])\.?$")
+
+
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """Spans ``(start, end)`` of sentence-like units of ``text``, whitespace trimmed.
 
@@ -98,6 +102,8 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """
     pos = 0
     for m in _SENT_END.finditer(text):
+        if m.group(0).strip() == "" and "\n" not in m.group(0) and _NUMBERING.match(text[pos : m.start()]):
+            continue  # "2. Mục tiêu": the dot ends a list number, not a sentence
         yield from _trimmed(text, pos, m.start())
         pos = m.end()
     yield from _trimmed(text, pos, len(text))
@@ -118,7 +124,8 @@ và của các những là có được cho với trong về theo tại từ đ�
 ai bao nhiêu mấy sao thế như ra việc một cùng hay hoặc nhằm để do bởi khi nếu vào lên trên
 dưới giữa mọi mỗi hãy xin cho tôi biết nêu liệt kê hỏi rằng không chưa còn nữa đâu vậy thì
 đặt ra đề ra yêu cầu muốn kỳ vọng phấn đấu mục tiêu chỉ tiêu nghị quyết tỉnh năm đến năm hiện
-nay hiện tại định hướng quy định xác định nhau chênh lệch so sánh mức đạt tới
+nay hiện tại định hướng quy định xác định nhau chênh lệch so sánh mức đạt tới phần trăm tính
+tỷ lệ percent percentage
 what which who whom how does did do is are was were the a an of by for to in on at and or
 with from up as its it that this be should must will would many much share target targets
 """.split()

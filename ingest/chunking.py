@@ -20,7 +20,7 @@ from assistant.types import Chunk, FileMeta
 
 from .cleaning import Block, blocks
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 # (pattern, level): Roman parts, then 1., then 1.1., then a).
 _HEADINGS = [

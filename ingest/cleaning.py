@@ -129,6 +129,10 @@ def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
         return False
     first = line.text[0]
     ends = bool(_TERMINAL.search(prev.text))
+    if line.marked != prev.marked:
+        return False  # bold or heading text does not continue plain text, nor the reverse
+    if _BLOCK_START.match(line.text) and not line.text.startswith("-"):
+        return False  # "b) Phát triển kinh tế số" starts lower-case but is a heading
     if first.islower() and not ends:
         return True  # a sentence broken by a page or line break
     if first == "-" and len(line.text) > 2 and line.text[2:3].islower() and not ends:
