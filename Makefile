@@ -1,0 +1,59 @@
+# The two commands of the README: `make run` (install, build the model, ingest, serve) and
+# `make test` (install, build the model, install Chromium if missing, run the tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Nothing is ever fetched from a model hub, and the UI sends no analytics.
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test setup install model ingest chromium lint bench eval clean
+
+run: setup ingest
+	$(BIN)/python app.py
+
+test: setup chromium
+	$(BIN)/python -m pytest
+
+setup: install model
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to 2.13.0 in pyproject.toml: the CPU wheel, not a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+model: install
+	$(BIN)/python -m ingest.e5_model
+
+ingest: install model
+	$(BIN)/python -m ingest
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "warning: could not install chromium; browser tests will be skipped"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python -m ingest.bench
+	$(BIN)/python -m evals.bench
+
+eval: setup ingest
+	$(BIN)/python -m evals run --compare
+
+clean:
+	rm -rf data/chroma data/tiktoken evals/out artifacts
