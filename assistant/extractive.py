@@ -72,6 +72,20 @@ class Candidate:
         return _BULLET.sub("", str(self.chunk.units[self.unit][2]))
 
     @property
+    def year_context(self) -> set[int]:
+        """Years the unit is about: its heading path, its paragraph so far, itself."""
+        c = self.chunk
+        ctx = set(years(" ".join(c.headings)))
+        same_block = [
+            str(u[2]) for u in c.units[: self.unit + 1] if len(u) < 4 or u[3] == self.block
+        ]
+        return ctx | set(years(" ".join(same_block)))
+
+    @property
+    def target_years(self) -> set[int]:
+        return {y for y in self.year_context if y > 2020}
+
+    @property
     def block(self) -> int:
         return int(self.chunk.units[self.unit][3]) if len(self.chunk.units[self.unit]) > 3 else 0
 
@@ -183,8 +197,7 @@ class Extractor:
         if wants_number:
             f *= 1.0 if numbers(re.sub(r"\b20[2-4]\d\b", "", cand.text)) else 0.55
         if scope.years:
-            ctx = set(years(" ".join(c.headings)))
-            ctx |= set(years(" ".join(str(u[2]) for u in c.units[: cand.unit + 1] if (len(u) < 4 or u[3] == cand.block))))
+            ctx = cand.year_context
             if ctx & set(scope.years):
                 f *= 1.15
             elif {y for y in ctx if y > 2020}:
@@ -217,9 +230,9 @@ class Extractor:
         by_file: dict[str, Candidate] = {}
         for c in cands:
             by_file.setdefault(c.chunk.file, c)
-        sides = [by_file[f] for f in scope.files if f in by_file and by_file[f].score >= MIN_SCORE * 0.8]
+        sides = [f for f in scope.files if f in by_file and by_file[f].score >= MIN_SCORE * 0.8]
         if len(sides) >= 2:
-            return self._compare(sides, scope, folded_q)
+            return self._compare(sides, cands, scope)
         best = cands[0]
         chosen = [best]
         if _LIST.search(folded_q) or best.text.rstrip().endswith(":"):
@@ -244,16 +257,41 @@ class Extractor:
         idx = [i for i in idx if i >= best.unit or len(same_block) > 1][:10]
         return [Candidate(best.passage, best.chunk, i, best.score) for i in idx]
 
-    def _compare(self, sides: list[Candidate], scope: Scope, folded_q: str) -> Draft:
+    def _compare(self, files: list[str], cands: list[Candidate], scope: Scope) -> Draft:
+        """Each document's best unit, for the same target year on every side."""
+        def best_for(f: str, year: int | None) -> Candidate | None:
+            pool = [c for c in cands if c.chunk.file == f and c.score >= MIN_SCORE * 0.8]
+            if year is not None:
+                pool = [c for c in pool if year in c.target_years]
+            # Comparisons are about figures: a unit stating one wins over a general aim.
+            pool.sort(key=lambda c: -c.score * (1.2 if numbers(c.text) else 1.0))
+            return pool[0] if pool else None
+
+        rows: list[tuple[Candidate, int | None]] = []
+        if scope.years:
+            rows = [(c, None) for f in files if (c := best_for(f, None))]
+        else:
+            tops = {f: best_for(f, None) for f in files}
+            years_by_side = [
+                {y for c in cands if c.chunk.file == f and c.score >= 0.7 * tops[f].score for y in c.target_years}
+                for f in files
+            ]
+            common = sorted(set.intersection(*years_by_side)) if years_by_side else []
+            for y in common[:2]:
+                rows += [(c, y) for f in files if (c := best_for(f, y))]
+            if not rows:  # no shared year: each side as it is, its year said
+                rows = [(tops[f], None) for f in files]
         lines, citations = [], []
-        for n, c in enumerate(sides, start=1):
-            name = self._doc_name(c.chunk)
-            lines.append(f"- {name}: {c.text} [{n}]")
+        for n, (c, y) in enumerate(rows, start=1):
+            when = y or max(c.target_years, default=None)
+            label = self._doc_name(c.chunk) + (f" (năm {when})" if when else "")
+            lines.append(f"- {label}: {c.text} [{n}]")
             citations.append(self._citation(n, [c]))
         head = "So sánh theo các văn bản:" if scope.lang != "en" else "Comparison (quoted from the documents):"
-        note = _percent_note([c.text for c in sides], [self._doc_name(c.chunk) for c in sides])
+        same_year = len({y for _, y in rows}) == 1
+        note = _percent_note([c.text for c, _ in rows], [self._doc_name(c.chunk) for c, _ in rows]) if same_year else ""
         text = "\n".join([head, *lines] + ([note] if note else []))
-        return Draft(text, citations, best=min(c.score for c in sides))
+        return Draft(text, citations, best=min(c.score for c, _ in rows))
 
     def _doc_name(self, chunk: Chunk) -> str:
         meta = self.docs.get(chunk.file)
@@ -298,8 +336,8 @@ def _percent_note(texts: list[str], names: list[str]) -> str:
     values = []
     for t in texts:
         found = _PERCENT.findall(t)
-        if not found:
-            return ""
+        if len(found) != 1:
+            return ""  # several figures in a sentence: which to compare is not clear
         values.append(float(found[0].replace(",", ".")))
     if len(set(values)) == 1:
         v = texts[0] and _PERCENT.findall(texts[0])[0]

@@ -192,7 +192,8 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
             chatbot = gr.Chatbot(
-                label="Trò chuyện", show_label=False, elem_id="nq-chat", height=560, layout="bubble",
+                label="Trò chuyện", show_label=False, elem_id="nq-chat", height=560,
+                layout="bubble",
                 sanitize_html=True, render_markdown=True, allow_tags=False,
                 latex_delimiters=[], line_breaks=True, buttons=[],
                 feedback_options=("Like", "Dislike"),

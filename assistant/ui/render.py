@@ -168,20 +168,33 @@ def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None
             tag = f"h{min(3 + level, 6)}"
             body.append(f'<{tag} class="nq-h nq-level-{level}">{esc(title)}</{tag}>')
         prev = c.headings
+        # The passage usually repeats the heading just printed as its first line: skip it.
+        skip = _repeated_heading(c.text, c.headings[-1]) if depth < len(c.headings) else 0
         cited = cite is not None and c.start < cite.end and cite.start < c.end
         span = None
         if cited and cite.sentence_end > c.start and cite.sentence_start < c.end:
-            span = (cite.sentence_start - c.start, cite.sentence_end - c.start)
+            span = (cite.sentence_start - c.start - skip, cite.sentence_end - c.start - skip)
         attrs = ' id="nq-cited"' if cited and not anchored else f' id="nq-chunk-{i}"'
         anchored = anchored or cited
         cls = "nq-chunk nq-cited" if cited else "nq-chunk"
         body.append(
             f'<section class="{cls}"{attrs} data-start="{c.start}">'
-            f"{marked_html(c.text, span)}</section>"
+            f"{marked_html(c.text[skip:], span)}</section>"
         )
     if not body:
         body.append("<p>Không có nội dung cho văn bản này trong chỉ mục.</p>")
     return '<div class="nq-doc">' + "".join(head) + "".join(body) + "</div>"
+
+
+def _repeated_heading(text: str, heading: str) -> int:
+    """Length of ``text``'s first line when it just repeats ``heading`` (else 0)."""
+    line_end = text.find("\n")
+    first = text if line_end < 0 else text[:line_end]
+    norm = " ".join(tidy(first).split())
+    target = " ".join(heading.rstrip("…").split())
+    if norm and target and norm.startswith(target) and len(norm) <= len(target) + 2:
+        return len(text) if line_end < 0 else line_end + 1
+    return 0
 
 
 def document_label(meta: FileMeta, width: int = 90) -> str:
