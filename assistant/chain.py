@@ -80,7 +80,11 @@ class Assistant:
         self.corpus = corpus
         embeddings = load_embeddings(settings) if use_dense else None
         self.retriever: HybridRetriever = build_retriever(
-            settings, corpus, embeddings, client=client, use_dense=use_dense,
+            settings,
+            corpus,
+            embeddings,
+            client=client,
+            use_dense=use_dense,
             use_lexical=use_lexical,
         )
         self.extractor = Extractor(corpus.chunks, corpus.docs)
@@ -195,7 +199,9 @@ class Assistant:
         q, problem = clean_question(question, self.settings.answer.max_question_chars)
         if problem:
             return Answer(question=str(question)[:200], answer=problem, notice=problem)
-        answer = self.chain.invoke(_State(q, history, filters if isinstance(filters, dict) else None))
+        answer = self.chain.invoke(
+            _State(q, history, filters if isinstance(filters, dict) else None)
+        )
         answer.timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return answer
 
@@ -219,8 +225,15 @@ def _allowed_files(filters: dict | None, corpus: Corpus) -> set[str] | None:
 def _passage_citation(marker: int, p: Passage) -> Citation:
     c = p.chunk
     return Citation(
-        marker=marker, file=c.file, title=c.title, province=c.province, doc_number=c.doc_number,
-        section=c.section, text=c.text, start=c.start, end=c.end,
+        marker=marker,
+        file=c.file,
+        title=c.title,
+        province=c.province,
+        doc_number=c.doc_number,
+        section=c.section,
+        text=c.text,
+        start=c.start,
+        end=c.end,
     )
 
 

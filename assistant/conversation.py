@@ -41,7 +41,8 @@ def user_turns(history: Any, max_turns: int = 10) -> list[str]:
 def _topic_words(text: str) -> list[str]:
     names = {t for n in find_provinces(text) for t in folded_syllables(n)}
     return [
-        t for t in folded_syllables(_YEAR.sub(" ", text))
+        t
+        for t in folded_syllables(_YEAR.sub(" ", text))
         if t not in STOPWORDS_FOLDED and t not in names and t not in {"thi", "sao", "con", "about"}
     ]
 
@@ -49,7 +50,11 @@ def _topic_words(text: str) -> list[str]:
 def is_follow_up(question: str) -> bool:
     """A question that names a new place or year but no topic of its own."""
     q = fold(question).strip()
-    return bool(_FOLLOW_UP.match(q)) and len(_topic_words(question)) <= 2 or len(_topic_words(question)) == 0
+    return (
+        bool(_FOLLOW_UP.match(q))
+        and len(_topic_words(question)) <= 2
+        or len(_topic_words(question)) == 0
+    )
 
 
 def _remove_spans(text: str, names: list[str]) -> str:

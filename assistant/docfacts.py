@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .query import Scope
-from .text import collapse_ws, fold, nfc
+from .text import fold, nfc
 from .types import Chunk, Citation, DocumentPart, FileMeta
 
 _FIELD_PATTERNS = {
@@ -65,9 +65,13 @@ def _squash(text: str) -> str:
 def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Scope) -> float:
     q = fold(question)
     score = sum(1.0 for f in fields if getattr(part, f))
-    if part.number and any(fold(part.number).upper().startswith(n.split("-")[0]) for n in scope.doc_numbers):
+    if part.number and any(
+        fold(part.number).upper().startswith(n.split("-")[0]) for n in scope.doc_numbers
+    ):
         score += 2
-    if part.number and re.search(rf"\b{re.escape(part.number.split('-')[0].split('/')[0])}\b", question):
+    if part.number and re.search(
+        rf"\b{re.escape(part.number.split('-')[0].split('/')[0])}\b", question
+    ):
         score += 1.5
     # The kind named first is the subject ("Công văn … triển khai Nghị quyết 16 …").
     mentions = sorted(
@@ -158,7 +162,11 @@ def _evidence(
             best = (key, c, hits)
     if best is None:
         # Not written out verbatim (e.g. the issuing body): cite the part's opening lines.
-        opening = [c for c in chunks if c.file == file and (not multi or (c.headings and c.headings[0] == part.label))]
+        opening = [
+            c
+            for c in chunks
+            if c.file == file and (not multi or (c.headings and c.headings[0] == part.label))
+        ]
         if not opening or not opening[0].units:
             return None
         return opening[0], opening[0].units[:3]

@@ -35,7 +35,8 @@ def model_id(settings: Settings) -> str:
     if stamp.exists():
         info = json.loads(stamp.read_text(encoding="utf-8"))
         source = info.get("source", {})
-        return f"{info.get('model', path.name)}@{source.get('package', '')}:{str(source.get('sha256', ''))[:16]}"
+        digest = str(source.get("sha256", ""))[:16]
+        return f"{info.get('model', path.name)}@{source.get('package', '')}:{digest}"
     return settings.model_path
 
 

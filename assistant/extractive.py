@@ -172,7 +172,10 @@ class Extractor:
                     continue  # a bare heading states nothing; its words count via the path
                 toks = _terms(str(u[2]), folded)
                 own = set(toks + bigrams(toks))
-                cov = sum(w if t in own else 0.5 * w if t in head_terms else 0.0 for t, w in weights.items())
+                cov = sum(
+                    w if t in own else 0.5 * w if t in head_terms else 0.0
+                    for t, w in weights.items()
+                )
                 cand = Candidate(rank, c, ui, coverage=cov / total)
                 fit = self._fit(cand, scope, wants_number)
                 if wants_target and any("mục tiêu" in h.lower() for h in c.headings):
@@ -190,8 +193,11 @@ class Extractor:
         c = cand.chunk
         if scope.files and c.file not in scope.files:
             f *= 0.1
-        elif not scope.files and not scope.national and self.docs.get(c.file) and (
-            self.docs[c.file].province == NATIONAL
+        elif (
+            not scope.files
+            and not scope.national
+            and self.docs.get(c.file)
+            and (self.docs[c.file].province == NATIONAL)
         ):
             f *= 0.8  # the template sets no province's targets
         if wants_number:
@@ -210,7 +216,9 @@ class Extractor:
     def answer(self, question: str, scope: Scope, passages: list[Passage]) -> Draft:
         """The extractive answer (or a refusal) for ``question``."""
         if scope.unknown_provinces and not scope.files:
-            known = sorted({m.province for m in self.docs.values() if m.province and m.province != NATIONAL})
+            known = sorted(
+                {m.province for m in self.docs.values() if m.province and m.province != NATIONAL}
+            )
             return Draft(
                 f"{REFUSAL} Các văn bản hiện có không đề cập {', '.join(scope.unknown_provinces)}; "
                 f"chỉ có văn bản của: {', '.join(known)}.",
@@ -241,7 +249,9 @@ class Extractor:
             chosen += [
                 c
                 for c in cands[1:4]
-                if c.chunk.id == best.chunk.id and c.score >= 0.85 * best.score and abs(c.unit - best.unit) <= 2
+                if c.chunk.id == best.chunk.id
+                and c.score >= 0.85 * best.score
+                and abs(c.unit - best.unit) <= 2
             ][:1]
             chosen.sort(key=lambda c: c.unit)
         citations = [self._citation(1, chosen)]
@@ -253,12 +263,17 @@ class Extractor:
         """The best unit with the rest of its paragraph or the bullets that follow it."""
         units = best.chunk.units
         same_block = [i for i, u in enumerate(units) if len(u) > 3 and u[3] == best.block]
-        idx = same_block if len(same_block) > 1 else list(range(best.unit, min(len(units), best.unit + 8)))
+        idx = (
+            same_block
+            if len(same_block) > 1
+            else list(range(best.unit, min(len(units), best.unit + 8)))
+        )
         idx = [i for i in idx if i >= best.unit or len(same_block) > 1][:10]
         return [Candidate(best.passage, best.chunk, i, best.score) for i in idx]
 
     def _compare(self, files: list[str], cands: list[Candidate], scope: Scope) -> Draft:
         """Each document's best unit, for the same target year on every side."""
+
         def best_for(f: str, year: int | None) -> Candidate | None:
             pool = [c for c in cands if c.chunk.file == f and c.score >= MIN_SCORE * 0.8]
             if year is not None:
@@ -273,7 +288,12 @@ class Extractor:
         else:
             tops = {f: best_for(f, None) for f in files}
             years_by_side = [
-                {y for c in cands if c.chunk.file == f and c.score >= 0.7 * tops[f].score for y in c.target_years}
+                {
+                    y
+                    for c in cands
+                    if c.chunk.file == f and c.score >= 0.7 * tops[f].score
+                    for y in c.target_years
+                }
                 for f in files
             ]
             common = sorted(set.intersection(*years_by_side)) if years_by_side else []
@@ -287,18 +307,29 @@ class Extractor:
             label = self._doc_name(c.chunk) + (f" (năm {when})" if when else "")
             lines.append(f"- {label}: {c.text} [{n}]")
             citations.append(self._citation(n, [c]))
-        head = "So sánh theo các văn bản:" if scope.lang != "en" else "Comparison (quoted from the documents):"
+        head = (
+            "So sánh theo các văn bản:"
+            if scope.lang != "en"
+            else "Comparison (quoted from the documents):"
+        )
         same_year = len({y for _, y in rows}) == 1
-        note = _percent_note([c.text for c, _ in rows], [self._doc_name(c.chunk) for c, _ in rows]) if same_year else ""
+        note = (
+            _percent_note([c.text for c, _ in rows], [self._doc_name(c.chunk) for c, _ in rows])
+            if same_year
+            else ""
+        )
         text = "\n".join([head, *lines] + ([note] if note else []))
         return Draft(text, citations, best=min(c.score for c, _ in rows))
 
     def _doc_name(self, chunk: Chunk) -> str:
         meta = self.docs.get(chunk.file)
         if meta and meta.province == NATIONAL:
-            return "Mẫu nghị quyết (Bộ TT&TT)" if "mẫu" in " ".join(chunk.headings).lower() or any(
-                "mẫu" in p.kind.lower() for p in meta.parts
-            ) else "Trung ương"
+            return (
+                "Mẫu nghị quyết (Bộ TT&TT)"
+                if "mẫu" in " ".join(chunk.headings).lower()
+                or any("mẫu" in p.kind.lower() for p in meta.parts)
+                else "Trung ương"
+            )
         return chunk.province or chunk.file
 
     def _lead(self, chunk: Chunk, lang: str) -> str:
@@ -306,7 +337,10 @@ class Extractor:
         doc = meta.main.title if meta and meta.main.title else chunk.title or chunk.file
         where = " › ".join(chunk.headings[-2:])
         if lang == "en":
-            return f"According to “{doc}” ({chunk.province}), section “{where}” (quoted in Vietnamese):"
+            return (
+                f"According to “{doc}” ({chunk.province}), section “{where}” "
+                "(quoted in Vietnamese):"
+            )
         return f"Theo “{doc}” ({chunk.province}), mục “{where}”:"
 
     def _citation(self, marker: int, units: list[Candidate]) -> Citation:
@@ -342,6 +376,8 @@ def _percent_note(texts: list[str], names: list[str]) -> str:
     if len(set(values)) == 1:
         v = texts[0] and _PERCENT.findall(texts[0])[0]
         return f"→ Các bên đặt cùng mức {v}% (chênh lệch 0 điểm phần trăm)."
-    hi, lo = max(values), min(values)
-    gap = f"{hi - lo:g}".replace(".", ",")
-    return f"→ Chênh lệch {gap} điểm phần trăm ({', '.join(f'{n}: {v:g}%'.replace('.', ',') for n, v in zip(names, values, strict=True))})."
+    gap = f"{max(values) - min(values):g}".replace(".", ",")
+    each = ", ".join(
+        f"{n}: {v:g}%".replace(".", ",") for n, v in zip(names, values, strict=True)
+    )
+    return f"→ Chênh lệch {gap} điểm phần trăm ({each})."

@@ -70,7 +70,9 @@ def detect_lang(question: str) -> str:
 
 
 def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
-    return [f for f, m in docs.items() if canonical(m.province) == province or m.province == province]
+    return [
+        f for f, m in docs.items() if canonical(m.province) == province or m.province == province
+    ]
 
 
 def understand(question: str, docs: dict[str, FileMeta]) -> Scope:

@@ -65,9 +65,7 @@ class IndexInfo:
             files=json.loads(str(md.get("files", "{}"))),
             chunks=int(md.get("chunks", 0)),
             built_at=str(md.get("built_at", "")),
-            docs={
-                f: FileMeta(**m) for f, m in json.loads(str(md.get("docs", "{}"))).items()
-            },
+            docs={f: FileMeta(**m) for f, m in json.loads(str(md.get("docs", "{}"))).items()},
         )
 
 

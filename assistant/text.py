@@ -102,7 +102,11 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """
     pos = 0
     for m in _SENT_END.finditer(text):
-        if m.group(0).strip() == "" and "\n" not in m.group(0) and _NUMBERING.match(text[pos : m.start()]):
+        if (
+            m.group(0).strip() == ""
+            and "\n" not in m.group(0)
+            and _NUMBERING.match(text[pos : m.start()])
+        ):
             continue  # "2. Mục tiêu": the dot ends a list number, not a sentence
         yield from _trimmed(text, pos, m.start())
         pos = m.end()

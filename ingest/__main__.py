@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     report = ingest(settings, force=args.force, progress=not args.quiet)
     print(report.summary())
     if report.files == 0 and not report.skipped_files:
-        print("Không có tệp nào đọc được trong corpus/ / no readable file in corpus/", file=sys.stderr)
+        print(
+            "Không có tệp nào đọc được trong corpus/ / no readable file in corpus/", file=sys.stderr
+        )
         return 1
     return 0
 

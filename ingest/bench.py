@@ -25,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     model = ensure_model(Path(base.model_path)) if not base.embedding.model else base.model_path
     with tempfile.TemporaryDirectory(prefix="nqcds-bench-") as tmp:
         settings = base.model_copy(
-            update={"data_dir": Path(tmp), "embedding": base.embedding.model_copy(update={"model": str(model)})}
+            update={
+                "data_dir": Path(tmp),
+                "embedding": base.embedding.model_copy(update={"model": str(model)}),
+            }
         )
         t = time.perf_counter()
         cold = ingest(settings, progress=False)
@@ -37,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"files: {cold.files}  chunks: {cold.chunks}  tokens: {cold.tokens}")
     print(f"cold ingest: {cold_s:.1f} s (target < 60 s), model load included")
     print(f"chunks/s (cold, end to end): {cold.chunks / cold_s:.1f}")
-    print(f"warm re-ingest, unchanged corpus: {warm_s:.2f} s (target < 5 s); unchanged={warm.unchanged}")
+    print(
+        f"warm re-ingest, unchanged corpus: {warm_s:.2f} s (target < 5 s); "
+        f"unchanged={warm.unchanged}"
+    )
     print(f"peak resident memory: {peak_mib:.0f} MiB")
     return 0
 

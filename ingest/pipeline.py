@@ -120,9 +120,7 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
         "chunker_version": CHUNKER_VERSION,
         "settings_hash": settings_hash(settings),
     }
-    rebuild = force or current is None or any(
-        getattr(current, k) != v for k, v in wanted.items()
-    )
+    rebuild = force or current is None or any(getattr(current, k) != v for k, v in wanted.items())
     old_files = {} if current is None else current.files
     # A file that cannot be read now but was indexed before keeps its old chunks.
     kept_unreadable = {f for f in report.errors if f in old_files and not rebuild}
@@ -143,7 +141,8 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
     report.embedded_files = todo
     report.removed_files = sorted(set(old_files) - set(new_hashes))
 
-    name = f"{settings.chroma.collection_prefix}_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    stamp = f"{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    name = f"{settings.chroma.collection_prefix}_{stamp}"
     col = cl.create_collection(
         name,
         embedding_function=store.ChromaEmbeddingFunction(settings),
@@ -184,7 +183,9 @@ def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int
     if current is None or not keep:
         return 0
     old = store.open_collection(cl, settings, current.collection)
-    got = old.get(where={"file": {"$in": sorted(keep)}}, include=["embeddings", "documents", "metadatas"])
+    got = old.get(
+        where={"file": {"$in": sorted(keep)}}, include=["embeddings", "documents", "metadatas"]
+    )
     for i in range(0, len(got["ids"]), _BATCH):
         col.add(
             ids=got["ids"][i : i + _BATCH],
