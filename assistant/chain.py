@@ -25,6 +25,7 @@ from .llm import LLMClient, LLMUnavailable, build_context
 from .query import Scope, understand
 from .retrieval import Corpus, HybridRetriever, build_retriever, load_corpus
 from .settings import Settings, get_settings
+from .targets import answer_from_targets, load_targets
 from .tokens import get_encoding
 from .types import REFUSAL, Answer, Citation, Passage
 
@@ -88,6 +89,7 @@ class Assistant:
             use_lexical=use_lexical,
         )
         self.extractor = Extractor(corpus.chunks, corpus.docs)
+        self.targets = load_targets(settings.targets_path)
         self.llm: LLMClient | None = None
         if settings.answer.backend == "llm" and settings.llm.base_url:
             self.llm = LLMClient(settings.llm)
@@ -132,9 +134,15 @@ class Assistant:
     def _answer(self, st: _State) -> Answer:
         t = time.perf_counter()
         facts = answer_facts(st.resolved, st.scope, self.corpus.docs, self.corpus.chunks)
-        if facts is not None:
-            draft = Draft(facts[0], facts[1], ranking=[c.id for c in self._cited_chunks(facts[1])])
-            st.passages = self._with_cited(st.passages, facts[1])
+        table = None
+        if facts is None:
+            allowed = _allowed_files(st.filters, self.corpus)
+            rows = [r for r in self.targets if allowed is None or r.file in allowed]
+            table = answer_from_targets(st.resolved, st.scope, rows, self.corpus.docs)
+        if facts is not None or table is not None:
+            draft = Draft(facts[0], facts[1]) if facts is not None else table
+            draft.ranking = [c.id for c in self._cited_chunks(draft.citations)]
+            st.passages = self._with_cited(st.passages, draft.citations)
         else:
             draft = self.extractor.answer(st.resolved, st.scope, st.passages)
         st.passages = _rerank(st.passages, draft.ranking)
@@ -146,7 +154,7 @@ class Assistant:
             refused=draft.refused,
             scope={**st.scope.as_dict(), "resolved_question": st.resolved},
         )
-        if self.llm is not None and facts is None:
+        if self.llm is not None and facts is None and table is None:
             self._llm_answer(answer, st)
         st.timings["answer_ms"] = (time.perf_counter() - t) * 1000
         answer.timings = st.timings
@@ -183,8 +191,16 @@ class Assistant:
         answer.backend = "llm"
 
     def _cited_chunks(self, citations: list[Citation]) -> list:
-        spans = {(c.file, c.start) for c in citations}
-        return [c for c in self.corpus.chunks if (c.file, c.start) in spans]
+        """The chunks holding each citation's supporting sentence, in citation order."""
+        out = []
+        for cit in citations:
+            pos = cit.sentence_start if cit.sentence_end else cit.start
+            out += [
+                c
+                for c in self.corpus.chunks
+                if c.file == cit.file and c.start <= pos < c.end and c not in out
+            ]
+        return out
 
     def _with_cited(self, passages: list[Passage], citations: list[Citation]) -> list[Passage]:
         """Passages plus the cited ones that retrieval did not return (fact answers)."""

@@ -47,7 +47,11 @@ class QuizQuestion(BaseModel):
 
 
 def make_quiz(
-    rows: list[Target], file: str | None = None, pillar: str | None = None, n: int = 8, seed: int = 0
+    rows: list[Target],
+    file: str | None = None,
+    pillar: str | None = None,
+    n: int = 8,
+    seed: int = 0,
 ) -> list[QuizQuestion]:
     """Up to ``n`` questions on the targets of ``file``/``pillar`` (None = all), same
     questions for the same seed. Roughly one in three is fill-in-the-number; a question
@@ -55,8 +59,10 @@ def make_quiz(
     rng = random.Random(seed)
     targets = [r for r in rows if r.kind == "target"]
     pool = [
-        r for r in targets
-        if (file is None or r.file == file) and (pillar is None or r.pillar == pillar)
+        r
+        for r in targets
+        if (file is None or r.file == file)
+        and (pillar is None or r.pillar == pillar)
         and _blanked(r) is not None
     ]
     pool.sort(key=lambda r: r.id)
@@ -102,7 +108,9 @@ def _when(row: Target) -> str:
     return f"đến năm {row.target_year}" if row.target_year else "hằng năm"
 
 
-def _multiple_choice(number: int, row: Target, distractors: list[Target], rng: random.Random) -> QuizQuestion:
+def _multiple_choice(
+    number: int, row: Target, distractors: list[Target], rng: random.Random
+) -> QuizQuestion:
     options = [row, *distractors[: _OPTIONS - 1]]
     rng.shuffle(options)
     prompt = (
@@ -121,10 +129,8 @@ def _multiple_choice(number: int, row: Target, distractors: list[Target], rng: r
 
 def _fill_in(number: int, row: Target) -> QuizQuestion:
     blanked = _blanked(row) or row.sentence
-    prompt = (
-        f"Điền số còn thiếu ({row.province}, {_when(row)}; mục “{row.headings[-1] if row.headings else ''}”): "
-        f"“{blanked}”"
-    )
+    where = row.headings[-1] if row.headings else ""
+    prompt = f"Điền số còn thiếu ({row.province}, {_when(row)}; mục “{where}”): “{blanked}”"
     return QuizQuestion(kind="fill_in", prompt=prompt, cloze=blanked, **_base(number, row))
 
 

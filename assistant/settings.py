@@ -123,6 +123,10 @@ class Settings(BaseSettings):
         return self.data_dir / "feedback.sqlite3"
 
     @property
+    def targets_path(self) -> Path:
+        return self.data_dir / "targets.json"
+
+    @property
     def manifest_path(self) -> Path:
         return self.corpus_dir / "manifest.json"
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaClientSettings
 
 from .embeddings import ChromaEmbeddingFunction
@@ -69,15 +72,46 @@ class IndexInfo:
         )
 
 
-def client(settings: Settings) -> ClientAPI:
-    """A Chroma server client when a host is configured, else the embedded store."""
+# SQLite errors that mean the file itself is damaged (not busy, not missing).
+_CORRUPT = ("file is not a database", "database disk image is malformed")
+
+
+def client(settings: Settings, *, recover: bool = False) -> ClientAPI:
+    """A Chroma server client when a host is configured, else the embedded store.
+
+    With ``recover`` (ingest only: readers never move files) a corrupt embedded store is
+    renamed to ``chroma.corrupt-<time>`` for inspection and a fresh one is opened, so that
+    ``python -m ingest`` can rebuild what the error message tells users to rebuild.
+    """
     cfg = ChromaClientSettings(anonymized_telemetry=False)
     if settings.chroma.host:
         return chromadb.HttpClient(
             host=settings.chroma.host, port=settings.chroma.port, settings=cfg
         )
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=cfg)
+    try:
+        return _persistent(settings.chroma_dir, cfg)
+    except Exception as exc:
+        if not (recover and any(m in str(exc) for m in _CORRUPT)):
+            raise
+        aside = settings.chroma_dir.with_name(
+            f"{settings.chroma_dir.name}.corrupt-{datetime.now():%Y%m%d%H%M%S}"
+        )
+        log.warning("index store %s is corrupt (%s); moved to %s, building a new one",
+                    settings.chroma_dir, exc, aside)
+        settings.chroma_dir.rename(aside)
+    return _persistent(settings.chroma_dir, cfg)
+
+
+def _persistent(path: Path, cfg: ChromaClientSettings) -> ClientAPI:
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=cfg)
+    except Exception:
+        # chromadb caches a path's System *before* starting it, so after a failed start
+        # every later client of that path in this process got the broken one (AttributeError
+        # 'bindings') until a restart, even once the store was rebuilt. Forget it.
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        raise
 
 
 def _pointer_name(settings: Settings) -> str:

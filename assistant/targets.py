@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from .extractive import Draft
 from .text import bigrams, fold, folded_syllables, syllables
 
 if TYPE_CHECKING:  # heavy or circular imports, only for type hints
@@ -40,7 +41,7 @@ Kind = Literal["target", "baseline", "recommendation"]
 # that every key it can produce is listed here.
 METRIC_LABELS: dict[str, str] = {
     "nhom_tinh_dan_dau": "Nhóm tỉnh, thành phố dẫn đầu về chuyển đổi số",
-    "ngan_sach_chuyen_doi_so": "Tỷ lệ chi ngân sách cho chuyển đổi số",
+    "ngan_sach_chuyen_doi_so": "Tỷ lệ chi ngân sách (kinh phí) cho chuyển đổi số",
     "kinh_te_so_grdp": "Tỷ trọng kinh tế số trong GRDP",
     "kinh_te_so_tung_nganh": "Tỷ trọng kinh tế số trong từng ngành, lĩnh vực",
     "nang_suat_lao_dong": "Tăng năng suất lao động hằng năm",
@@ -188,8 +189,12 @@ _NOT_METRIC = set(
     "so sánh đối chiếu chênh lệch khác nhau tỉnh thành phố địa phương nào cao thấp nhất lớn "
     "nhiều ít khiêm tốn tham vọng dẫn đầu liệt kê kể ra tên gồm những các tất cả chỉ tiêu mục "
     "tiêu đặt đề ra đến năm giai đoạn theo nghị quyết của và với so compare which province "
+    "chuyển đổi tỷ lệ "
     "highest lowest list targets target provinces set by in for".split()
 )
+
+# Words every metric of this domain carries; alone they name none.
+_GENERIC = {"số", "so", "điện", "dien", "tử", "tu", "dữ", "du", "liệu", "lieu"}
 
 
 def answer_from_targets(
@@ -201,8 +206,6 @@ def answer_from_targets(
     (c) "liệt kê các chỉ tiêu <trụ cột> của <tỉnh> đến <năm>". Any other question, or one
     whose metric or rows cannot be found, returns None so the normal chain answers it.
     """
-    from .extractive import Draft
-
     q = fold(question)
     targets = [r for r in rows if r.kind == "target"]
     if scope.files:
@@ -218,10 +221,14 @@ def answer_from_targets(
     text = scope.search_text[len(question) :] if en else question
     wants_rank = bool(_WHICH.search(q) and (_HIGH.search(q) or _LOW.search(q)))
     if wants_rank or _COMPARE.search(q):
-        keys = match_metric(text, targets, folded=scope.lang == "vi-nodiacritics", ignore=_scope_words(scope))
+        keys = match_metric(
+            text, targets, folded=scope.lang == "vi-nodiacritics", ignore=_scope_words(scope)
+        )
         if not keys:
             return None
         chosen = [r for r in targets if r.metric_key in keys]
+        if not wants_rank and set(scope.provinces) - {r.province for r in chosen}:
+            return None  # a side lacks this metric: the passages answer better than the table
         body, cited = (
             _ranking(chosen, keys, low=bool(_LOW.search(q)) and not _HIGH.search(q), en=en)
             if wants_rank
@@ -263,23 +270,33 @@ def match_metric(
         return []
     skip = set(_NOT_METRIC) | {fold(w) for w in _NOT_METRIC} | (ignore or set())
     terms = [t for t in question_terms(text, folded, skip) if not t.isdigit()]
-    if not terms:
-        return []
+    if not [t for t in terms if "_" not in t and t not in _GENERIC]:
+        return []  # "mục tiêu chuyển đổi số": no metric named
     df = Counter(t for p in profiles.values() for t in p)
     n = len(profiles)
     weight = {t: math.log(1 + n / (1 + df[t])) * (1.5 if "_" in t else 1.0) for t in terms}
     total = sum(weight.values()) or 1.0
     scored = []
     for key, prof in profiles.items():
+        # A word most metrics share ("số", "dân") names none of them.
+        if not any(t in prof and df[t] <= n / 2 for t in terms):
+            continue
         cover = sum(w for t, w in weight.items() if t in prof) / total
         hits = sum(1 for t in terms if "_" not in t and t in prof)
-        scored.append((round(cover, 9), hits / (1 + len(prof)) , key))
+        # On a tie, the label that adds least to what was asked ("… trong GRDP" over
+        # "… trong từng ngành, lĩnh vực" for "tỷ trọng kinh tế số").
+        label = METRIC_LABELS.get(key, "")
+        label_toks = set(folded_syllables(label) if folded else syllables(label))
+        extra = len(label_toks - set(terms))
+        scored.append((round(cover, 9), -extra, hits / (1 + len(prof)), key))
+    if not scored:
+        return []
     scored.sort(reverse=True)
     best = scored[0]
     if best[0] < 0.5:
         return []
     order = {k: i for i, k in enumerate(METRIC_LABELS)}
-    tied = [k for c, s, k in scored if c == best[0] and s == best[1]]
+    tied = [k for c, e, s, k in scored if (c, e, s) == best[:3]]
     return sorted(tied, key=lambda k: order.get(k, len(order)))[:3]
 
 
@@ -306,13 +323,16 @@ def _year_label(year: int | None, en: bool) -> str:
     return f"Năm {year}" if not en else f"Year {year}"
 
 
-def _comparison(rows: list[Target], keys: list[str], scope: Scope, en: bool) -> tuple[list, list[Target]]:
+def _comparison(
+    rows: list[Target], keys: list[str], scope: Scope, en: bool
+) -> tuple[list, list[Target]]:
     lines: list = []
     cited: list[Target] = []
     for key in keys:
         label = METRIC_LABELS.get(key, key)
         lines.append(
-            f"So sánh chỉ tiêu “{label}” theo các nghị quyết:" if not en
+            f"So sánh chỉ tiêu “{label}” theo các nghị quyết:"
+            if not en
             else f"Comparison of the target “{label}” (quoted from the resolutions):"
         )
         for year, group in _by_year([r for r in rows if r.metric_key == key]).items():
@@ -325,7 +345,8 @@ def _comparison(rows: list[Target], keys: list[str], scope: Scope, en: bool) -> 
             missing = [p for p in scope.provinces if p not in {r.province for r in group}]
             if missing:
                 lines.append(
-                    f"(Không thấy chỉ tiêu này trong văn bản của: {', '.join(missing)}.)" if not en
+                    f"(Không thấy chỉ tiêu này trong văn bản của: {', '.join(missing)}.)"
+                    if not en
                     else f"(No such target found in the documents of: {', '.join(missing)}.)"
                 )
     if scope.unknown_provinces:
@@ -369,25 +390,34 @@ def _ranking(rows: list[Target], keys: list[str], low: bool, en: bool) -> tuple[
             edge = group[0].value
             winners = [r for r in group if r.value == edge]
             when = _year_label(year, en).lower() if year is not None else _year_label(year, en)
-            which = ("thấp nhất" if low else "cao nhất") if not en else ("lowest" if low else "highest")
+            which = (
+                ("thấp nhất" if low else "cao nhất") if not en else ("lowest" if low else "highest")
+            )
             names = ", ".join(r.province for r in winners)
             if len(group) > 1 and len(winners) == len(group):
                 lines.append(
-                    f"Chỉ tiêu “{label}” ({when}): các tỉnh đặt cùng mức {group[0].display}." if not en
-                    else f"“{label}” ({when}): every province sets the same level, {group[0].display}."
+                    f"Chỉ tiêu “{label}” ({when}): các tỉnh đặt cùng mức {group[0].display}."
+                    if not en
+                    else f"“{label}” ({when}): every province sets {group[0].display}."
                 )
             elif len(group) == 1:
                 lines.append(
-                    f"Chỉ {names} đặt chỉ tiêu “{label}” ({when}): {group[0].display}." if not en
+                    f"Chỉ {names} đặt chỉ tiêu “{label}” ({when}): {group[0].display}."
+                    if not en
                     else f"Only {names} sets the target “{label}” ({when}): {group[0].display}."
                 )
             else:
                 lines.append(
-                    f"Chỉ tiêu “{label}” {which} ({when}): {names} — {winners[0].display}." if not en
+                    f"Chỉ tiêu “{label}” {which} ({when}): {names} — {winners[0].display}."
+                    if not en
                     else f"{which.capitalize()} “{label}” ({when}): {names} — {winners[0].display}."
                 )
             if lower_better:
-                lines.append("(Số nhóm/thứ hạng càng nhỏ càng cao.)" if not en else "(A smaller group/rank number is better.)")
+                lines.append(
+                    "(Số nhóm/thứ hạng càng nhỏ càng cao.)"
+                    if not en
+                    else "(A smaller group/rank number is better.)"
+                )
             lines.append("Các tỉnh:" if not en else "All provinces:")
             for r in group:
                 lines.append((f"- {r.province}: {r.display} — “{r.metric}”", r))
@@ -416,10 +446,10 @@ def _listing(rows: list[Target], scope: Scope, en: bool) -> tuple[list, list[Tar
     return lines, cited
 
 
-def _cite(lines: list, cited: list[Target], docs: dict[str, FileMeta]) -> tuple[str, list[Citation]]:
+def _cite(
+    lines: list, cited: list[Target], docs: dict[str, FileMeta]
+) -> tuple[str, list[Citation]]:
     """Number the sentences (one marker per distinct sentence) and build the citations."""
-    from .types import Citation
-
     markers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
     out: list[str] = []
@@ -461,23 +491,60 @@ def target_citation(marker: int, row: Target, docs: dict[str, FileMeta] | None =
 
 # -- table, exports, chart ----------------------------------------------------------------
 TABLE_COLUMNS = [
-    "Tỉnh/TP", "Trụ cột", "Chỉ tiêu", "Mức", "Năm", "Loại", "Mã chỉ tiêu", "Mục", "Tệp",
+    "Tỉnh/TP",
+    "Trụ cột",
+    "Chỉ tiêu",
+    "Mức",
+    "Năm",
+    "Loại",
+    "Mã chỉ tiêu",
+    "Mục",
+    "Tệp",
 ]
 _KIND_VI = {"target": "mục tiêu", "baseline": "hiện trạng", "recommendation": "khuyến nghị"}
 EXPORT_COLUMNS = [
-    "id", "file", "province", "doc_title", "doc_number", "kind", "pillar", "metric",
-    "metric_key", "comparator", "value", "value_text", "unit", "target_year", "section",
-    "sentence", "start", "end", "value_start", "value_end",
+    "id",
+    "file",
+    "province",
+    "doc_title",
+    "doc_number",
+    "kind",
+    "pillar",
+    "metric",
+    "metric_key",
+    "comparator",
+    "value",
+    "value_text",
+    "unit",
+    "target_year",
+    "section",
+    "sentence",
+    "start",
+    "end",
+    "value_start",
+    "value_end",
 ]
+
+
+def metric_choices(rows: list[Target], kind: str | None = "target") -> list[tuple[str, str]]:
+    """(label, metric_key) of the keyed metrics present, for a dropdown; label order."""
+    present = {r.metric_key for r in rows if r.metric_key and (kind is None or r.kind == kind)}
+    return [(label, key) for key, label in METRIC_LABELS.items() if key in present]
 
 
 def targets_table_rows(rows: list[Target]) -> list[list]:
     """Rows for a table widget, in :data:`TABLE_COLUMNS` order."""
     return [
         [
-            r.province, r.pillar, r.metric, r.display,
-            r.target_year if r.target_year is not None else "", _KIND_VI.get(r.kind, r.kind),
-            r.metric_key, r.section, r.file,
+            r.province,
+            r.pillar,
+            r.metric,
+            r.display,
+            r.target_year if r.target_year is not None else "",
+            _KIND_VI.get(r.kind, r.kind),
+            r.metric_key,
+            r.section,
+            r.file,
         ]
         for r in rows
     ]
@@ -553,8 +620,15 @@ def metric_chart(rows: list[Target], metric_key: str, year: int | None) -> Figur
     names = [r.province for r in chosen]
     bars = ax.bar(names, [r.value for r in chosen], color="#2f6db3")
     for bar, r in zip(bars, chosen, strict=True):
-        ax.annotate(r.display, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            r.display,
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
     unit = chosen[0].unit
     ax.set_ylabel(unit + (" (nhỏ hơn = tốt hơn)" if unit in _LOWER_IS_BETTER else ""))
     ax.set_ylim(0, max(r.value for r in chosen) * 1.18 or 1)

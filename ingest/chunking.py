@@ -20,7 +20,7 @@ from assistant.types import Chunk, FileMeta
 
 from .cleaning import Block, blocks
 
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 # (pattern, level): Roman parts, then 1., then 1.1., then a).
 _HEADINGS = [
@@ -30,8 +30,8 @@ _HEADINGS = [
     (re.compile(r"^([a-zđ])\)\s+\S"), 4),
 ]
 _CLOSING = re.compile(r"^(Nơi nhận|T/M\b|TM\.|KT\.)", re.IGNORECASE)
-_PREAMBLE = "Phần mở đầu"
-_CLOSING_LABEL = "Nơi nhận, chữ ký"
+PREAMBLE_LABEL = "Phần mở đầu"
+CLOSING_LABEL = "Nơi nhận, chữ ký"
 _LABEL_MAX = 90
 
 
@@ -92,12 +92,12 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
         if new_part != part:
             part, stack, closing = new_part, [], False
             root = [meta.parts[part].label] if multi else []
-            out.append(Section(root + [_PREAMBLE]))
+            out.append(Section(root + [PREAMBLE_LABEL]))
         level = None if closing else heading_level(block)
         if level is not None:
             if _CLOSING.match(block.text):
                 closing = True
-                stack = [(1, _CLOSING_LABEL)]
+                stack = [(1, CLOSING_LABEL)]
             else:
                 stack = [s for s in stack if s[0] < level] + [(level, _label(block.text))]
             out.append(Section(root + [s[1] for s in stack], has_heading_block=True))
@@ -131,13 +131,17 @@ def units(group: list[Block]) -> list[tuple[int, int, str, int]]:
     return out
 
 
+def _prefix(meta: FileMeta, sec: Section) -> str:
+    """The retrieval prefix of a section's chunks: ``[province | heading path]``."""
+    return "[" + " | ".join(x for x in (meta.province, " › ".join(sec.headings)) if x) + "]"
+
+
 def _make_chunk(
     text: str, meta: FileMeta, sec: Section, group: list[Block], enc: tiktoken.Encoding
 ) -> Chunk:
     start, end = group[0].start, group[-1].end
     body = "\n".join(b.text for b in group)
-    prefix = " | ".join(x for x in (meta.province, " › ".join(sec.headings)) if x)
-    index_text = f"[{prefix}]\n{body}"
+    index_text = f"{_prefix(meta, sec)}\n{body}"
     digest = hashlib.sha256(f"{meta.file}:{start}:{end}:{text[start:end]}".encode()).hexdigest()
     part = meta.main
     return Chunk(
@@ -164,7 +168,8 @@ def chunk(text: str, meta: FileMeta, enc: tiktoken.Encoding, max_tokens: int) ->
         if sec.has_heading_block and len(sec.blocks) == 1 and len(sec.blocks[0].text) < 60:
             if not _CLOSING.match(sec.blocks[0].text):
                 continue
-        budget = max_tokens - count_tokens(" › ".join(sec.headings), enc) - 8
+        # The prefix and the newline before the body count against the chunk's size.
+        budget = max_tokens - count_tokens(_prefix(meta, sec) + "\n", enc) - 1
         group: list[Block] = []
         for block in (p for b in sec.blocks for p in _split_block(b, budget, enc)):
             candidate = "\n".join(x.text for x in [*group, block])

@@ -27,6 +27,7 @@ from assistant.types import Chunk, FileMeta
 from .chunking import CHUNKER_VERSION, chunk
 from .loaders import UnreadableFile, iter_corpus, load_text
 from .manifest import load_manifest, meta_for
+from .targets import EXTRACTOR_VERSION, extract_targets, write_targets
 
 log = logging.getLogger(__name__)
 _BATCH = 64
@@ -113,7 +114,7 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
     report = IngestReport()
     corpus = read_corpus(settings, report)
     report.files = len(corpus)
-    cl = store.client(settings)
+    cl = store.client(settings, recover=True)  # a corrupt store is set aside, rebuilt
     current = store.current_info(cl, settings)
     wanted = {
         "model": model_id(settings),
@@ -127,6 +128,8 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
     new_hashes = {name: h for name, (h, _) in corpus.items()}
     new_hashes.update({f: old_files[f] for f in kept_unreadable})
     if not rebuild and new_hashes == old_files:
+        if _targets_stale(settings):
+            _write_targets(settings, {f: t for f, (_, t) in corpus.items()})
         report.unchanged = True
         report.skipped_files = sorted(new_hashes)
         report.chunks = current.chunks
@@ -173,9 +176,27 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
         cl.delete_collection(name)  # the previous index keeps serving
         raise
     _drop_stale(cl, settings, keep_name=name)
+    _write_targets(settings, {f: t for f, (_, t) in corpus.items()}, metas)
     report.collection = name
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _targets_stale(settings: Settings) -> bool:
+    try:
+        blob = json.loads(settings.targets_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return blob.get("version") != EXTRACTOR_VERSION
+
+
+def _write_targets(
+    settings: Settings, texts: dict[str, str], metas: dict[str, FileMeta] | None = None
+) -> None:
+    """The cross-province targets table (chỉ tiêu), extracted from every file's chunks."""
+    metas = metas or file_metas(settings, texts)
+    chunks = chunk_corpus(settings, texts, metas)
+    write_targets(settings.targets_path, extract_targets(chunks, metas, texts))
 
 
 def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int:

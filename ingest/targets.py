@@ -34,7 +34,7 @@ from assistant.targets import METRIC_LABELS, PILLARS, Target
 from assistant.text import collapse_ws, fold, years
 from assistant.types import NATIONAL, Chunk, FileMeta
 
-from .chunking import _CLOSING_LABEL, _PREAMBLE
+from .chunking import CLOSING_LABEL, PREAMBLE_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,36 @@ _RANK_AFTER = re.compile(r"/(\d+)\b")
 _PER_100 = re.compile(r"(?:\s+\w+){0,2}\s*/\s*(100|1\.000)\s+(dân|người)\b")
 # Counted nouns: a bare number followed by one of these is a count ("trên 700 doanh nghiệp").
 _COUNT_UNITS = [
-    "đô thị thông minh", "doanh nghiệp", "hợp tác xã", "cơ sở dữ liệu", "hộ gia đình",
-    "điểm truy cập", "dịch vụ", "điểm", "thuê bao", "điện thoại", "bậc", "người", "thủ tục",
-    "hồ sơ", "nền tảng", "sản phẩm", "trạm", "tỷ đồng", "triệu đồng", "trường", "bệnh viện",
-    "dự án", "ứng dụng", "tài khoản", "chuyên gia", "cán bộ", "học viên", "lượt", "km", "hộ",
+    "đô thị thông minh",
+    "doanh nghiệp",
+    "hợp tác xã",
+    "cơ sở dữ liệu",
+    "hộ gia đình",
+    "điểm truy cập",
+    "dịch vụ",
+    "điểm",
+    "thuê bao",
+    "điện thoại",
+    "bậc",
+    "người",
+    "thủ tục",
+    "hồ sơ",
+    "nền tảng",
+    "sản phẩm",
+    "trạm",
+    "tỷ đồng",
+    "triệu đồng",
+    "trường",
+    "bệnh viện",
+    "dự án",
+    "ứng dụng",
+    "tài khoản",
+    "chuyên gia",
+    "cán bộ",
+    "học viên",
+    "lượt",
+    "km",
+    "hộ",
     "đô thị",
 ]
 _COUNT_UNIT = re.compile(r"\s+(" + "|".join(map(re.escape, _COUNT_UNITS)) + r")\b", re.IGNORECASE)
@@ -76,22 +102,28 @@ _BEFORE_FIGURE = re.compile(
 )
 
 # -- years ------------------------------------------------------------------------------
-_YEAR_AT = re.compile(r"(?<![\d.,])(?:\d{1,2}/\d{1,2}/)?(20[0-4]\d)(?![\d.,%/])")
+_YEAR_AT = re.compile(r"(?<![\d.,])(?:\d{1,2}/\d{1,2}/)?(20[0-4]\d)(?![\d%/]|[.,]\d)")
 _COMPARED_TO = re.compile(r"so với\s*(?:năm\s*)?$", re.IGNORECASE)
 
 # -- metric wording ---------------------------------------------------------------------
 _YEAR_PHRASE = re.compile(
-    r"(?:\b(?:phấn đấu|phân đầu)\s+)?(?:\b(?:tính đến|đến hết|đến|vào|trong)\s+)?"
+    r"(?:\b(?:phấn đấu|phân đầu)\s+)?(?:\b(?:tính đến|đến hết|đến|vào|trong|so với)\s+)?"
     r"(?:\bngày\s+)?(?:\bnăm\s+20\d\d|\d{1,2}/\d{1,2}/20\d\d)\s*,?",
     re.IGNORECASE,
 )
 _EXCEPT = re.compile(r"\s*\(trừ [^)]*\)")
 _LEADING = re.compile(
-    r"^(?:[-+•*:,;.)\s]|(?:phấn đấu|phân đầu|bảo đảm|đảm bảo|trong đó|có|và|đạt)\b)+",
+    r"^(?:[-+•*:,;.)\s]|\d+(?:\.\d+)*\.\s|[a-zđ]\)\s|"
+    r"(?:phấn đấu|phân đầu|bảo đảm|đảm bảo|trong đó|có|và|đạt)\b)+",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"(?:[-,;.:(\s]|\b(?:và|đạt|là|hoặc)\b)+$", re.IGNORECASE)
+_TRAILING_PUNCT = re.compile(r"[-,;.:(\s]+$")
 _VERB_ONLY = re.compile(r"^(?:\s|\b(?:đạt|chiếm|là)\b)*$", re.IGNORECASE)
+_CLAUSE_VERB = re.compile(
+    r",\s+((?:giảm|tăng|cắt giảm|đưa|mở|hoàn thành|bảo đảm|đảm bảo|phấn đấu|nâng|thuộc)\b[^,]*)$",
+    re.IGNORECASE,
+)
 _TAIL_VERB = re.compile(r"\b(?:được|hoàn thành|sử dụng)\b", re.IGNORECASE)
 _LEVELS = re.compile(r"cấp (tỉnh|huyện|xã)((?:\s*(?:,|và)\s*cấp (?:tỉnh|huyện|xã))+)")
 _PLACEHOLDER = "…"
@@ -132,7 +164,12 @@ METRIC_PATTERNS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("thue_bao_di_dong", (r"thue bao di dong",), ()),
     ("do_thi_thong_minh", (r"do thi thong minh",), ()),
 ]
-_LEVEL_KEY = {"tinh": "tinh", "huyen": "huyen", "xa": "xa"}
+_KEY_UNITS = {
+    "doanh_nghiep_cong_nghe_so": "doanh nghiệp",
+    "nhom_tinh_dan_dau": "nhóm",
+    "do_thi_thong_minh": "đô thị thông minh",
+    "thue_bao_di_dong": "thuê bao/100 dân",
+}
 # Keys whose pillar is fixed whatever the heading says (overall rank, budget).
 _KEY_PILLAR = {"nhom_tinh_dan_dau": "khác", "ngan_sach_chuyen_doi_so": "khác"}
 
@@ -144,21 +181,30 @@ _HEADING_PILLARS = {
 }
 _WORD_PILLARS = [
     ("khác", re.compile(r"ngan sach|kinh phi")),
-    ("chính quyền số", re.compile(
-        r"dich vu cong|thu tuc hanh chinh|ho so cong viec|hoat dong kiem tra|van ban dien tu|"
-        r"bao cao dinh ky|hanh chinh|dinh danh|co so du lieu|dau thau|ho so giai quyet"
-    )),
-    ("kinh tế số", re.compile(
-        r"kinh te so|doanh nghiep|nang suat lao dong|grdp|thuong mai dien tu"
-    )),
-    ("xã hội số", re.compile(
-        r"ho gia dinh|dan so|cap quang|bang rong|bang thong rong|dien thoai|smartphone|"
-        r"thanh toan|ky nang so|thue bao|\bbts\b|internet|phu song|do thi thong minh|chu ky so"
-    )),
+    (
+        "chính quyền số",
+        re.compile(
+            r"dich vu cong|thu tuc hanh chinh|ho so cong viec|hoat dong kiem tra|van ban dien tu|"
+            r"bao cao dinh ky|hanh chinh|dinh danh|co so du lieu|dau thau|ho so giai quyet"
+        ),
+    ),
+    (
+        "kinh tế số",
+        re.compile(r"kinh te so|doanh nghiep|nang suat lao dong|grdp|thuong mai dien tu"),
+    ),
+    (
+        "xã hội số",
+        re.compile(
+            r"ho gia dinh|dan so|cap quang|bang rong|bang thong rong|dien thoai|smartphone|"
+            r"thanh toan|ky nang so|thue bao|\bbts\b|internet|phu song|do thi thong minh|chu ky so"
+        ),
+    ),
 ]
 _BASELINE_HEADING = re.compile(r"tinh hinh")
 _FOOTNOTE_LINE = re.compile(r"\s*<sup>\s*(\d+)\s*</sup>\s*")
-_MARKUP = re.compile(r"<sup>\s*\d+\s*</sup>|</?[a-zA-Z][^>]{0,40}>|\*{1,3}|~~|^\s{0,3}#{1,6}\s", re.M)
+_MARKUP = re.compile(
+    r"<sup>\s*\d+\s*</sup>|</?[a-zA-Z][^>]{0,40}>|\*{1,3}|~~|^\s{0,3}#{1,6}\s", re.M
+)
 
 
 @dataclass
@@ -169,7 +215,6 @@ class _Figure:
     end: int
     value: float
     unit: str
-    q_start: int = 0  # start of the qualifier (or = start)
     comparator: str = "đạt"
     lead: str = ""
     clause: str = ""
@@ -219,7 +264,9 @@ def extract_targets(
     return out
 
 
-def extract_file_targets(chunks: list[Chunk], meta: FileMeta, text: str | None = None) -> list[Target]:
+def extract_file_targets(
+    chunks: list[Chunk], meta: FileMeta, text: str | None = None
+) -> list[Target]:
     """The rows of one file (see :func:`extract_targets`)."""
     chunks = sorted(chunks, key=lambda c: c.start)
     source = text if text is not None else _text_from_chunks(chunks)
@@ -227,7 +274,7 @@ def extract_file_targets(chunks: list[Chunk], meta: FileMeta, text: str | None =
     rows: list[Target] = []
     seen: set[tuple] = set()
     for chunk in chunks:
-        if any(h in (_PREAMBLE, _CLOSING_LABEL) for h in chunk.headings):
+        if any(h in (PREAMBLE_LABEL, CLOSING_LABEL) for h in chunk.headings):
             continue
         for sent in _sentences(chunk):
             _align(sent, source)
@@ -273,7 +320,7 @@ def _sentences(chunk: Chunk) -> list[_Sentence]:
     trên môi trường mạng" share their predicate, so they are read (and cited) together.
     """
     out: list[_Sentence] = []
-    for i, u in enumerate(chunk.units):
+    for i in range(len(chunk.units)):
         prev = out[-1] if out else None
         if prev is not None and _continues(chunk, prev.units[-1], i):
             prev.units.append(i)
@@ -303,7 +350,11 @@ def _align(sent: _Sentence, source: str) -> None:
     """
     offsets: list[int] = []
     for n, ui in enumerate(sent.units):
-        s, e, cleaned = int(sent.chunk.units[ui][0]), int(sent.chunk.units[ui][1]), str(sent.chunk.units[ui][2])
+        s, e, cleaned = (
+            int(sent.chunk.units[ui][0]),
+            int(sent.chunk.units[ui][1]),
+            str(sent.chunk.units[ui][2]),
+        )
         if n:
             offsets.append(-1)  # the space joining two units
         orig = _MARKUP.sub(lambda m: "\0" * len(m.group(0)), source[s:e])
@@ -377,19 +428,23 @@ def _clauses(text: str, figs: list[_Figure]) -> None:
         head = between[: m.start()] if m else between
         if m and m.group("qual"):
             f.comparator = re.sub(r"\s+là$", "", m.group("qual").strip().lower())
-        f.q_start = prev_end + m.start("qual") if m and m.group("qual") else f.start
         if i == 0:
-            f.lead = head + ((m.group("verb") or "") if m else "")
+            f.lead = _join(head, (m.group("verb") or "") if m else "")
         else:
             prev = figs[i - 1]
             if m and m.group("conn"):
-                prev.clause, f.lead, f.list_sep = head, (m.group("verb") or ""), True
+                prev.clause, f.lead, f.list_sep = head, m.group("verb") or "", True
             else:
                 tail, lead, sep = _split_between(head)
-                prev.clause, f.lead, f.list_sep = tail, lead + ((m.group("verb") or "") if m else ""), sep
+                prev.clause, f.list_sep = tail, sep
+                f.lead = _join(lead, (m.group("verb") or "") if m else "")
         prev_end = f.end
     if figs:
         figs[-1].clause = text[figs[-1].end :]
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a.rstrip()} {b.strip()}" if a.strip() and b.strip() else (a + b)
 
 
 def _metric(text: str, figs: list[_Figure], i: int) -> str:
@@ -406,13 +461,15 @@ def _metric(text: str, figs: list[_Figure], i: int) -> str:
         close = clause.find(")")
         if close >= 0:
             clause = clause[:close]
-    lead, clause = _tidy(lead), _tidy(clause)
-    if f.unit == "nhóm":
-        lead = re.sub(r"\s*nhóm$", "", lead, flags=re.I) + " nhóm"
-        lead = _tidy(lead)
+    if (own := _CLAUSE_VERB.search(lead)) is not None:
+        lead = own.group(1)  # "…, giảm 30% thủ tục hành chính": only the last clause
+    clause = _tidy(clause)
+    lead = _tidy(lead, verbs=not clause)  # "Tỷ trọng kinh tế số đạt … GRDP" keeps its verb
     if lead and clause:
-        return f"{lead} {_PLACEHOLDER} {clause}"
-    return _tidy(_TRAILING.sub("", lead) if not clause else clause)
+        metric = f"{lead} {_PLACEHOLDER} {clause}"
+    else:
+        metric = _tidy(_TRAILING.sub("", lead) if not clause else clause)
+    return metric[:1].upper() + metric[1:]
 
 
 def _shared_tail(clause: str, last: str) -> str:
@@ -428,7 +485,9 @@ def _shared_tail(clause: str, last: str) -> str:
     return " " + last[m.start() :] if m else ""
 
 
-def _tidy(s: str) -> str:
+def _tidy(s: str, verbs: bool = True) -> str:
+    """Drop exceptions, years, stray brackets, bullets and dangling words; ``verbs``: also
+    a trailing "đạt"/"là" (when nothing follows the figure)."""
     s = _EXCEPT.sub("", s)
     s = _YEAR_PHRASE.sub(" ", s)
     s = collapse_ws(s)
@@ -444,12 +503,14 @@ def _tidy(s: str) -> str:
     while prev != s:
         prev = s
         s = _LEADING.sub("", s)
-        s = _TRAILING.sub("", s)
-    return s[:1].upper() + s[1:] if s else s
+        s = (_TRAILING if verbs else _TRAILING_PUNCT).sub("", s)
+    return s
 
 
 # -- rows -------------------------------------------------------------------------------
-def _rows(sent: _Sentence, meta: FileMeta, notes: dict[int, list[str]], source: str) -> list[Target]:
+def _rows(
+    sent: _Sentence, meta: FileMeta, notes: dict[int, list[str]], source: str
+) -> list[Target]:
     figs = _figures(sent.text)
     if not figs:
         return []
@@ -461,18 +522,47 @@ def _rows(sent: _Sentence, meta: FileMeta, notes: dict[int, list[str]], source: 
     for i, f in enumerate(figs):
         span = _file_span(sent, f.start, f.end)
         if span is None:
-            log.warning("%s: figure %r not found in the original text", chunk.file, sent.text[f.start : f.end])
+            log.warning(
+                "%s: figure %r not found in the original text",
+                chunk.file,
+                sent.text[f.start : f.end],
+            )
             continue
         value_text = source[span[0] : span[1]]
         if re.sub(r"\s", "", value_text) != re.sub(r"\s", "", sent.text[f.start : f.end]):
-            log.warning("%s: figure %r misaligned (%r)", chunk.file, sent.text[f.start : f.end], value_text)
+            log.warning(
+                "%s: figure %r misaligned (%r)", chunk.file, sent.text[f.start : f.end], value_text
+            )
             continue
         metric = _metric(sent.text, figs, i)
         year = _year(sent, f, headings, meta, kind)
         for m, key in _keyed(metric):
-            pillar = _pillar(headings, key, m, sent.text)
+            if key and _KEY_UNITS.get(key, "%") != f.unit:
+                key = ""  # a count of services is not the share of services
+            digest = f"{chunk.file}:{span[0]}:{span[1]}:{kind}:{key}:{m}".encode()
             out.append(
-                _target(meta, chunk, sent, headings + footnote, kind, pillar, m, key, f, value_text, span, year)
+                Target(
+                    id=hashlib.sha256(digest).hexdigest()[:16],
+                    file=chunk.file,
+                    province=meta.province or chunk.province,
+                    doc_title=meta.title or meta.main.title or chunk.title,
+                    doc_number=meta.main.number or chunk.doc_number,
+                    kind=kind,
+                    pillar=_pillar(headings, key, m, sent.text),
+                    metric=m,
+                    metric_key=key,
+                    comparator=f.comparator,
+                    value=f.value,
+                    value_text=value_text,
+                    unit=f.unit,
+                    target_year=year,
+                    headings=headings + footnote,
+                    start=sent.start,
+                    end=sent.end,
+                    sentence=sent.text,
+                    value_start=span[0],
+                    value_end=span[1],
+                )
             )
     return out
 
@@ -482,38 +572,6 @@ def _file_span(sent: _Sentence, i: int, j: int) -> tuple[int, int] | None:
     if not inside:
         return None
     return inside[0], inside[-1] + 1
-
-
-def _target(
-    meta: FileMeta, chunk: Chunk, sent: _Sentence, headings: list[str], kind: str, pillar: str,
-    metric: str, key: str, f: _Figure, value_text: str, span: tuple[int, int], year: int | None,
-) -> Target:
-    digest = hashlib.sha256(
-        f"{chunk.file}:{span[0]}:{span[1]}:{kind}:{key}:{metric}".encode()
-    ).hexdigest()[:16]
-    part = meta.main
-    return Target(
-        id=digest,
-        file=chunk.file,
-        province=meta.province or chunk.province,
-        doc_title=meta.title or part.title or chunk.title,
-        doc_number=part.number or chunk.doc_number,
-        kind=kind,
-        pillar=pillar,
-        metric=metric,
-        metric_key=key,
-        comparator=f.comparator,
-        value=f.value,
-        value_text=value_text,
-        unit=f.unit,
-        target_year=year,
-        headings=headings,
-        start=sent.start,
-        end=sent.end,
-        sentence=sent.text,
-        value_start=span[0],
-        value_end=span[1],
-    )
 
 
 def _keyed(metric: str) -> list[tuple[str, str]]:
@@ -540,7 +598,7 @@ def metric_key(metric: str) -> str:
                 lv = re.search(r"cap (tinh|huyen|xa)", f)
                 if not lv:
                     continue
-                key = key.format(level=_LEVEL_KEY[lv.group(1)])
+                key = key.format(level=lv.group(1))
             return key
     return ""
 
@@ -577,7 +635,9 @@ def _year_mentions(text: str) -> list[tuple[int, int]]:
     ]
 
 
-def _year(sent: _Sentence, f: _Figure, headings: list[str], meta: FileMeta, kind: str) -> int | None:
+def _year(
+    sent: _Sentence, f: _Figure, headings: list[str], meta: FileMeta, kind: str
+) -> int | None:
     own = _year_mentions(sent.text)
     before = [y for p, y in own if p < f.start]
     after = [y for p, y in own if p > f.end]
@@ -628,12 +688,12 @@ def _chunk_at(chunks: list[Chunk], pos: int) -> Chunk | None:
     return best
 
 
-def _context_headings(sent: _Sentence, notes: dict[int, list[str]], source: str) -> tuple[list[str], list[str]]:
+def _context_headings(
+    sent: _Sentence, notes: dict[int, list[str]], source: str
+) -> tuple[list[str], list[str]]:
     """Headings that govern the sentence, and ["Chú thích N"] when it is a footnote."""
     chunk = sent.chunk
-    first = next(
-        (int(u[0]) for u in chunk.units if (len(u) < 4 or u[3] == sent.block)), sent.start
-    )
+    first = next((int(u[0]) for u in chunk.units if (len(u) < 4 or u[3] == sent.block)), sent.start)
     line_start = source.rfind("\n", 0, first) + 1
     m = _FOOTNOTE_LINE.fullmatch(source[line_start:first])
     if not m:

@@ -1,0 +1,99 @@
+"""Cleaning and structure-aware chunking of the real corpus (no embedding model needed)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant.settings import Settings
+from assistant.text import collapse_ws
+from ingest.chunking import sections
+from ingest.cleaning import blocks
+from ingest.pipeline import IngestReport, chunk_corpus, file_metas, read_corpus
+
+from .conftest import PUBLIC_SET, ROOT
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    settings = Settings(corpus_dir=ROOT / "corpus")
+    texts = {f: t for f, (_, t) in read_corpus(settings, IngestReport()).items()}
+    metas = file_metas(settings, texts)
+    return texts, metas, chunk_corpus(settings, texts, metas)
+
+
+def test_every_gold_quote_lies_inside_one_chunk(corpus):
+    _, _, chunks = corpus
+    missing = []
+    for line in PUBLIC_SET.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        for src in item["sources"]:
+            quote = collapse_ws(src["quote"])
+            if not any(quote in collapse_ws(c.text) for c in chunks[src["file"]]):
+                missing.append((item["id"], quote[:60]))
+    assert not missing
+
+
+def test_chunk_text_is_the_original_span_and_within_budget(corpus):
+    texts, _, chunks = corpus
+    for name, cs in chunks.items():
+        assert cs, name
+        for c in cs:
+            assert c.text == texts[name][c.start : c.end]
+            assert c.n_tokens <= Settings().chunking.max_tokens
+            assert "**" not in c.index_text and "<sup>" not in c.index_text
+            for start, end, unit, _block in c.units:
+                assert c.start <= start < end <= c.end
+                # The cleaned unit is the original span without markup.
+                original = re.sub(r"<sup>\s*\d+\s*</sup>|\*+|~~|#+ ", "", texts[name][start:end])
+                assert collapse_ws(original) == unit
+
+
+def test_no_chunk_spans_two_sections(corpus):
+    texts, metas, chunks = corpus
+    for name, text in texts.items():
+        spans = [(s.blocks[0].start, s.blocks[-1].end) for s in sections(text, metas[name])]
+        for c in chunks[name]:
+            assert any(a <= c.start and c.end <= b for a, b in spans), (name, c.section)
+
+
+def test_heading_paths_follow_the_numbering(corpus):
+    _, _, chunks = corpus
+    qn = chunks["003_a83315fa0d19e00b.txt"]
+    target = next(c for c in qn if "Trên 70% dân số trưởng thành có chữ ký số" in c.text)
+    assert target.headings[-2:] == [
+        "4. Mục tiêu cơ bản đến năm 2030",
+        "4.3. Phát triển xã hội số, thu hẹp khoảng cách số",
+    ]
+    assert target.section.startswith("Quảng Ngãi › II.")
+    kh = chunks["001_9631579da6f4c830.txt"]
+    # File 001 holds the UBND dispatch and Resolution 16-NQ/TU: paths start with the part.
+    assert {c.headings[0] for c in kh} == {"Công văn 11507/UBND-KGVX", "Nghị quyết 16-NQ/TU"}
+
+
+def test_signature_blocks_are_kept(corpus):
+    _, _, chunks = corpus
+    sig = [c for c in chunks["001_9631579da6f4c830.txt"] if "Nguyễn Hải Ninh" in c.text]
+    assert sig and "T/M TỈNH ỦY" in sig[0].text
+
+
+def test_wrapped_pdf_lines_are_rejoined_and_page_numbers_dropped(corpus):
+    texts, _, _ = corpus
+    qn = blocks(texts["003_a83315fa0d19e00b.txt"])
+    assert any(
+        b.text == "- Trên 80% dân số trưởng thành có điện thoại thông minh, có tài khoản giao "
+        "dịch thanh toán tại ngân hàng hoặc tổ chức được phép khác."
+        for b in qn
+    )
+    assert not any(re.fullmatch(r"\d{1,3}", b.text) for b in qn)
+
+
+def test_chunk_ids_are_stable(corpus):
+    texts, metas, chunks = corpus
+    settings = Settings(corpus_dir=ROOT / "corpus")
+    again = chunk_corpus(settings, texts, metas)
+    assert [c.id for c in again["000_702489c04bbe0e0b.txt"]] == [
+        c.id for c in chunks["000_702489c04bbe0e0b.txt"]
+    ]

@@ -1,0 +1,67 @@
+"""Vietnamese text handling: NFC, folding, words, years, sentence units."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from assistant.text import (
+    collapse_ws,
+    fold,
+    has_diacritics,
+    lexical_terms,
+    nfc,
+    numbers,
+    sentence_spans,
+    syllables,
+    years,
+)
+
+
+def test_fold_strips_diacritics_and_d_bar():
+    assert fold("Quảng Ngãi") == "quang ngai"
+    assert fold("ĐẢNG BỘ Đà Nẵng") == "dang bo da nang"
+    # NFC text folds to the same length: offsets found in folded text map back.
+    text = nfc("Chữ ký số của Khánh Hòa")
+    assert len(fold(text)) == len(text)
+
+
+def test_nfc_and_diacritics_detection():
+    decomposed = unicodedata.normalize("NFD", "Thanh Hóa")
+    assert nfc(decomposed) == "Thanh Hóa"
+    assert has_diacritics("chữ ký số") and not has_diacritics("chu ky so")
+
+
+def test_syllables_keep_numbers_and_technical_names_whole():
+    toks = syllables("Phủ 4G/5G, IPv6, 3D; trên 1.000 doanh nghiệp, 35,8% và 100%")
+    assert {"4g", "5g", "ipv6", "3d", "1.000", "35,8%", "100%"} <= set(toks)
+
+
+def test_lexical_terms_as_written_and_folded():
+    assert "kinh_tế" in lexical_terms("Kinh tế số", folded=False)
+    assert "kinh_te" in lexical_terms("Kinh tế số", folded=True)
+
+
+def test_years_ignore_dates_and_figures():
+    assert years("đến năm 2030, thuộc nhóm 15") == [2030]
+    assert years("Tính đến 31/12/2020") == []
+    assert years("tăng 2025%") == []
+    assert years("năm 2025.") == [2025]
+
+
+def test_numbers_as_written():
+    assert numbers("trên 1.000 doanh nghiệp, đạt 35,8 %") == ["1.000", "35,8%"]
+
+
+def test_sentence_units_split_at_sentence_ends_not_list_numbers():
+    text = "2. Mục tiêu tổng quát. Kinh tế số chiếm 20%; năng suất tăng 8%.\n- Gạch đầu dòng"
+    units = [text[i:j] for i, j in sentence_spans(text)]
+    assert units == [
+        "2. Mục tiêu tổng quát.",
+        "Kinh tế số chiếm 20%;",
+        "năng suất tăng 8%.",
+        "- Gạch đầu dòng",
+    ]
+
+
+def test_collapse_ws():
+    assert collapse_ws(" a \n\n b\tc ") == "a b c"
