@@ -1,0 +1,125 @@
+"""The answer chain on the real index: right province and year, citations, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langchain_core.runnables import Runnable
+
+from assistant.text import collapse_ws
+from assistant.types import REFUSAL
+
+from .conftest import ROOT
+
+QN = "003_a83315fa0d19e00b.txt"
+
+
+def _original(file: str) -> str:
+    return (ROOT / "corpus" / file).read_text(encoding="utf-8")
+
+
+def test_right_province_and_year(assistant):
+    a2030 = assistant.ask("Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?")
+    a2025 = assistant.ask("Mục tiêu chữ ký số của Quảng Ngãi đến năm 2025?")
+    assert "70%" in a2030.answer and "50%" not in a2030.answer
+    assert "50%" in a2025.answer and "70%" not in a2025.answer
+    for a in (a2030, a2025):
+        assert not a.refused and a.citations and a.citations[0].file == QN
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "muc tieu chu ky so cua Quang Ngai den nam 2030",
+        "What is Quảng Ngãi's e-signature target for 2030?",
+    ],
+)
+def test_without_diacritics_and_in_english(assistant, question):
+    a = assistant.ask(question)
+    assert "70%" in a.answer and a.citations[0].file == QN
+
+
+def test_citation_spans_point_at_the_supporting_sentence(assistant):
+    a = assistant.ask("Hải Dương phấn đấu có bao nhiêu doanh nghiệp công nghệ số đến năm 2030?")
+    c = a.citations[0]
+    text = _original(c.file)
+    assert text[c.start : c.end] == c.text
+    assert c.start <= c.sentence_start < c.sentence_end <= c.end
+    assert "1.000" in text[c.sentence_start : c.sentence_end]
+    assert "2030" in c.section and c.title
+
+
+def test_refuses_what_the_documents_do_not_say(assistant):
+    for q in (
+        "Thành phố Hồ Chí Minh đặt mục tiêu bao nhiêu phần trăm dịch vụ công trực tuyến?",
+        "Quảng Ngãi đặt mục tiêu bao nhiêu % dân số có chữ ký số năm 2035?",
+        "Hải Dương có bao nhiêu sân bay?",
+    ):
+        a = assistant.ask(q)
+        assert a.refused and a.answer.startswith(REFUSAL) and not a.citations, q
+        assert a.passages  # the closest passages are still shown
+
+
+def test_document_facts_cite_the_signature(assistant):
+    a = assistant.ask("Ai ký Nghị quyết 16-NQ/TU của Tỉnh ủy Khánh Hòa?")
+    assert "Nguyễn Hải Ninh" in a.answer
+    assert "Nguyễn Hải Ninh" in a.citations[0].text
+    d = assistant.ask("Cong van cua UBND tinh Khanh Hoa co so hieu gi, ban hanh ngay nao?")
+    assert "11507/UBND-KGVX" in d.answer and "15 tháng 11 năm 2021" in d.answer
+
+
+def test_follow_ups_carry_province_topic_and_year(assistant):
+    first = "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "70%"}]
+    a = assistant.ask("còn năm 2025 thì sao?", history=history)
+    assert "50%" in a.answer and a.citations[0].file == QN
+    history = [
+        {"role": "user", "content": "Tỷ trọng kinh tế số trong GRDP của Quảng Ngãi năm 2030?"},
+        {"role": "assistant", "content": "30%"},
+    ]
+    b = assistant.ask("thế còn Khánh Hòa?", history=history)
+    assert "30%" in b.answer and b.citations[0].province == "Khánh Hòa"
+
+
+def test_comparison_keeps_years_aligned(assistant):
+    a = assistant.ask("So sánh mục tiêu kinh tế số của Hải Dương và Khánh Hòa")
+    provinces = {c.province for c in a.citations}
+    assert provinces == {"Hải Dương", "Khánh Hòa"}
+    for line in a.answer.splitlines():
+        if "2025" in line and "%" in line:
+            assert "30%" not in line  # the 2030 figure never sits under 2025
+
+
+def test_filters_restrict_the_documents(assistant):
+    a = assistant.ask(
+        "Kinh tế số chiếm bao nhiêu phần trăm GRDP năm 2030?", filters={"provinces": ["Khánh Hòa"]}
+    )
+    assert a.citations and all(c.province == "Khánh Hòa" for c in a.citations)
+    assert all(p.chunk.province == "Khánh Hòa" for p in a.passages)
+
+
+def test_bad_input_gets_a_message(assistant):
+    assert "nhập câu hỏi" in assistant.ask("   ").answer
+    long = assistant.ask("chuyển đổi số " * 2000)
+    assert "giới hạn" in long.answer and not long.citations
+
+
+def test_chain_is_a_runnable(assistant):
+    assert isinstance(assistant.chain, Runnable)
+    a = assistant.as_runnable().invoke({"question": "Quảng Ngãi năng suất lao động 2030?"})
+    assert "8%" in a.answer
+    assert set(a.timings) >= {"understand_ms", "retrieve_ms", "answer_ms", "total_ms"}
+
+
+def test_cli_json(index_settings, monkeypatch, capsys):
+    from assistant.__main__ import main
+
+    monkeypatch.setenv("NQCDS_DATA_DIR", str(index_settings.data_dir))
+    from assistant.settings import get_settings
+
+    get_settings.cache_clear()
+    assert main(["--json", "Hai Duong nam 2025 bao nhieu doanh nghiep cong nghe so?"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "700" in out["answer"] and out["citations"][0]["file"].startswith("000_")
+    assert collapse_ws(out["citations"][0]["text"])
