@@ -1,1 +1,145 @@
-def main(): pass
+"""The web app officials and trainers use: chat with cited sources, documents, feedback.
+
+``python app.py`` (or ``nqcds-app``) serves the Gradio app at ``/`` and the HTTP API at
+``/api`` on ``settings.server.host:port`` (127.0.0.1:7860 unless configured), fully offline.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported: no analytics or telemetry calls from a self-hosted server.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import logging  # noqa: E402
+import sys  # noqa: E402
+
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+from assistant.api import build_api  # noqa: E402
+from assistant.chain import Assistant  # noqa: E402
+from assistant.feedback import FeedbackStore  # noqa: E402
+from assistant.settings import Settings, get_settings  # noqa: E402
+from assistant.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
+from assistant.ui.documents import (  # noqa: E402
+    CHAT_TAB,
+    DOCS_TAB,
+    DocumentHandlers,
+    build_documents_tab,
+)
+from assistant.ui.provider import AssistantProvider  # noqa: E402
+from assistant.ui.render import esc  # noqa: E402
+from assistant.ui.theme import CSS, make_theme  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+TITLE = "Trợ lý nghị quyết chuyển đổi số"
+INTRO = (
+    "Hỏi đáp về các nghị quyết chuyển đổi số của các tỉnh. Mỗi câu trả lời kèm đoạn văn bản "
+    "gốc đã dùng — số trong ngoặc vuông [1], [2] ứng với nguồn ở khung bên phải."
+)
+
+
+def build_app(
+    settings: Settings,
+    assistant: Assistant | None = None,
+    *,
+    provider: AssistantProvider | None = None,
+) -> gr.Blocks:
+    """The Gradio Blocks app (queue configured); ``assistant`` defaults to a lazy one."""
+    provider = provider or AssistantProvider(settings, assistant)
+    store = FeedbackStore(settings.feedback_db)
+    chat = ChatHandlers(provider, store)
+    docs = DocumentHandlers(provider)
+    catalog = provider.catalog()
+    _, problem = provider.try_get() if not catalog else (None, "")
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        banner = gr.HTML(_banner(problem), elem_id="nq-banner", visible=bool(problem))
+        with gr.Tabs() as tabs:
+            with gr.Tab("Hỏi đáp", id=CHAT_TAB):
+                c = build_chat_tab(chat, catalog)
+            with gr.Tab("Văn bản", id=DOCS_TAB):
+                d = build_documents_tab(docs, catalog)
+        c["sources"].click(
+            docs.open_citation,
+            [c["turns"], c["shown"]],
+            [tabs, d["pick"], d["view"]],
+            show_progress="hidden",
+        )
+
+        def refresh() -> tuple:
+            """Each page load: pick up an index built after the server started."""
+            fresh = provider.catalog()
+            _, why = provider.try_get() if not fresh else (None, "")
+            files = [f for _, f in fresh]
+            return (
+                gr.CheckboxGroup(choices=fresh, value=files),
+                gr.Dropdown(choices=fresh),
+                gr.HTML(_banner(why), visible=bool(why)),
+            )
+
+        demo.load(refresh, None, [c["scope"], d["pick"], banner], show_progress="hidden")
+    demo.queue(default_concurrency_limit=max(1, settings.server.concurrency))
+    return demo
+
+
+def _banner(problem: str) -> str:
+    return f'<div class="nq-banner" role="alert">{esc(problem)}</div>' if problem else ""
+
+
+def create_server(
+    settings: Settings, assistant: Assistant | None = None
+) -> tuple[FastAPI, gr.Blocks]:
+    """FastAPI app with ``/api`` routes and the Gradio app mounted at ``/``."""
+    provider = AssistantProvider(settings, assistant)
+    demo = build_app(settings, provider=provider)
+    # No Swagger/ReDoc pages: they load their scripts from a CDN. The schema stays.
+    app = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.include_router(build_api(settings, provider))  # before the "/" mount, which catches all
+    s = settings.server
+    auth = (s.username, s.password.get_secret_value()) if s.username and s.password else None
+    gr.mount_gradio_app(
+        app,
+        demo,
+        path="/",
+        server_name=s.host,
+        server_port=s.port,
+        auth=auth,
+        auth_message="Đăng nhập để dùng trợ lý." if auth else None,
+        theme=make_theme(),
+        css=CSS,
+        footer_links=["settings"],
+        run_history=False,
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+    )
+    return app, demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the app and API with uvicorn on the configured host and port."""
+    import uvicorn
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    provider_probe = AssistantProvider(settings)
+    assistant, problem = provider_probe.try_get()  # load the model now, not on first question
+    if problem:
+        log.warning("starting without an assistant: %s", problem)
+    app, _ = create_server(settings, assistant)
+    s = settings.server
+    log.info("serving on http://%s:%d (API at /api)", s.host, s.port)
+    uvicorn.run(app, host=s.host, port=s.port, log_level="info", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,8 +39,9 @@ def _error(status: int, vi: str, en: str, headers: dict | None = None) -> JSONRe
 class RateLimiter:
     """At most ``per_minute`` requests per key in any sliding 60-second window."""
 
-    def __init__(self, per_minute: int, window_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, per_minute: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.per_minute = per_minute
         self.window_s = window_s
         self.clock = clock
@@ -86,30 +87,45 @@ def _basic_auth_ok(request: Request, username: str, password: str) -> bool:
 def _validate(body: Any, max_chars: int) -> tuple[dict | None, JSONResponse | None]:
     """The ``ask`` arguments from a decoded JSON body, or the 4xx response saying why not."""
     if not isinstance(body, dict):
-        return None, _error(422, "Nội dung phải là một đối tượng JSON",
-                            'The body must be a JSON object like {"question": "..."}')
+        return None, _error(
+            422,
+            "Nội dung phải là một đối tượng JSON",
+            'The body must be a JSON object like {"question": "..."}',
+        )
     q = body.get("question")
     if not isinstance(q, str):
-        return None, _error(422, "Trường 'question' phải là chuỗi ký tự",
-                            "'question' is required and must be a string")
+        return None, _error(
+            422,
+            "Trường 'question' phải là chuỗi ký tự",
+            "'question' is required and must be a string",
+        )
     q, problem = clean_question(q, max_chars)
     if problem:
         return None, JSONResponse({"detail": problem}, status_code=400)
     hist = body.get("history")
-    if hist is not None and not (isinstance(hist, list) and all(
-        isinstance(m, dict) and isinstance(m.get("content", ""), str | list) for m in hist
-    )):
-        return None, _error(422, "Trường 'history' phải là danh sách tin nhắn {role, content}",
-                            "'history' must be a list of {role, content} messages")
+    if hist is not None and not (
+        isinstance(hist, list)
+        and all(isinstance(m, dict) and isinstance(m.get("content", ""), str | list) for m in hist)
+    ):
+        return None, _error(
+            422,
+            "Trường 'history' phải là danh sách tin nhắn {role, content}",
+            "'history' must be a list of {role, content} messages",
+        )
     filters = body.get("filters")
     if filters is not None:
-        ok = isinstance(filters, dict) and set(filters) <= {"files", "provinces"} and all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in filters.values()
+        ok = (
+            isinstance(filters, dict)
+            and set(filters) <= {"files", "provinces"}
+            and all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in filters.values()
+            )
         )
         if not ok:
             return None, _error(
-                422, "Trường 'filters' phải có dạng {\"files\": [...]} hoặc {\"provinces\": [...]}",
-                "'filters' must be {\"files\": [str]} and/or {\"provinces\": [str]}",
+                422,
+                'Trường \'filters\' phải có dạng {"files": [...]} hoặc {"provinces": [...]}',
+                '\'filters\' must be {"files": [str]} and/or {"provinces": [str]}',
             )
     return {"question": q, "history": (hist or [])[-MAX_HISTORY:], "filters": filters}, None
 
@@ -127,12 +143,19 @@ def build_api(settings: Settings, provider: AssistantProvider) -> APIRouter:
         client = request.client.host if request.client else "unknown"
         wait = limiter.check(client)
         if wait:
-            return _error(429, "Quá nhiều yêu cầu, vui lòng thử lại sau",
-                          "Too many requests, please retry later",
-                          headers={"Retry-After": str(int(wait) + 1)})
+            return _error(
+                429,
+                "Quá nhiều yêu cầu, vui lòng thử lại sau",
+                "Too many requests, please retry later",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
         if user and pw and not _basic_auth_ok(request, user, pw):
-            return _error(401, "Cần đăng nhập", "Authentication required",
-                          headers={"WWW-Authenticate": 'Basic realm="nqcds"'})
+            return _error(
+                401,
+                "Cần đăng nhập",
+                "Authentication required",
+                headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
+            )
         return None
 
     def _ask(args: dict):
@@ -150,8 +173,11 @@ def build_api(settings: Settings, provider: AssistantProvider) -> APIRouter:
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            return _error(400, "Nội dung không phải JSON hợp lệ (UTF-8)",
-                          'The body is not valid UTF-8 JSON; send {"question": "..."}')
+            return _error(
+                400,
+                "Nội dung không phải JSON hợp lệ (UTF-8)",
+                'The body is not valid UTF-8 JSON; send {"question": "..."}',
+            )
         args, problem = _validate(body, settings.answer.max_question_chars)
         if problem is not None:
             return problem
@@ -160,20 +186,26 @@ def build_api(settings: Settings, provider: AssistantProvider) -> APIRouter:
         except Exception as exc:
             log.exception("API ask failed")
             msg = friendly_error(exc)
-            return JSONResponse({"detail": msg}, status_code=500 if msg.startswith("Xin lỗi")
-                                else 503)
+            return JSONResponse(
+                {"detail": msg}, status_code=500 if msg.startswith("Xin lỗi") else 503
+            )
         return JSONResponse(answer.model_dump(mode="json"))
 
     @router.get("/health")
     async def health(request: Request) -> JSONResponse:
         """``{"status": "ok", "documents": n, "passages": n}`` or 503 with the reason."""
         if user and pw and not _basic_auth_ok(request, user, pw):
-            return _error(401, "Cần đăng nhập", "Authentication required",
-                          headers={"WWW-Authenticate": 'Basic realm="nqcds"'})
+            return _error(
+                401,
+                "Cần đăng nhập",
+                "Authentication required",
+                headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
+            )
         a, message = await run_in_threadpool(provider.try_get)
         if a is None:
             return JSONResponse({"status": "unavailable", "detail": message}, status_code=503)
-        return JSONResponse({"status": "ok", "documents": len(a.corpus.docs),
-                             "passages": len(a.corpus.chunks)})
+        return JSONResponse(
+            {"status": "ok", "documents": len(a.corpus.docs), "passages": len(a.corpus.chunks)}
+        )
 
     return router

@@ -53,8 +53,13 @@ def _passage(c: Citation) -> str:
 
 def _citation(c: Citation) -> list[str]:
     meta = " · ".join(
-        x for x in (c.province, f"Số {c.doc_number}" if c.doc_number else "",
-                    f"ngày {c.date}" if c.date else "") if x
+        x
+        for x in (
+            c.province,
+            f"Số {c.doc_number}" if c.doc_number else "",
+            f"ngày {c.date}" if c.date else "",
+        )
+        if x
     )
     lines = [f"**[{c.marker}]** {_text(c.title or c.file)}" + (f" — {_text(meta)}" if meta else "")]
     if c.section:

@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
 COLUMNS = (
-    "id", "created_at", "vote", "comment", "question", "answer", "citations", "source",
+    "id",
+    "created_at",
+    "vote",
+    "comment",
+    "question",
+    "answer",
+    "citations",
+    "source",
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (

@@ -128,7 +128,7 @@ class HybridRetriever(BaseRetriever):
                 ranks.setdefault(int(i), {})["bm25"] = rank + 1
         if self.use_dense and self.vectorstore is not None:
             for rank, i in enumerate(self._dense(scope)):
-                fused[i] += 1.0 / (r.rrf_k + rank + 1)
+                fused[i] += r.dense_weight / (r.rrf_k + rank + 1)
                 ranks.setdefault(i, {})["dense"] = rank + 1
         fused *= self._boosts(scope)
         order = [int(i) for i in np.argsort(-fused) if fused[i] > 0]

@@ -52,6 +52,7 @@ class RetrievalSettings(BaseModel):
     k_lexical: int = Field(30, description="candidates from BM25")
     k: int = Field(8, description="passages returned after fusion")
     rrf_k: int = Field(60, description="reciprocal-rank-fusion constant")
+    dense_weight: float = Field(1.0, description="weight of the dense ranks in the fusion")
     scope_boost: float = Field(
         2.0, description="score multiplier for passages in the detected scope"
     )

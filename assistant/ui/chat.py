@@ -48,8 +48,10 @@ def chat_messages(turns: list[dict], pending: str | None = None) -> list[dict]:
         text = answer_markdown(a) if a is not None else plain_md(t.get("error") or "")
         msgs.append({"role": "assistant", "content": text})
     if pending is not None:
-        msgs += [{"role": "user", "content": plain_md(pending)},
-                 {"role": "assistant", "content": THINKING}]
+        msgs += [
+            {"role": "user", "content": plain_md(pending)},
+            {"role": "assistant", "content": THINKING},
+        ]
     return msgs
 
 
@@ -58,15 +60,19 @@ def history(turns: list[dict]) -> list[dict]:
     out: list[dict] = []
     for t in turns:
         if t.get("answer") is not None:
-            out += [{"role": "user", "content": t["question"]},
-                    {"role": "assistant", "content": t["answer"].answer}]
+            out += [
+                {"role": "user", "content": t["question"]},
+                {"role": "assistant", "content": t["answer"].answer},
+            ]
     return out
 
 
 def scope_filters(selected: list[str] | None, all_files: list[str]) -> dict | None:
     """``None`` (search everything) when every document is ticked, else ``{"files": …}``."""
-    chosen = [f for f in (selected or []) if f in all_files] if all_files else list(selected or [])
-    if not all_files or set(chosen) >= set(all_files):
+    if selected is None or not all_files:
+        return None
+    chosen = [f for f in selected if f in all_files]
+    if set(chosen) >= set(all_files):
         return None
     return {"files": chosen}
 
@@ -108,8 +114,15 @@ class ChatHandlers:
         if not q.strip():
             yield (chat_messages(turns), gr.skip(), turns, gr.skip(), "", gr.skip(), gr.skip())
             return
-        yield (chat_messages(turns, pending=q), sources_html(None, THINKING), turns,
-               gr.skip(), "", gr.skip(), "")
+        yield (
+            chat_messages(turns, pending=q),
+            sources_html(None, THINKING),
+            turns,
+            gr.skip(),
+            "",
+            gr.skip(),
+            "",
+        )
         answer, error = None, ""
         try:
             assistant = self.provider.get()
@@ -117,8 +130,9 @@ class ChatHandlers:
             if selected is not None and not [f for f in selected if f in files]:
                 error = NO_SCOPE
             else:
-                answer = assistant.ask(q, history=history(turns),
-                                       filters=scope_filters(selected, files))
+                answer = assistant.ask(
+                    q, history=history(turns), filters=scope_filters(selected, files)
+                )
         except Exception as exc:  # whatever breaks, the user gets a sentence, not a trace
             log.exception("answering failed for a question of %d characters", len(q))
             error = friendly_error(exc)
@@ -130,7 +144,7 @@ class ChatHandlers:
                 msgs.append({"role": "assistant", "content": partial})
                 yield msgs, gr.skip(), turns, gr.skip(), "", gr.skip(), ""
                 time.sleep(STEP_DELAY_S)
-        panel = sources_html(answer, error)
+        panel = sources_html(answer, error, turn=len(done))
         try:
             download = gr.DownloadButton(value=write_export(done), interactive=True)
         except Exception:  # a full disk must not lose the answer
@@ -140,8 +154,16 @@ class ChatHandlers:
 
     def reset(self) -> tuple:
         """A new conversation: empty chat, sources, state and feedback box."""
-        return ([], sources_html(None), [], -1, "",
-                gr.DownloadButton(value=None, interactive=False), "", "")
+        return (
+            [],
+            sources_html(None),
+            [],
+            -1,
+            "",
+            gr.DownloadButton(value=None, interactive=False),
+            "",
+            "",
+        )
 
     def show_sources(self, turns: list[dict] | None, evt: gr.SelectData) -> tuple:
         """Clicking a message shows the sources of its turn."""
@@ -150,7 +172,7 @@ class ChatHandlers:
         if not 0 <= i // 2 < len(turns):
             return gr.skip(), gr.skip()
         t = turns[i // 2]
-        return sources_html(t.get("answer"), t.get("error", "")), i // 2
+        return sources_html(t.get("answer"), t.get("error", ""), turn=i // 2 + 1), i // 2
 
     def record(self, turn: dict | None, vote: str, comment: str = "", source: str = "chat") -> str:
         """Store one vote for ``turn``; returns the status line shown to the user."""
@@ -158,8 +180,14 @@ class ChatHandlers:
             return "Chưa có câu trả lời nào để góp ý."
         a: Answer = turn["answer"]
         try:
-            self.store.add(vote, question=turn["question"], answer=a.answer,
-                           citations=a.citations, comment=comment or "", source=source)
+            self.store.add(
+                vote,
+                question=turn["question"],
+                answer=a.answer,
+                citations=a.citations,
+                comment=comment or "",
+                source=source,
+            )
         except Exception:
             log.exception("could not store feedback")
             return "Không lưu được góp ý, vui lòng thử lại sau."
@@ -186,39 +214,60 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
     """Lay out the chat tab inside the current Blocks context; returns its components."""
     files = [f for _, f in catalog]
     with gr.Accordion("Phạm vi tìm kiếm (mặc định: tất cả văn bản)", open=False):
-        scope = gr.CheckboxGroup(choices=catalog, value=files, label="Tìm trong các văn bản",
-                                 elem_id="nq-scope")
+        scope = gr.CheckboxGroup(
+            choices=catalog, value=files, label="Tìm trong các văn bản", elem_id="nq-scope"
+        )
         select_all = gr.Button("Chọn tất cả", size="sm")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
             chatbot = gr.Chatbot(
-                label="Trò chuyện", show_label=False, elem_id="nq-chat", height=560,
+                label="Trò chuyện",
+                show_label=False,
+                elem_id="nq-chat",
+                height=560,
                 layout="bubble",
-                sanitize_html=True, render_markdown=True, allow_tags=False,
-                latex_delimiters=[], line_breaks=True, buttons=[],
+                sanitize_html=True,
+                render_markdown=True,
+                allow_tags=False,
+                latex_delimiters=[],
+                line_breaks=True,
+                buttons=[],
                 feedback_options=("Like", "Dislike"),
                 placeholder="Hỏi về các nghị quyết chuyển đổi số: mục tiêu, chỉ tiêu, nhiệm vụ…",
             )
             with gr.Row():
-                box = gr.Textbox(show_label=False, scale=5, lines=1, max_lines=6,
-                                 elem_id="nq-question",
-                                 placeholder="Nhập câu hỏi (có dấu hoặc không dấu) rồi nhấn Enter")
-                send = gr.Button("Gửi", variant="primary", scale=1, min_width=80,
-                                 elem_id="nq-send")
+                box = gr.Textbox(
+                    show_label=False,
+                    scale=5,
+                    lines=1,
+                    max_lines=6,
+                    elem_id="nq-question",
+                    placeholder="Nhập câu hỏi (có dấu hoặc không dấu) rồi nhấn Enter",
+                )
+                send = gr.Button("Gửi", variant="primary", scale=1, min_width=80, elem_id="nq-send")
             with gr.Row():
                 new = gr.Button("Cuộc trò chuyện mới", elem_id="nq-new")
-                download = gr.DownloadButton("Tải cuộc trò chuyện (.md)", value=None,
-                                             interactive=False, elem_id="nq-download")
+                download = gr.DownloadButton(
+                    "Tải cuộc trò chuyện (.md)",
+                    value=None,
+                    interactive=False,
+                    elem_id="nq-download",
+                )
+            # Outside the accordion: a 👍 on a chat message must show its thanks too.
+            status = gr.Markdown("", elem_id="nq-feedback-status")
             gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu")
             with gr.Accordion("Góp ý cho câu trả lời đang xem", open=False):
                 comment = gr.Textbox(label="Nhận xét (không bắt buộc)", lines=2, max_lines=6)
                 with gr.Row():
                     up = gr.Button("👍 Hữu ích", size="sm")
                     down = gr.Button("👎 Chưa đúng", size="sm")
-                status = gr.Markdown("", elem_id="nq-feedback-status")
         with gr.Column(scale=2, min_width=320):
-            sources = gr.HTML(sources_html(None), js_on_load=SOURCES_JS, elem_id="nq-sources",
-                              label="Nguồn trích dẫn")
+            sources = gr.HTML(
+                sources_html(None),
+                js_on_load=SOURCES_JS,
+                elem_id="nq-sources",
+                label="Nguồn trích dẫn",
+            )
     turns = gr.State([])
     shown = gr.State(-1)
 
@@ -226,13 +275,29 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
     for trigger in (box.submit, send.click):
         trigger(h.respond, [box, turns, scope], outs, show_progress="hidden")
     new.click(h.reset, None, [*outs, comment], show_progress="hidden")
-    select_all.click(lambda: [f for _, f in h.provider.catalog()], None, scope,
-                     show_progress="hidden")
+    select_all.click(
+        lambda: [f for _, f in h.provider.catalog()], None, scope, show_progress="hidden"
+    )
     chatbot.like(h.on_like, [turns], status, show_progress="hidden")
     chatbot.select(h.show_sources, [turns], [sources, shown], show_progress="hidden")
-    up.click(lambda c, t, s: h.on_vote("up", c, t, s), [comment, turns, shown],
-             [status, comment], show_progress="hidden")
-    down.click(lambda c, t, s: h.on_vote("down", c, t, s), [comment, turns, shown],
-               [status, comment], show_progress="hidden")
-    return {"scope": scope, "chatbot": chatbot, "sources": sources, "turns": turns,
-            "shown": shown, "box": box, "status": status}
+    up.click(
+        lambda c, t, s: h.on_vote("up", c, t, s),
+        [comment, turns, shown],
+        [status, comment],
+        show_progress="hidden",
+    )
+    down.click(
+        lambda c, t, s: h.on_vote("down", c, t, s),
+        [comment, turns, shown],
+        [status, comment],
+        show_progress="hidden",
+    )
+    return {
+        "scope": scope,
+        "chatbot": chatbot,
+        "sources": sources,
+        "turns": turns,
+        "shown": shown,
+        "box": box,
+        "status": status,
+    }

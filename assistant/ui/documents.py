@@ -50,18 +50,23 @@ class DocumentHandlers:
         marker = marker.get("marker") if isinstance(marker, dict) else None
         i = shown if isinstance(shown, int) and 0 <= shown < len(turns) else len(turns) - 1
         answer = turns[i].get("answer") if i >= 0 else None
-        cite = next((c for c in (answer.citations if answer else [])
-                     if str(c.marker) == str(marker)), None)
+        cite = next(
+            (c for c in (answer.citations if answer else []) if str(c.marker) == str(marker)), None
+        )
         if cite is None:
             return gr.skip(), gr.skip(), gr.skip()
-        return (gr.Tabs(selected=DOCS_TAB), gr.Dropdown(value=cite.file),
-                self.render(cite.file, cite))
+        return (
+            gr.Tabs(selected=DOCS_TAB),
+            gr.Dropdown(choices=self.provider.catalog(), value=cite.file),
+            self.render(cite.file, cite),
+        )
 
 
 def build_documents_tab(h: DocumentHandlers, catalog: list[tuple[str, str]]) -> dict[str, Any]:
     """Lay out the document tab inside the current Blocks context; returns its components."""
-    pick = gr.Dropdown(choices=catalog, value=None, label="Văn bản", elem_id="nq-doc-pick",
-                       interactive=True)
+    pick = gr.Dropdown(
+        choices=catalog, value=None, label="Văn bản", elem_id="nq-doc-pick", interactive=True
+    )
     view = gr.HTML(_note(PICK), js_on_load=DOCUMENT_JS, elem_id="nq-doc-view")
     # .input, not .change: setting the dropdown from a citation must not redraw unmarked.
     pick.input(h.render, [pick], view, show_progress="hidden")

@@ -65,8 +65,11 @@ class AssistantProvider:
         try:
             return self.get(), ""
         except Exception as exc:
-            log.warning("assistant unavailable: %s", exc, exc_info=not isinstance(
-                exc, IndexMissing | ModelMissing))
+            log.warning(
+                "assistant unavailable: %s",
+                exc,
+                exc_info=not isinstance(exc, IndexMissing | ModelMissing),
+            )
             return None, friendly_error(exc)
 
     def catalog(self) -> list[tuple[str, str]]:

@@ -110,12 +110,17 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def sources_html(answer: Answer | None, message: str = "") -> str:
-    """The sources panel: one card per citation, the supporting sentence in ``<mark>``."""
+def sources_html(answer: Answer | None, message: str = "", turn: int | None = None) -> str:
+    """The sources panel: one card per citation, the supporting sentence in ``<mark>``.
+
+    ``turn`` (1-based) is written as ``data-turn`` so scripts and tests can tell which
+    answer the panel belongs to, and that the answer has finished streaming.
+    """
+    attr = f' data-turn="{int(turn)}"' if turn is not None else ""
     if answer is None:
         note = message or "Các đoạn văn bản được trích dẫn sẽ hiện ở đây."
-        return f'<div class="nq-sources nq-empty"><p>{esc(note)}</p></div>'
-    out = ['<div class="nq-sources">']
+        return f'<div class="nq-sources nq-empty"{attr}><p>{esc(note)}</p></div>'
+    out = [f'<div class="nq-sources"{attr}>']
     if answer.citations:
         out.append(f'<h3 class="nq-h">Nguồn trích dẫn ({len(answer.citations)})</h3>')
         for c in answer.citations:
@@ -153,8 +158,12 @@ def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None
     head = [f'<h2 class="nq-doc-title">{esc(meta.title or meta.file)}</h2>']
     facts = [f"Tỉnh/cơ quan: {meta.province or '—'}"]
     for p in meta.parts:
-        bits = [p.label or p.kind, f"ngày {p.date}" if p.date else "", p.issuing_body,
-                f"ký: {p.signer}" if p.signer else ""]
+        bits = [
+            p.label or p.kind,
+            f"ngày {p.date}" if p.date else "",
+            p.issuing_body,
+            f"ký: {p.signer}" if p.signer else "",
+        ]
         facts.append(" · ".join(b for b in bits if b))
     head.append("".join(f'<div class="nq-meta">{esc(f)}</div>' for f in facts))
     body: list[str] = []
@@ -164,16 +173,23 @@ def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None
         # First heading level that differs from the previous passage: print from there.
         same = min(len(prev), len(c.headings))
         depth = next((k for k in range(same) if prev[k] != c.headings[k]), same)
-        for level, title in enumerate(c.headings[depth:], start=depth):
+        new_heading = depth < len(c.headings)
+        # The passage usually repeats its heading as its first line: print it once. A line
+        # that only repeats the heading is skipped; a run-in heading ("a) Về …: 100% …")
+        # stays in the text and is not printed above it.
+        skip = _repeated_heading(c.text, c.headings[-1]) if new_heading else 0
+        runin = new_heading and not skip and _runs_in(c.text, c.headings[-1])
+        shown = c.headings[depth : len(c.headings) - 1 if runin else None]
+        for level, title in enumerate(shown, start=depth):
             tag = f"h{min(3 + level, 6)}"
             body.append(f'<{tag} class="nq-h nq-level-{level}">{esc(title)}</{tag}>')
         prev = c.headings
-        # The passage usually repeats the heading just printed as its first line: skip it.
-        skip = _repeated_heading(c.text, c.headings[-1]) if depth < len(c.headings) else 0
         cited = cite is not None and c.start < cite.end and cite.start < c.end
         span = None
         if cited and cite.sentence_end > c.start and cite.sentence_start < c.end:
             span = (cite.sentence_start - c.start - skip, cite.sentence_end - c.start - skip)
+        if not c.text[skip:].strip() and not cited:
+            continue  # the passage was only its heading, already printed above
         attrs = ' id="nq-cited"' if cited and not anchored else f' id="nq-chunk-{i}"'
         anchored = anchored or cited
         cls = "nq-chunk nq-cited" if cited else "nq-chunk"
@@ -195,6 +211,13 @@ def _repeated_heading(text: str, heading: str) -> int:
     if norm and target and norm.startswith(target) and len(norm) <= len(target) + 2:
         return len(text) if line_end < 0 else line_end + 1
     return 0
+
+
+def _runs_in(text: str, heading: str) -> bool:
+    """True when ``text`` starts with ``heading`` (maybe shortened with …) and goes on."""
+    first = " ".join(tidy(text.split("\n", 1)[0]).split())
+    target = " ".join(heading.rstrip("…").split())
+    return bool(target) and first.startswith(target) and len(first) > len(target) + 2
 
 
 def document_label(meta: FileMeta, width: int = 90) -> str:
