@@ -17,6 +17,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from .citations import cite
 from .conversation import resolve
 from .docfacts import answer_facts
 from .embeddings import load_embeddings
@@ -186,7 +187,7 @@ class Assistant:
             )
             return
         answer.answer = result.text
-        answer.citations = [_passage_citation(n, ctx[n - 1]) for n in result.cited]
+        answer.citations = [cite(n, ctx[n - 1].chunk, (), self.corpus.docs) for n in result.cited]
         answer.refused = False
         answer.backend = "llm"
 
@@ -236,21 +237,6 @@ def _allowed_files(filters: dict | None, corpus: Corpus) -> set[str] | None:
     provinces = set(filters.get("provinces") or [])
     files |= {f for f, m in corpus.docs.items() if m.province in provinces}
     return files or None
-
-
-def _passage_citation(marker: int, p: Passage) -> Citation:
-    c = p.chunk
-    return Citation(
-        marker=marker,
-        file=c.file,
-        title=c.title,
-        province=c.province,
-        doc_number=c.doc_number,
-        section=c.section,
-        text=c.text,
-        start=c.start,
-        end=c.end,
-    )
 
 
 @lru_cache(maxsize=1)

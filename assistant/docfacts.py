@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .citations import cite
 from .query import Scope
 from .text import fold, nfc
 from .types import Chunk, Citation, DocumentPart, FileMeta
@@ -112,23 +113,7 @@ def answer_facts(
     if evidence:
         chunk, units = evidence
         lines.append("Trích văn bản: " + " … ".join(f"“{u[2]}”" for u in units) + " [1]")
-        citations.append(
-            Citation(
-                marker=1,
-                file=file,
-                title=part.title or meta.title,
-                province=meta.province,
-                doc_number=part.number,
-                date=part.date,
-                section=chunk.section,
-                text=chunk.text,
-                start=chunk.start,
-                end=chunk.end,
-                sentence=" ".join(str(u[2]) for u in units),
-                sentence_start=min(int(u[0]) for u in units),
-                sentence_end=max(int(u[1]) for u in units),
-            )
-        )
+        citations.append(cite(1, chunk, units, docs, part))
     return "\n".join(lines), citations
 
 

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .citations import cite
 from .query import Scope
 from .text import (
     STOPWORDS,
@@ -344,25 +345,8 @@ class Extractor:
         return f"Theo “{doc}” ({chunk.province}), mục “{where}”:"
 
     def _citation(self, marker: int, units: list[Candidate]) -> Citation:
-        c = units[0].chunk
-        meta = self.docs.get(c.file)
-        part = meta.main if meta else None
-        start, end = min(u.start for u in units), max(u.end for u in units)
-        return Citation(
-            marker=marker,
-            file=c.file,
-            title=(meta.title if meta and meta.title else c.title),
-            province=c.province,
-            doc_number=part.number if part else c.doc_number,
-            date=part.date if part else "",
-            section=c.section,
-            text=c.text,
-            start=c.start,
-            end=c.end,
-            sentence=" ".join(u.text for u in units),
-            sentence_start=start,
-            sentence_end=end,
-        )
+        chunk = units[0].chunk
+        return cite(marker, chunk, [chunk.units[u.unit] for u in units], self.docs)
 
 
 def _percent_note(texts: list[str], names: list[str]) -> str:
@@ -377,7 +361,5 @@ def _percent_note(texts: list[str], names: list[str]) -> str:
         v = texts[0] and _PERCENT.findall(texts[0])[0]
         return f"→ Các bên đặt cùng mức {v}% (chênh lệch 0 điểm phần trăm)."
     gap = f"{max(values) - min(values):g}".replace(".", ",")
-    each = ", ".join(
-        f"{n}: {v:g}%".replace(".", ",") for n, v in zip(names, values, strict=True)
-    )
+    each = ", ".join(f"{n}: {v:g}%".replace(".", ",") for n, v in zip(names, values, strict=True))
     return f"→ Chênh lệch {gap} điểm phần trăm ({each})."
