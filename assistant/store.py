@@ -96,8 +96,12 @@ def client(settings: Settings, *, recover: bool = False) -> ClientAPI:
         aside = settings.chroma_dir.with_name(
             f"{settings.chroma_dir.name}.corrupt-{datetime.now():%Y%m%d%H%M%S}"
         )
-        log.warning("index store %s is corrupt (%s); moved to %s, building a new one",
-                    settings.chroma_dir, exc, aside)
+        log.warning(
+            "index store %s is corrupt (%s); moved to %s, building a new one",
+            settings.chroma_dir,
+            exc,
+            aside,
+        )
         settings.chroma_dir.rename(aside)
     return _persistent(settings.chroma_dir, cfg)
 
