@@ -27,13 +27,19 @@ from .query import Scope, understand
 from .retrieval import Corpus, HybridRetriever, build_retriever, load_corpus
 from .settings import Settings, get_settings
 from .targets import answer_from_targets, load_targets
+from .text import fold
 from .tokens import get_encoding
 from .types import REFUSAL, Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
 EMPTY_QUESTION = "Vui lòng nhập câu hỏi. / Please type a question."
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NO_DOCUMENT_IN_FILTER = (
+    "Không có văn bản nào thuộc phạm vi đã chọn; hãy chọn lại tỉnh hoặc văn bản. / "
+    "No document matches the selected scope."
+)
+# Control characters and lone surrogates (valid in JSON, not in UTF-8) are dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass
@@ -216,9 +222,10 @@ class Assistant:
         q, problem = clean_question(question, self.settings.answer.max_question_chars)
         if problem:
             return Answer(question=str(question)[:200], answer=problem, notice=problem)
-        answer = self.chain.invoke(
-            _State(q, history, filters if isinstance(filters, dict) else None)
-        )
+        filters = filters if isinstance(filters, dict) else None
+        if _allowed_files(filters, self.corpus) == set():
+            return Answer(question=q, answer=NO_DOCUMENT_IN_FILTER, notice=NO_DOCUMENT_IN_FILTER)
+        answer = self.chain.invoke(_State(q, history, filters))
         answer.timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return answer
 
@@ -233,9 +240,18 @@ def _allowed_files(filters: dict | None, corpus: Corpus) -> set[str] | None:
     """Files the user restricted the search to (by file name or province), or None."""
     if not filters:
         return None
-    files = set(filters.get("files") or [])
-    provinces = set(filters.get("provinces") or [])
-    files |= {f for f, m in corpus.docs.items() if m.province in provinces}
+
+    def names(key: str) -> set[str]:
+        value = filters.get(key)
+        return (
+            {v for v in value if isinstance(v, str)} if isinstance(value, list | tuple) else set()
+        )
+
+    files = names("files") & set(corpus.docs)
+    provinces = {fold(p) for p in names("provinces")}  # "khanh hoa" selects Khánh Hòa
+    files |= {f for f, m in corpus.docs.items() if fold(m.province) in provinces}
+    if not files and (names("files") or provinces):
+        return set()  # a filter that matches no document searches nothing, not everything
     return files or None
 
 

@@ -32,7 +32,9 @@ def user_turns(history: Any, max_turns: int = 10) -> list[str]:
         elif isinstance(item, list | tuple) and len(item) == 2:
             text = item[0]
         if isinstance(text, list):  # Gradio multimodal content parts
-            text = " ".join(p.get("text", "") for p in text if isinstance(p, dict))
+            text = " ".join(
+                p["text"] for p in text if isinstance(p, dict) and isinstance(p.get("text"), str)
+            )
         if isinstance(text, str) and text.strip():
             out.append(nfc(text.strip())[:2000])
     return out[-max_turns:]

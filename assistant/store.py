@@ -141,6 +141,11 @@ def current_info(cl: ClientAPI, settings: Settings) -> IndexInfo | None:
     return IndexInfo.from_metadata(name, col.metadata)
 
 
+def current_collection_name(settings: Settings) -> str | None:
+    """The name the index pointer holds (cheap: one small read)."""
+    return (_pointer(client(settings), settings).metadata or {}).get("current")
+
+
 def set_current(cl: ClientAPI, settings: Settings, name: str) -> None:
     """Atomically switch readers to collection ``name``."""
     _pointer(cl, settings).modify(metadata={"current": name})
@@ -156,6 +161,12 @@ def live_collection(settings: Settings) -> tuple[Collection, IndexInfo]:
         cl = client(settings)
         info = current_info(cl, settings)
     except Exception as exc:  # corrupt directory, server down
+        if settings.chroma.host:
+            where = f"{settings.chroma.host}:{settings.chroma.port}"
+            raise IndexMissing(
+                f"Không kết nối được máy chủ Chroma tại {where} ({exc}). Kiểm tra máy chủ "
+                "(`chroma run`) rồi thử lại. / Cannot reach the Chroma server."
+            ) from exc
         raise IndexMissing(
             f"Không mở được chỉ mục ({exc}). Chạy `python -m ingest` để xây dựng lại. / "
             "Cannot open the index: run `python -m ingest` to rebuild it."

@@ -175,7 +175,7 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
     except BaseException:
         cl.delete_collection(name)  # the previous index keeps serving
         raise
-    _drop_stale(cl, settings, keep_name=name)
+    _drop_stale(cl, settings, keep={name, current.collection if current else name})
     _write_targets(settings, {f: t for f, (_, t) in corpus.items()}, metas)
     report.collection = name
     report.seconds = time.perf_counter() - t0
@@ -235,10 +235,14 @@ def _embed_into(settings: Settings, col, chunks: list[Chunk], progress: bool) ->
     bar.close()
 
 
-def _drop_stale(cl, settings: Settings, keep_name: str) -> None:
-    """Delete collections of earlier or interrupted builds."""
+def _drop_stale(cl, settings: Settings, keep: set[str]) -> None:
+    """Delete collections of older or interrupted builds.
+
+    The build that was live until now is kept: a running app still reading it keeps
+    answering until it notices the pointer moved; the next ingest deletes it.
+    """
     prefix = settings.chroma.collection_prefix + "_"
     for c in cl.list_collections():
         cname = c if isinstance(c, str) else c.name
-        if cname.startswith(prefix) and cname != keep_name and not cname.endswith("__current"):
+        if cname.startswith(prefix) and cname not in keep and not cname.endswith("__current"):
             cl.delete_collection(cname)

@@ -155,7 +155,9 @@ def test_ingest_leaves_one_collection_and_pointer(server_settings: Settings) -> 
     names = {c if isinstance(c, str) else c.name for c in cl.list_collections()}
     info = store.current_info(cl, server_settings)
     assert info is not None
-    assert names == {f"{server_settings.chroma.collection_prefix}__current", info.collection}
+    # The seed build live before the ingest may remain (kept for readers still on it).
+    assert {f"{server_settings.chroma.collection_prefix}__current", info.collection} <= names
+    assert len(names) <= 3, names
 
 
 def test_second_ingest_is_a_no_op(server_settings: Settings) -> None:
@@ -178,9 +180,9 @@ def test_server_index_answers_like_the_embedded_index(
 
 
 def test_server_down_is_index_missing(server_settings: Settings) -> None:
-    """A configured but unreachable server is reported like a missing index, with the fix."""
+    """A configured but unreachable server is reported as such, with where it was looked for."""
     down = server_settings.model_copy(
         update={"chroma": server_settings.chroma.model_copy(update={"port": _free_port()})}
     )
-    with pytest.raises(store.IndexMissing, match="python -m ingest"):
+    with pytest.raises(store.IndexMissing, match="máy chủ Chroma"):
         store.live_collection(down)

@@ -77,7 +77,9 @@ def test_incremental_ingest(small: Settings):
     assert removed.removed_files == ["qn.md"]
     col, _ = store.live_collection(small)
     assert set(m["file"] for m in col.get()["metadatas"]) == {"hd.txt"}
-    assert len(_data_collections(small)) == 1  # earlier builds are dropped
+    # Older builds are dropped; the one live just before is kept for readers still on it.
+    live = store.current_info(store.client(small), small).collection
+    assert live in _data_collections(small) and len(_data_collections(small)) == 2
 
 
 def test_changed_chunk_settings_rebuild(small: Settings):

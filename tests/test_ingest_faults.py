@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from chromadb.errors import NotFoundError
 
 from assistant import store
 from assistant.chain import Assistant
@@ -56,9 +55,13 @@ def _names(settings: Settings) -> set[str]:
 
 
 def _one_collection_and_pointer(settings: Settings) -> None:
+    """The pointer, the live collection and at most the build live before it (kept for
+    readers still on it); nothing half-built survives a completed ingest."""
     info = store.current_info(store.client(settings), settings)
     assert info is not None
-    assert _names(settings) == {f"{settings.chroma.collection_prefix}__current", info.collection}
+    names = _names(settings)
+    assert {f"{settings.chroma.collection_prefix}__current", info.collection} <= names
+    assert len(names) <= 3, names
 
 
 def _settings(data: Path, corpus: Path, model_dir: Path) -> Settings:
@@ -198,13 +201,6 @@ def test_corrupt_index_says_how_to_rebuild_and_ingest_rebuilds(
     assert ans.passages and ans.passages[0].chunk.file == "tiny.txt"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotFoundError,
-    reason="BUG (ingest.pipeline._drop_stale): a successful ingest deletes the collection a "
-    "running app still reads, so every later question fails (NotFoundError) until the app "
-    "is restarted; keep the previous collection and let the app reload on a pointer change",
-)
 def test_running_assistant_survives_a_reingest(tiny_index: Settings, tmp_path: Path) -> None:
     shutil.copytree(tiny_index.data_dir, tmp_path / "data")
     shutil.copytree(tiny_index.corpus_dir, tmp_path / "corpus")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from ..chain import Assistant
 from ..embeddings import ModelMissing
 from ..settings import Settings
-from ..store import IndexMissing
+from ..store import IndexMissing, current_collection_name
 from ..types import Chunk, FileMeta
 from .render import document_label
 
@@ -49,16 +50,35 @@ class AssistantProvider:
         self.settings = settings
         self._assistant = assistant
         self._lock = threading.Lock()
+        self._checked = time.monotonic()
 
     def get(self) -> Assistant:
-        """The assistant; raises ``IndexMissing``/``ModelMissing`` while it cannot be built."""
-        if self._assistant is not None:
+        """The assistant; raises ``IndexMissing``/``ModelMissing`` while it cannot be built.
+
+        A re-ingest moves the index pointer to a new collection: the assistant is rebuilt
+        on the next question after that (checked at most every few seconds).
+        """
+        if self._assistant is not None and not self._index_moved():
             return self._assistant
         with self._lock:
-            if self._assistant is None:
+            if self._assistant is None or self._index_moved(force=True):
                 self._assistant = Assistant(self.settings)
                 log.info("assistant loaded: %d passages", len(self._assistant.corpus.chunks))
             return self._assistant
+
+    def _index_moved(self, force: bool = False) -> bool:
+        if not force and time.monotonic() - self._checked < 5.0:
+            return False
+        self._checked = time.monotonic()
+        try:
+            name = current_collection_name(self.settings)
+        except Exception:  # store unreachable: keep serving what is loaded
+            return False
+        return (
+            bool(name)
+            and self._assistant is not None
+            and (name != self._assistant.corpus.collection)
+        )
 
     def try_get(self) -> tuple[Assistant | None, str]:
         """``(assistant, "")`` or ``(None, readable message)``; logs the failure."""
