@@ -21,7 +21,7 @@ from .citations import cite
 from .conversation import resolve
 from .docfacts import answer_facts
 from .embeddings import load_embeddings
-from .extractive import Draft, Extractor
+from .extractive import Extractor
 from .llm import LLMClient, LLMUnavailable, build_context
 from .query import Scope, understand
 from .retrieval import Corpus, HybridRetriever, build_retriever, load_corpus
@@ -147,7 +147,7 @@ class Assistant:
             rows = [r for r in self.targets if allowed is None or r.file in allowed]
             table = answer_from_targets(st.resolved, st.scope, rows, self.corpus.docs)
         if facts is not None or table is not None:
-            draft = Draft(facts[0], facts[1]) if facts is not None else table
+            draft = facts if facts is not None else table
             draft.ranking = [c.id for c in self._cited_chunks(draft.citations)]
             st.passages = self._with_cited(st.passages, draft.citations)
         else:

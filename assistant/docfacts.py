@@ -12,7 +12,7 @@ import re
 from .citations import cite
 from .query import Scope
 from .text import fold, nfc
-from .types import Chunk, Citation, DocumentPart, FileMeta
+from .types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta
 
 _FIELD_PATTERNS = {
     "signer": r"\bai ky\b|nguoi ky|ky boi|do ai ky|ai la nguoi .*\bky\b|thay mat .*\bky\b|"
@@ -86,8 +86,12 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
 
 def answer_facts(
     question: str, scope: Scope, docs: dict[str, FileMeta], chunks: list[Chunk]
-) -> tuple[str, list[Citation]] | None:
-    """An answer from the catalog, or None when the question is not about document facts."""
+) -> Draft | None:
+    """An answer from the catalog, or None when the question is not about document facts.
+
+    When the document does not state what is asked (e.g. a resolution whose text carries no
+    date), the answer says so plainly rather than letting retrieval offer another date.
+    """
     fields = asked_fields(question)
     files = scope.files or ([] if len(docs) > 1 else list(docs))
     if not fields or not files:
@@ -98,10 +102,16 @@ def answer_facts(
             s = _part_score(part, question, fields, scope)
             if best is None or s > best[0]:
                 best = (s, f, part)
-    if best is None or not any(getattr(best[2], f) for f in fields):
+    if best is None:
         return None
     _, file, part = best
     meta = docs[file]
+    if not any(getattr(part, f) for f in fields):
+        missing = ", ".join(_LABELS_VI[f].lower() for f in fields)
+        name = part.label or meta.title
+        return Draft(
+            f"{REFUSAL} Văn bản “{name}” ({meta.province}) không ghi {missing}.", refused=True
+        )
     values = {f: getattr(part, f) for f in fields if getattr(part, f)}
     if "signer" in values and part.signer_title:
         values["signer"] = f"{part.signer} ({part.signer_title})"
@@ -114,7 +124,7 @@ def answer_facts(
         chunk, units = evidence
         lines.append("Trích văn bản: " + " … ".join(f"“{u[2]}”" for u in units) + " [1]")
         citations.append(cite(1, chunk, units, docs, part))
-    return "\n".join(lines), citations
+    return Draft("\n".join(lines), citations)
 
 
 _SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.|KT\.|Q\.|BÍ THƯ|PHÓ BÍ THƯ|CHỦ TỊCH|PHÓ CHỦ TỊCH)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .citations import cite
 from .query import Scope
@@ -27,7 +27,7 @@ from .text import (
     syllables,
     years,
 )
-from .types import NATIONAL, REFUSAL, Chunk, Citation, FileMeta, Passage
+from .types import NATIONAL, REFUSAL, Chunk, Citation, Draft, FileMeta, Passage
 
 _QUANTITY = re.compile(
     r"bao nhieu|may phan tram|phan tram|ty le|ty trong|bao lau|con so|"
@@ -91,17 +91,6 @@ class Candidate:
         return int(self.chunk.units[self.unit][3]) if len(self.chunk.units[self.unit]) > 3 else 0
 
 
-@dataclass
-class Draft:
-    """An extractive answer before it is wrapped into an :class:`Answer`."""
-
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-    refused: bool = False
-    best: float = 0.0
-    ranking: list[str] = field(default_factory=list)  # chunk ids, best unit score first
-
-
 class UnitStats:
     """Document frequencies of terms over every unit of the corpus (for IDF weights)."""
 
@@ -140,6 +129,7 @@ class Extractor:
 
     def __init__(self, chunks: list[Chunk], docs: dict[str, FileMeta]) -> None:
         self.stats = UnitStats(chunks)
+        self.chunks = chunks
         self.docs = docs
 
     # -- scoring -----------------------------------------------------------------------
@@ -257,8 +247,22 @@ class Extractor:
             chosen.sort(key=lambda c: c.unit)
         citations = [self._citation(1, chosen)]
         body = "\n".join(f"- {c.text}" for c in chosen)
+        if chosen[-1].text.rstrip().endswith(":"):
+            # "…, cụ thể:" announces the sub-sections that follow: name them.
+            children = self._children(best.chunk)
+            body += "".join(f"\n  • {label}" for label in children[:15])
         lead = self._lead(best.chunk, scope.lang)
         return Draft(f"{lead}\n{body} [1]", citations, best=best.score)
+
+    def _children(self, chunk: Chunk) -> list[str]:
+        """Headings of the sections directly below ``chunk``'s section, in document order."""
+        n = len(chunk.headings)
+        out: list[str] = []
+        for c in self.chunks:
+            if c.file == chunk.file and len(c.headings) > n and c.headings[:n] == chunk.headings:
+                if c.headings[n] not in out:
+                    out.append(c.headings[n])
+        return out
 
     def _list_units(self, best: Candidate) -> list[Candidate]:
         """The best unit with the rest of its paragraph or the bullets that follow it."""

@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from .extractive import Draft
+from .extractive import question_terms
 from .text import bigrams, fold, folded_syllables, syllables
+from .types import Citation, Draft, FileMeta
 
 if TYPE_CHECKING:  # heavy or circular imports, only for type hints
     from matplotlib.figure import Figure
 
-    from .extractive import Draft
     from .query import Scope
-    from .types import Citation, FileMeta
 
 log = logging.getLogger(__name__)
 
@@ -258,8 +257,6 @@ def match_metric(
     Each key's profile is its label plus the document wording of its rows; a question's
     content words (IDF-weighted over the keys) must be mostly covered by the profile.
     """
-    from .extractive import question_terms
-
     profiles: dict[str, set[str]] = defaultdict(set)
     for r in rows:
         if r.metric_key:
@@ -468,8 +465,6 @@ def _cite(
 
 def target_citation(marker: int, row: Target, docs: dict[str, FileMeta] | None = None) -> Citation:
     """The citation of a row: its sentence, with the document's number and date."""
-    from .types import Citation
-
     meta = (docs or {}).get(row.file)
     part = meta.main if meta else None
     return Citation(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import BaseModel, Field
 
 REFUSAL = "Không tìm thấy thông tin này trong các văn bản hiện có."
@@ -99,6 +101,17 @@ class Citation(BaseModel):
     sentence: str = ""
     sentence_start: int = Field(0, description="supporting sentence span in the file")
     sentence_end: int = 0
+
+
+@dataclass
+class Draft:
+    """An answer before it is wrapped into an :class:`Answer` (from any answerer)."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    best: float = 0.0
+    ranking: list[str] = field(default_factory=list)  # chunk ids, best first
 
 
 class Answer(BaseModel):
