@@ -32,6 +32,7 @@ from assistant.ui.documents import (  # noqa: E402
 )
 from assistant.ui.provider import AssistantProvider  # noqa: E402
 from assistant.ui.render import esc  # noqa: E402
+from assistant.ui.targets_tab import TARGETS_TAB, TargetHandlers, build_targets_tab  # noqa: E402
 from assistant.ui.theme import CSS, make_theme  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ def build_app(
                 c = build_chat_tab(chat, catalog)
             with gr.Tab("Văn bản", id=DOCS_TAB):
                 d = build_documents_tab(docs, catalog)
+            with gr.Tab("Chỉ tiêu", id=TARGETS_TAB):
+                build_targets_tab(
+                    TargetHandlers(settings, provider, docs), demo, (tabs, d["pick"], d["view"])
+                )
         c["sources"].click(
             docs.open_citation,
             [c["turns"], c["shown"]],

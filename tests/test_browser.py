@@ -206,3 +206,34 @@ def test_markup_typed_by_user_is_shown_as_text(page) -> None:
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.dialogs == []
     page.screenshot(path=str(ARTIFACTS / "browser-markup.png"), full_page=True)
+
+
+def test_targets_tab_filter_chart_passage(page) -> None:
+    """The Chỉ tiêu tab: filter to Quảng Ngãi / xã hội số / 2030, open a row's passage."""
+    page.get_by_role("tab", name="Chỉ tiêu").click()
+    page.wait_for_selector("#nq-targets-note >> text=dòng", timeout=TIMEOUT_MS)
+    for name in ("Hải Dương", "Khánh Hòa", "Thanh Hóa", "Trung ương"):
+        page.locator("#nq-targets-provinces label", has_text=name).click()
+    for box, option in (("#nq-targets-pillar", "xã hội số"), ("#nq-targets-year", "2030")):
+        page.locator(f"{box} input").click()
+        page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_selector("#nq-targets-note >> text=3 dòng", timeout=TIMEOUT_MS)
+    table = page.locator("#nq-targets-table")
+    assert "trên 70%" in table.inner_text() and "Hải Dương" not in table.inner_text()
+    page.wait_for_selector("#nq-targets-chart img", timeout=TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "targets.png"), full_page=True)
+
+    with page.expect_download(timeout=TIMEOUT_MS) as dl:
+        page.locator("#nq-targets-csv").click()
+    assert Path(dl.value.path()).read_text(encoding="utf-8-sig").count("Quảng Ngãi") >= 3
+
+    table.locator(".body-cell", has_text="trên 70%").first.click()
+    page.wait_for_selector("#nq-targets-passage mark.nq-mark", timeout=TIMEOUT_MS)
+    assert "70%" in page.locator("#nq-targets-passage mark.nq-mark").inner_text()
+    assert "4.3. Phát triển xã hội số" in page.locator("#nq-targets-passage").inner_text()
+    page.locator("#nq-targets-open").click()
+    page.wait_for_selector("#nq-doc-view #nq-cited", state="visible", timeout=TIMEOUT_MS)
+    assert "70%" in page.locator("#nq-doc-view #nq-cited mark.nq-mark").inner_text()
+    assert "Quảng Ngãi" in page.locator("#nq-doc-pick input").input_value()
+    assert page.external == [], f"requests left the machine: {page.external}"

@@ -1,0 +1,176 @@
+"""The "Chỉ tiêu" tab: filters, chart, exports, row → passage, quizzes, on the real index."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from openpyxl import load_workbook
+
+from assistant.settings import Settings
+from assistant.ui.documents import DOCS_TAB, DocumentHandlers
+from assistant.ui.provider import AssistantProvider
+from assistant.ui.targets_tab import (
+    ALL,
+    COLUMNS,
+    NO_YEAR,
+    TargetHandlers,
+    chart_choice,
+    select_rows,
+)
+
+QN = "003_a83315fa0d19e00b.txt"
+XSS = "<img src=x onerror=alert(1)>"
+GREY = "#c3cddb"
+
+
+@pytest.fixture(scope="module")
+def handlers(index_settings, assistant) -> TargetHandlers:
+    provider = AssistantProvider(index_settings, assistant)
+    return TargetHandlers(index_settings, provider, DocumentHandlers(provider))
+
+
+def _apply(h: TargetHandlers, provinces=None, pillar=ALL, year=ALL, metric=ALL, kind="target"):
+    out = h.apply(provinces, pillar, year, metric, kind)
+    keys = ["metric", "year", "table", "ids", "note", "csv", "xlsx", "plot", "caption"]
+    return dict(zip(keys, out, strict=True))
+
+
+def _path(button: gr.DownloadButton) -> Path:
+    v = button.value
+    return Path(v["path"] if isinstance(v, dict) else v)
+
+
+def test_app_builds_with_the_tab(index_settings, assistant) -> None:
+    import app as webapp
+
+    demo = webapp.build_app(index_settings, assistant)
+    labels = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert labels == ["Hỏi đáp", "Văn bản", "Chỉ tiêu"]
+
+
+def test_filter_quang_ngai_social_2030(handlers: TargetHandlers) -> None:
+    out = _apply(handlers, ["Quảng Ngãi"], "xã hội số", "2030")
+    df = out["table"]
+    assert list(df.columns) == COLUMNS and len(df) == 3 and len(out["ids"]) == 3
+    assert list(df["STT"]) == ["1", "2", "3"]
+    assert set(df["Tỉnh/TP"]) == {"Quảng Ngãi"} and set(df["Năm"]) == {"2030"}
+    assert "trên 70%" in list(df["Mức"])
+    assert any("chữ ký số" in m for m in df["Chỉ tiêu (theo văn bản)"])
+    assert all("4.3. Phát triển xã hội số" in s for s in df["Mục"])
+    assert "3 dòng" in out["note"]
+
+
+def test_kinds_years_and_empty_filters(handlers: TargetHandlers) -> None:
+    rows = handlers.rows()
+    every = _apply(handlers, kind=ALL)
+    assert len(every["table"]) == len(rows)
+    base = select_rows(rows, kind="baseline")
+    assert base and all(r.kind == "baseline" for r in base)
+    rec = _apply(handlers, kind="recommendation")
+    assert len(rec["table"]) >= 1 and set(rec["table"]["Loại"]) == {"khuyến nghị"}
+    assert all(r.target_year is None for r in select_rows(rows, year=NO_YEAR, kind=None))
+    # metric and year choices follow the kind; a metric no longer offered falls back to all
+    years = [v for _, v in every["year"].choices]
+    assert "2030" in years and "2019" in years
+    assert "2019" not in [v for _, v in _apply(handlers)["year"].choices]
+    none = _apply(handlers, provinces=[])
+    assert len(none["table"]) == 0 and "Không có chỉ tiêu" in none["note"]
+    assert none["csv"].interactive is False
+
+
+def test_downloads_hold_the_filtered_rows(handlers: TargetHandlers) -> None:
+    out = _apply(handlers, ["Quảng Ngãi"], "xã hội số", "2030")
+    csv_path, xlsx_path = _path(out["csv"]), _path(out["xlsx"])
+    assert csv_path.suffix == ".csv" and xlsx_path.suffix == ".xlsx"
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    assert [r["id"] for r in records] == out["ids"]
+    assert any("70%" in r["value_text"] for r in records)
+    ws = load_workbook(xlsx_path).active
+    header, *body = list(ws.values)
+    assert [dict(zip(header, r, strict=True))["id"] for r in body] == out["ids"]
+    assert {dict(zip(header, r, strict=True))["province"] for r in body} == {"Quảng Ngãi"}
+
+
+def test_chart_for_metric_and_year(handlers: TargetHandlers) -> None:
+    out = _apply(handlers, year="2025", metric="kinh_te_so_grdp")
+    assert isinstance(out["plot"], Figure)
+    ax = out["plot"].axes[0]
+    assert "2025" in ax.get_title() and len(ax.patches) == 3  # three provinces compared
+    assert "Tỷ trọng kinh tế số trong GRDP" in out["caption"]
+    two = _apply(handlers, ["Quảng Ngãi", "Khánh Hòa"], year="2025", metric="kinh_te_so_grdp")
+    # every province stays on the chart; the ones not ticked are greyed out
+    colors = [to_hex(b.get_facecolor()) for b in two["plot"].axes[0].patches]
+    assert colors.count(GREY) == 1 and "màu xám" in two["caption"]
+    assert "màu xám" not in out["caption"]
+    # nothing chosen: the metric most provinces share, in one single year
+    key, year, chosen = chart_choice(handlers.rows(), ALL, ALL)
+    assert key and chosen and {r.target_year for r in chosen} == {year}
+    assert {r.metric_key for r in chosen} == {key}
+    assert _apply(handlers, provinces=[])["plot"] is None
+
+
+def test_select_row_shows_and_opens_its_passage(handlers: TargetHandlers) -> None:
+    out = _apply(handlers, ["Quảng Ngãi"], "xã hội số", "2030")
+    df = out["table"]
+    i = next(k for k, v in enumerate(df["Mức"]) if v == "trên 70%")
+    # The STT column identifies the row, even if the table is shown sorted differently.
+    evt = gr.SelectData(None, {"index": [0, 4], "value": "x", "row_value": list(df.iloc[i])})
+    passage, picked, button = handlers.select(out["ids"], evt)
+    row = handlers._row(picked)
+    assert row.file == QN and "70%" in row.sentence and button.interactive
+    assert "70%" in re.search(r'<mark class="nq-mark">(.*?)</mark>', passage, re.S).group(1)
+    assert "4.3. Phát triển xã hội số" in passage and "Quảng Ngãi" in passage
+    tabs, pick, view = handlers.open_row(picked)
+    assert tabs.selected == DOCS_TAB and pick.value == QN
+    assert view.count('id="nq-cited"') == 1
+    mark = re.search(r'<mark class="nq-mark">(.*?)</mark>', view, re.S)
+    assert mark and "70%" in mark.group(1)
+    # a table event without a row value falls back to its position
+    evt = gr.SelectData(None, {"index": [i, 1], "value": "x"})
+    assert handlers.select(out["ids"], evt)[1] == picked
+
+
+def test_quiz_markdown_and_handout(handlers: TargetHandlers) -> None:
+    shown, download = handlers.quiz(QN, ALL, 5, 3)
+    assert shown.count("**Câu ") == 10  # five questions, five answers
+    assert "## Đáp án" in shown and "> Nguồn:" in shown and "Quảng Ngãi" in shown
+    text = _path(download).read_text(encoding="utf-8")
+    assert text.startswith("# Bộ câu hỏi") and "## Câu hỏi" in text and "## Đáp án" in text
+    assert text.count("> Nguồn:") == 5 and QN in text
+    assert handlers.quiz(QN, ALL, 5, 3)[0] == shown  # same seed, same quiz
+    empty, dl = handlers.quiz("no-such-file.txt", ALL, 5, 0)
+    assert "Không đủ chỉ tiêu" in empty and dl.interactive is False
+
+
+def test_quiz_display_escapes_document_text(handlers: TargetHandlers) -> None:
+    rows = handlers.rows()
+    bad = [r.model_copy(update={"doc_title": XSS, "sentence": r.sentence + " **x**"}) for r in rows]
+    h = TargetHandlers(handlers.settings, handlers.provider, handlers.docs)
+    h._cache = (Path(h.settings.targets_path).stat().st_mtime, bad)
+    shown, download = h.quiz(ALL, "kinh tế số", 3, 0)
+    assert "<img" not in shown and "&lt;img" in shown and "\\*\\*x\\*\\*" in shown
+    assert XSS in _path(download).read_text(encoding="utf-8")  # the file keeps the words
+
+
+def test_missing_table_is_a_readable_message(tmp_path: Path, index_settings, assistant) -> None:
+    s = Settings(data_dir=tmp_path / "empty")
+    provider = AssistantProvider(index_settings, assistant)
+    h = TargetHandlers(s, provider, DocumentHandlers(provider))
+    out = _apply(h)
+    assert "python -m ingest" in out["note"] and "Traceback" not in out["note"]
+    assert len(out["table"]) == 0 and out["plot"] is None
+    shown, _ = h.quiz(ALL, ALL, 5, 0)
+    assert "python" in shown and "ingest" in shown
+    assert h.refresh()[0].choices == []
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "targets.json").write_text("{not json", encoding="utf-8")
+    h = TargetHandlers(Settings(data_dir=broken), provider, DocumentHandlers(provider))
+    assert "Không đọc được bảng chỉ tiêu" in _apply(h)["note"]
