@@ -36,6 +36,15 @@ def _error(status: int, vi: str, en: str, headers: dict | None = None) -> JSONRe
     return JSONResponse({"detail": f"{vi} / {en}"}, status_code=status, headers=headers)
 
 
+def _login_required() -> JSONResponse:
+    return _error(
+        401,
+        "Cần đăng nhập",
+        "Authentication required",
+        headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
+    )
+
+
 class RateLimiter:
     """At most ``per_minute`` requests per key in any sliding 60-second window."""
 
@@ -150,12 +159,7 @@ def build_api(settings: Settings, provider: AssistantProvider) -> APIRouter:
                 headers={"Retry-After": str(int(wait) + 1)},
             )
         if user and pw and not _basic_auth_ok(request, user, pw):
-            return _error(
-                401,
-                "Cần đăng nhập",
-                "Authentication required",
-                headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
-            )
+            return _login_required()
         return None
 
     def _ask(args: dict):
@@ -195,12 +199,7 @@ def build_api(settings: Settings, provider: AssistantProvider) -> APIRouter:
     async def health(request: Request) -> JSONResponse:
         """``{"status": "ok", "documents": n, "passages": n}`` or 503 with the reason."""
         if user and pw and not _basic_auth_ok(request, user, pw):
-            return _error(
-                401,
-                "Cần đăng nhập",
-                "Authentication required",
-                headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
-            )
+            return _login_required()
         a, message = await run_in_threadpool(provider.try_get)
         if a is None:
             return JSONResponse({"status": "unavailable", "detail": message}, status_code=503)

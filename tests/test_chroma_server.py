@@ -25,6 +25,8 @@ from assistant.chain import Assistant
 from assistant.settings import Settings
 from ingest.pipeline import ingest
 
+from .processes import stop
+
 CHROMA_BIN = Path(sys.executable).parent / "chroma"
 FULL_INGEST = os.environ.get("NQCDS_TEST_FULL_SERVER_INGEST") == "1"
 
@@ -85,12 +87,7 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             time.sleep(0.1)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 def _seed_without_smallest_file(index_settings: Settings, server: Settings) -> str:
