@@ -40,9 +40,12 @@ def make_judge(settings):
             f"Must include: {', '.join(exp['must_include'])}\nCandidate: {failure['given']}"
         )
         try:
-            reply = chat.invoke([
-                {"role": "system", "content": JUDGE_PROMPT}, {"role": "user", "content": user},
-            ])
+            reply = chat.invoke(
+                [
+                    {"role": "system", "content": JUDGE_PROMPT},
+                    {"role": "user", "content": user},
+                ]
+            )
         except Exception as exc:  # the judge is advisory: a dead server must not end the run
             return {"verdict": "error", "reason": f"{type(exc).__name__}: {exc}"}
         text = str(reply.content).strip()
@@ -71,8 +74,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if has_llm:
             names.append("llm")
         else:
-            print("--llm: no LLM server configured (NQCDS_LLM__BASE_URL unset); "
-                  "skipping the LLM backend.")
+            print(
+                "--llm: no LLM server configured (NQCDS_LLM__BASE_URL unset); "
+                "skipping the LLM backend."
+            )
     judge = None
     if args.judge:
         if has_llm:
@@ -93,8 +98,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = runner.evaluate(items, answerers, args.out, meta=meta, judge=judge)
     total = time.perf_counter() - t0
     print(summary_text(report))
-    print(f"\n{len(items)} questions, {len(answerers)} configuration(s), {total:.1f} s in all "
-          f"(set-up: {', '.join(f'{k} {v:.1f} s' for k, v in setup.items())})")
+    print(
+        f"\n{len(items)} questions, {len(answerers)} configuration(s), {total:.1f} s in all "
+        f"(set-up: {', '.join(f'{k} {v:.1f} s' for k, v in setup.items())})"
+    )
     print(f"Report: {Path(args.out) / 'report.md'}")
     return 0
 
@@ -106,12 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="answer a question set, score it, write the report")
     run.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question set")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
-    run.add_argument("--compare", action="store_true",
-                     help="also run dense-only, bm25-only and the naive LangChain baseline")
-    run.add_argument("--llm", action="store_true",
-                     help="also score the LLM backend (needs NQCDS_LLM__BASE_URL)")
-    run.add_argument("--judge", action="store_true",
-                     help="ask the LLM for a second opinion on string-check failures")
+    run.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run dense-only, bm25-only and the naive LangChain baseline",
+    )
+    run.add_argument(
+        "--llm", action="store_true", help="also score the LLM backend (needs NQCDS_LLM__BASE_URL)"
+    )
+    run.add_argument(
+        "--judge",
+        action="store_true",
+        help="ask the LLM for a second opinion on string-check failures",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING

@@ -78,29 +78,44 @@ class NaiveLangChainRAG:
         top = [_citation(1, passages[0])]
         if self.llm is None:
             return Answer(
-                question=question, answer=passages[0].chunk.text, citations=top,
-                passages=passages, backend="naive",
+                question=question,
+                answer=passages[0].chunk.text,
+                citations=top,
+                passages=passages,
+                backend="naive",
             )
         try:
             result = self.llm.generate(question, passages)
         except LLMUnavailable as exc:
             log.warning("naive baseline: LLM unavailable: %s", exc)
             return Answer(
-                question=question, answer=passages[0].chunk.text, citations=top,
-                passages=passages, backend="naive", notice=str(exc),
+                question=question,
+                answer=passages[0].chunk.text,
+                citations=top,
+                passages=passages,
+                backend="naive",
+                notice=str(exc),
             )
         cites = [_citation(n, passages[n - 1]) for n in result.cited] or top
         return Answer(
-            question=question, answer=result.text, citations=cites, passages=passages,
-            refused=REFUSAL in result.text, backend="naive-llm",
+            question=question,
+            answer=result.text,
+            citations=cites,
+            passages=passages,
+            refused=REFUSAL in result.text,
+            backend="naive-llm",
         )
 
 
 def _chunk(doc: Document, i: int) -> Chunk:
     start = int(doc.metadata.get("start_index", 0))
     return Chunk(
-        id=f"naive-{i}", file=str(doc.metadata.get("file", "")), start=start,
-        end=start + len(doc.page_content), text=doc.page_content, index_text=doc.page_content,
+        id=f"naive-{i}",
+        file=str(doc.metadata.get("file", "")),
+        start=start,
+        end=start + len(doc.page_content),
+        text=doc.page_content,
+        index_text=doc.page_content,
     )
 
 

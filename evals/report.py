@@ -17,8 +17,15 @@ COLUMNS = [
     ("latency_p50_ms", "p50 ms", "ms"),
     ("latency_p95_ms", "p95 ms", "ms"),
 ]
-CHART = ["answer_accuracy", "citation_precision", "citation_recall", "recall@5", "mrr",
-         "refusal_accuracy", "false_refusals"]
+CHART = [
+    "answer_accuracy",
+    "citation_precision",
+    "citation_recall",
+    "recall@5",
+    "mrr",
+    "refusal_accuracy",
+    "false_refusals",
+]
 _GIVEN_CHARS = 300
 
 
@@ -54,8 +61,10 @@ def summary_text(report: dict) -> str:
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     return "\n".join(
-        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in
-                  enumerate(zip(row, widths, strict=True)))
+        "  ".join(
+            cell.rjust(w) if i else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
         for row in rows
     )
 
@@ -89,9 +98,13 @@ def markdown(report: dict) -> str:
             out.append(f"- {k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
     out += ["", "## Summary", ""]
     out += _table([(n, c["overall"]) for n, c in configs.items()], "config")
-    out += ["", "Ratios are `n/a` when a group has nothing to score (e.g. accuracy of "
-            "unanswerable items). Citation and retrieval hits need a passage of the gold file "
-            "containing a gold quote, whitespace collapsed.", ""]
+    out += [
+        "",
+        "Ratios are `n/a` when a group has nothing to score (e.g. accuracy of "
+        "unanswerable items). Citation and retrieval hits need a passage of the gold file "
+        "containing a gold quote, whitespace collapsed.",
+        "",
+    ]
     for dim, title in (("by_lang", "language"), ("by_type", "question type")):
         out += [f"## By {title}", ""]
         for name, c in configs.items():

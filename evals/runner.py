@@ -73,8 +73,12 @@ def answers_path(out_dir: Path, name: str) -> Path:
 
 
 def run(
-    items: list[dict], answerer: Answerer, out_path: Path | None = None, *,
-    name: str = DEFAULT_CONFIG, progress: bool = True,
+    items: list[dict],
+    answerer: Answerer,
+    out_path: Path | None = None,
+    *,
+    name: str = DEFAULT_CONFIG,
+    progress: bool = True,
 ) -> RunResult:
     """Answer every item (timing each call) and write the records to ``out_path``."""
     result = RunResult(name, [])
@@ -112,8 +116,13 @@ def judge_failures(failures: list[dict], judge: Judge) -> int:
 
 
 def evaluate(
-    items: list[dict], answerers: dict[str, Answerer], out_dir: Path | str, *,
-    meta: dict | None = None, judge: Judge | None = None, progress: bool = True,
+    items: list[dict],
+    answerers: dict[str, Answerer],
+    out_dir: Path | str,
+    *,
+    meta: dict | None = None,
+    judge: Judge | None = None,
+    progress: bool = True,
 ) -> dict:
     """Run and score every configuration on ``items``; write answers and the report.
 

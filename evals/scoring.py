@@ -70,8 +70,11 @@ def score_item(item: dict, record: dict | None) -> ItemScore:
     """Score one answer record; ``None`` (the run lost this item) scores as an empty answer."""
     rec = record or {}
     s = ItemScore(
-        id=item["id"], lang=item.get("lang", ""), type=item.get("type", ""),
-        answerable=bool(item.get("answerable", True)), refused=bool(rec.get("refused", False)),
+        id=item["id"],
+        lang=item.get("lang", ""),
+        type=item.get("type", ""),
+        answerable=bool(item.get("answerable", True)),
+        refused=bool(rec.get("refused", False)),
         latency_ms=float(rec.get("latency_ms", 0.0)),
     )
     if record is None:

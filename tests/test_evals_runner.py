@@ -54,8 +54,12 @@ class _Fake:
         src = it["sources"][0]
         chunk = Chunk(id="c", file=src["file"], start=0, end=1, text=src["quote"], index_text="")
         cite = Citation(marker=1, file=src["file"], text=src["quote"], start=0, end=1)
-        return Answer(question=question, answer=" ".join(it["must_include"]),
-                      citations=[cite], passages=[Passage(chunk=chunk)])
+        return Answer(
+            question=question,
+            answer=" ".join(it["must_include"]),
+            citations=[cite],
+            passages=[Passage(chunk=chunk)],
+        )
 
 
 def test_cli_compare_writes_everything(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -67,12 +71,14 @@ def test_cli_compare_writes_everything(tmp_path: Path, monkeypatch, capsys) -> N
     qfile = tmp_path / "q.jsonl"
     qfile.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in picked))
     monkeypatch.setattr(
-        baselines, "build", lambda names, settings: ({n: _Fake(picked) for n in names},
-                                                     {n: 0.0 for n in names}),
+        baselines,
+        "build",
+        lambda names, settings: ({n: _Fake(picked) for n in names}, {n: 0.0 for n in names}),
     )
     out = tmp_path / "out"
-    assert cli.main(["run", "--questions", str(qfile), "--out", str(out), "--compare",
-                     "--llm"]) == 0
+    assert (
+        cli.main(["run", "--questions", str(qfile), "--out", str(out), "--compare", "--llm"]) == 0
+    )
     printed = capsys.readouterr().out
     assert "skipping the LLM backend" in printed and str(out / "report.md") in printed
     _check_answers(out / "answers.jsonl", picked)

@@ -13,17 +13,26 @@ F1, F2 = "a.txt", "b.txt"
 
 def item(id_, *, must=(), quotes=(), answerable=True, lang="vi", type_="numeric_target"):
     return {
-        "id": id_, "question": f"question {id_}?", "lang": lang, "type": type_,
-        "answer": f"gold {id_}", "must_include": list(must),
-        "sources": [{"file": f, "quote": q} for f, q in quotes], "answerable": answerable,
+        "id": id_,
+        "question": f"question {id_}?",
+        "lang": lang,
+        "type": type_,
+        "answer": f"gold {id_}",
+        "must_include": list(must),
+        "sources": [{"file": f, "quote": q} for f, q in quotes],
+        "answerable": answerable,
     }
 
 
 def record(id_, answer="", *, refused=False, cited=(), retrieved=(), ms=100.0):
     return {
-        "id": id_, "question": f"question {id_}?", "answer": answer, "refused": refused,
+        "id": id_,
+        "question": f"question {id_}?",
+        "answer": answer,
+        "refused": refused,
         "citations": [{"file": f, "text": t, "section": ""} for f, t in cited],
-        "retrieved": [{"file": f, "text": t} for f, t in retrieved], "latency_ms": ms,
+        "retrieved": [{"file": f, "text": t} for f, t in retrieved],
+        "latency_ms": ms,
     }
 
 
@@ -52,8 +61,13 @@ def test_scores_exact_numbers() -> None:
         # 1: correct, one gold citation (whitespace differs) + one wrong, gold retrieved at 2.
         item("a", must=["20%"], quotes=[(F1, GOLD)], lang="vi"),
         # 2: answer misses one string, gold cited, gold retrieved at 1.
-        item("b", must=["1.000", "Doanh nghiệp"], quotes=[(F2, "trên 1.000 doanh nghiệp")],
-             lang="en", type_="list"),
+        item(
+            "b",
+            must=["1.000", "Doanh nghiệp"],
+            quotes=[(F2, "trên 1.000 doanh nghiệp")],
+            lang="en",
+            type_="list",
+        ),
         # 3: refused although answerable; gold retrieved at rank 6 only.
         item("c", must=["8%"], quotes=[(F1, "tối thiểu 8%")], lang="vi"),
         # 4, 5: unanswerable, one refused, one answered.
@@ -62,13 +76,27 @@ def test_scores_exact_numbers() -> None:
     ]
     other = (F1, "khác")
     records = [
-        record("a", "Kinh tế số chiếm  20%  GRDP [1]",
-               cited=[(F1, "x\nKinh tế số   chiếm 20%\n GRDP; y"), (F2, "khác")],
-               retrieved=[other, (F1, GOLD)], ms=10),
-        record("b", "Có trên 1.000 DN", cited=[(F2, "Trên 1.000 DN; trên 1.000 doanh nghiệp.")],
-               retrieved=[(F2, "trên 1.000 doanh nghiệp")], ms=20),
-        record("c", "Không tìm thấy", refused=True,
-               retrieved=[other] * 5 + [(F1, "mức tối thiểu 8%")], ms=30),
+        record(
+            "a",
+            "Kinh tế số chiếm  20%  GRDP [1]",
+            cited=[(F1, "x\nKinh tế số   chiếm 20%\n GRDP; y"), (F2, "khác")],
+            retrieved=[other, (F1, GOLD)],
+            ms=10,
+        ),
+        record(
+            "b",
+            "Có trên 1.000 DN",
+            cited=[(F2, "Trên 1.000 DN; trên 1.000 doanh nghiệp.")],
+            retrieved=[(F2, "trên 1.000 doanh nghiệp")],
+            ms=20,
+        ),
+        record(
+            "c",
+            "Không tìm thấy",
+            refused=True,
+            retrieved=[other] * 5 + [(F1, "mức tối thiểu 8%")],
+            ms=30,
+        ),
         record("d", "Không tìm thấy", refused=True, ms=40),
         record("e", "Một câu trả lời bịa", ms=50),
     ]
@@ -101,7 +129,9 @@ def test_scores_exact_numbers() -> None:
     assert fails["b"]["kinds"] == ["missing"]
     assert "«Doanh nghiệp»" in fails["b"]["reasons"][0]
     assert fails["b"]["expected"] == {
-        "answer": "gold b", "must_include": ["1.000", "Doanh nghiệp"], "answerable": True,
+        "answer": "gold b",
+        "must_include": ["1.000", "Doanh nghiệp"],
+        "answerable": True,
         "sources": [F2],
     }
     assert fails["c"]["kinds"] == ["refused", "missing", "citation", "retrieval"]
@@ -112,8 +142,9 @@ def test_scores_exact_numbers() -> None:
 
 def test_refused_answer_with_all_strings_is_not_correct() -> None:
     it = item("a", must=["20%"], quotes=[(F1, GOLD)])
-    rec = record("a", "20% — nhưng không tìm thấy", refused=True, cited=[(F1, GOLD)],
-                 retrieved=[(F1, GOLD)])
+    rec = record(
+        "a", "20% — nhưng không tìm thấy", refused=True, cited=[(F1, GOLD)], retrieved=[(F1, GOLD)]
+    )
     o = scoring.evaluate([it], [rec])["overall"]
     assert o["answer_accuracy"] == 0.0 and o["false_refusals"] == 1.0
     assert o["citation_precision"] == 1.0

@@ -36,8 +36,10 @@ def _explain(scores: dict) -> str:
     lines = ["  ".join(f"{title}={fmt(o.get(k), kind)}" for k, title, kind in COLUMNS)]
     for f in scores["failures"]:
         lines.append(f"{f['id']} [{f['lang']}/{f['type']}] {f['question']}")
-        lines.append(f"    expected: {f['expected']['answer']} | must include: "
-                     f"{f['expected']['must_include']}")
+        lines.append(
+            f"    expected: {f['expected']['answer']} | must include: "
+            f"{f['expected']['must_include']}"
+        )
         lines.append(f"    given: {' '.join(f['given'].split())[:240]}")
         lines.append(f"    why: {'; '.join(f['reasons'])}")
     return "\n".join(lines)
