@@ -24,6 +24,8 @@ _FIELD_PATTERNS = {
     "issuing_body": r"co quan nao ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
     r"which body|who issued",
     "period": r"giai doan nao|thoi ky nao|ap dung cho giai doan|what period|which period",
+    "recipients": r"gui (toi|cho|den) (ai|nhung ai|co quan nao)|kinh gui|gui toi nhung|"
+    r"addressed to|sent to|recipients",
 }
 _FIELDS = {k: re.compile(v) for k, v in _FIELD_PATTERNS.items()}
 _LABELS_VI = {
@@ -32,6 +34,7 @@ _LABELS_VI = {
     "date": "Ngày ban hành",
     "issuing_body": "Cơ quan ban hành",
     "period": "Giai đoạn",
+    "recipients": "Kính gửi",
 }
 _KIND_HINTS = {
     "công văn": re.compile(r"cong van|dispatch|official letter|ubnd|uy ban"),
@@ -65,7 +68,7 @@ def _squash(text: str) -> str:
 
 def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Scope) -> float:
     q = fold(question)
-    score = sum(1.0 for f in fields if getattr(part, f))
+    score = sum(1.0 for f in fields if getattr(part, f, ""))
     if part.number and any(
         fold(part.number).upper().startswith(n.split("-")[0]) for n in scope.doc_numbers
     ):
@@ -106,16 +109,18 @@ def answer_facts(
         return None
     _, file, part = best
     meta = docs[file]
-    if not any(getattr(part, f) for f in fields):
+    multi = len(meta.parts) > 1
+    found = {f: _field_value(f, part, file, chunks, multi) for f in fields}
+    if not any(found.values()):
         missing = ", ".join(_LABELS_VI[f].lower() for f in fields)
         name = part.label or meta.title
         return Draft(
             f"{REFUSAL} Văn bản “{name}” ({meta.province}) không ghi {missing}.", refused=True
         )
-    values = {f: getattr(part, f) for f in fields if getattr(part, f)}
+    values = {f: v for f, v in found.items() if v}
     if "signer" in values and part.signer_title:
         values["signer"] = f"{part.signer} ({part.signer_title})"
-    evidence = _evidence(file, part, values, chunks, multi=len(meta.parts) > 1)
+    evidence = _evidence(file, part, values, chunks, multi=multi)
     name = part.label or meta.title
     where = f"{name} ({meta.province})" if meta.province else name
     lines = [f"{where}:"] + [f"- {_LABELS_VI[f]}: {v}" for f, v in values.items()]
@@ -125,6 +130,31 @@ def answer_facts(
         lines.append("Trích văn bản: " + " … ".join(f"“{u[2]}”" for u in units) + " [1]")
         citations.append(cite(1, chunk, units, docs, part))
     return Draft("\n".join(lines), citations)
+
+
+_RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
+
+
+def _in_part(c: Chunk, file: str, part: DocumentPart, multi: bool) -> bool:
+    return c.file == file and (not multi or bool(c.headings and c.headings[0] == part.label))
+
+
+def _field_value(
+    field: str, part: DocumentPart, file: str, chunks: list[Chunk], multi: bool
+) -> str:
+    """A fact from the catalog; the addressees ("Kính gửi: …") are read from the text."""
+    if field != "recipients":
+        return str(getattr(part, field))
+    for c in chunks:
+        if _in_part(c, file, part, multi):
+            for k, u in enumerate(c.units):
+                if _RECIPIENTS.match(str(u[2])):
+                    rest = _RECIPIENTS.sub("", str(u[2])).strip()
+                    # "Kính gửi:" is a unit of its own when the colon ends a sentence unit.
+                    if not rest and k + 1 < len(c.units):
+                        rest = str(c.units[k + 1][2])
+                    return rest
+    return ""
 
 
 _SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.|KT\.|Q\.|BÍ THƯ|PHÓ BÍ THƯ|CHỦ TỊCH|PHÓ CHỦ TỊCH)")
@@ -139,7 +169,7 @@ def _evidence(
     for c in chunks:
         if c.file != file:
             continue
-        in_part = int(not multi or bool(c.headings and c.headings[0] == part.label))
+        in_part = int(_in_part(c, file, part, multi))
         hits: list[list] = []
         per_unit: dict[int, int] = {}
         for f, v in raw.items():
@@ -157,11 +187,7 @@ def _evidence(
             best = (key, c, hits)
     if best is None:
         # Not written out verbatim (e.g. the issuing body): cite the part's opening lines.
-        opening = [
-            c
-            for c in chunks
-            if c.file == file and (not multi or (c.headings and c.headings[0] == part.label))
-        ]
+        opening = [c for c in chunks if _in_part(c, file, part, multi)]
         if not opening or not opening[0].units:
             return None
         return opening[0], opening[0].units[:3]

@@ -38,6 +38,11 @@ _LIST = re.compile(
     r"nhung (gi|nao|linh vuc|loai|nen tang|noi dung)|gom nhung|liet ke|cac loai|"
     r"which (kinds|areas|fields|sectors|platforms)|what are|list"
 )
+# "Hiện có / hiện đạt / tính đến": the current state (Tình hình), not a goal.
+_BASELINE = re.compile(
+    r"\bhien (co|nay|dat|tai|la)\b|tinh den|da dat|\bcurrently\b|so far|as of|to date"
+)
+_ASK = re.compile(r"bao nhieu|\bnhung gi\b|\bla gi\b|\bnao\b|how many|how much|\bwhat\b|\bwhich\b")
 _TARGET = re.compile(r"muc tieu|chi tieu|\btarget|\bgoal|phan dau|dat muc")
 _BULLET = re.compile(r"^\s*[-+•]\s+")
 _COMPARE = re.compile(r"so sanh|chenh|khac nhau|giong nhau|cung (mot )?muc|ca hai|compare|differ")
@@ -149,7 +154,20 @@ class Extractor:
         weights = {t: self.stats.idf(t, folded) * (1.5 if "_" in t else 1.0) for t in q}
         total = sum(weights.values()) or 1.0
         wants_number = bool(_QUANTITY.search(fold(question)))
-        wants_target = bool(_TARGET.search(fold(question)))
+        # A figure for a coming year is a target, even when the word is not used.
+        wants_target = bool(_TARGET.search(fold(question))) or (
+            wants_number and any(y > 2020 for y in scope.years)
+        )
+        wants_baseline = bool(_BASELINE.search(fold(question))) and not any(
+            y > 2020 for y in scope.years
+        )
+        # An English question is matched through the Vietnamese terms it was translated to:
+        # each such term must be (mostly) there, or the unit is about something else.
+        concepts = [
+            set(bigrams(_terms(t, folded)))
+            for t in (scope.concepts if scope.lang == "en" else [])
+            if len(_terms(t, folded)) >= 3
+        ]
         # Technical names (5G, IPv6, 3D) are not paraphrased: a unit lacking one is off topic.
         specific = {t for t in q if "_" not in t and _SPECIFIC.fullmatch(t)}
         out: list[Candidate] = []
@@ -169,8 +187,13 @@ class Extractor:
                 )
                 cand = Candidate(rank, c, ui, coverage=cov / total)
                 fit = self._fit(cand, scope, wants_number)
-                if wants_target and any("mục tiêu" in h.lower() for h in c.headings):
+                in_goals = any("mục tiêu" in h.lower() for h in c.headings)
+                if wants_baseline:
+                    fit *= 0.5 if in_goals else 1.0
+                elif wants_target and in_goals:
                     fit *= 1.25  # a target is asked for: prefer the resolution's goals
+                if concepts:
+                    fit *= _concept_fit(concepts, own | head_terms)
                 if specific - own - head_terms:
                     fit *= 0.5
                 cand.score = cand.coverage * fit * (1 + 0.1 / (1 + rank))
@@ -237,32 +260,36 @@ class Extractor:
         if _LIST.search(folded_q) or best.text.rstrip().endswith(":"):
             chosen = self._list_units(best)
         else:
+            # A question asking two things ("… bao nhiêu … và … bao nhiêu") may need two units.
+            asks = len(_ASK.findall(folded_q))
+            # Each part then covers about half the question: a much lower bar, same passage.
+            floor = 0.3 if asks >= 2 else 0.85
             chosen += [
                 c
-                for c in cands[1:4]
+                for c in cands[1:6]
                 if c.chunk.id == best.chunk.id
-                and c.score >= 0.85 * best.score
-                and abs(c.unit - best.unit) <= 2
-            ][:1]
+                and c.score >= floor * best.score
+                and abs(c.unit - best.unit) <= 3
+            ][: 2 if asks >= 2 else 1]
             chosen.sort(key=lambda c: c.unit)
         citations = [self._citation(1, chosen)]
-        body = "\n".join(f"- {c.text}" for c in chosen)
+        body = "\n".join(f"- {c.text}" for c in chosen) + " [1]"
         if chosen[-1].text.rstrip().endswith(":"):
-            # "…, cụ thể:" announces the sub-sections that follow: name them.
-            children = self._children(best.chunk)
-            body += "".join(f"\n  • {label}" for label in children[:15])
+            # "…, cụ thể:" announces the sub-sections that follow: name and cite each.
+            for n, child in enumerate(self._children(best.chunk)[:12], start=2):
+                body += f"\n  • {child.headings[len(best.chunk.headings)]} [{n}]"
+                citations.append(cite(n, child, child.units[:1], self.docs))
         lead = self._lead(best.chunk, scope.lang)
-        return Draft(f"{lead}\n{body} [1]", citations, best=best.score)
+        return Draft(f"{lead}\n{body}", citations, best=best.score)
 
-    def _children(self, chunk: Chunk) -> list[str]:
-        """Headings of the sections directly below ``chunk``'s section, in document order."""
+    def _children(self, chunk: Chunk) -> list[Chunk]:
+        """The first chunk of each section directly below ``chunk``'s, in document order."""
         n = len(chunk.headings)
-        out: list[str] = []
+        out: dict[str, Chunk] = {}
         for c in self.chunks:
             if c.file == chunk.file and len(c.headings) > n and c.headings[:n] == chunk.headings:
-                if c.headings[n] not in out:
-                    out.append(c.headings[n])
-        return out
+                out.setdefault(c.headings[n], c)
+        return list(out.values())
 
     def _list_units(self, best: Candidate) -> list[Candidate]:
         """The best unit with the rest of its paragraph or the bullets that follow it."""
@@ -351,6 +378,14 @@ class Extractor:
     def _citation(self, marker: int, units: list[Candidate]) -> Citation:
         chunk = units[0].chunk
         return cite(marker, chunk, [chunk.units[u.unit] for u in units], self.docs)
+
+
+def _concept_fit(concepts: list[set[str]], have: set[str]) -> float:
+    """0.5 when a translated multi-word term is mostly missing from the unit, else 1."""
+    for pairs in concepts:
+        if pairs and len(pairs & have) / len(pairs) < 0.5:
+            return 0.5
+    return 1.0
 
 
 def _percent_note(texts: list[str], names: list[str]) -> str:

@@ -80,6 +80,22 @@ TERMS: list[tuple[str, str]] = [
     ("school curriculum", "chương trình các cấp học"),
     ("curriculum", "chương trình giảng dạy"),
     ("schools", "trường học"),
+    ("civil servants", "cán bộ công chức viên chức"),
+    ("civil servant", "cán bộ công chức viên chức"),
+    ("officials", "cán bộ công chức"),
+    ("evaluation", "đánh giá"),
+    ("assessment", "đánh giá"),
+    ("evaluate", "đánh giá"),
+    ("performance", "hiệu quả hiệu suất"),
+    ("digital technology enterprises", "doanh nghiệp công nghệ số"),
+    ("mobile subscribers", "thuê bao di động"),
+    ("subscribers", "thuê bao"),
+    ("base stations", "trạm BTS"),
+    ("administrative reform", "cải cách hành chính"),
+    ("priority sectors", "lĩnh vực ưu tiên"),
+    ("priority areas", "lĩnh vực ưu tiên"),
+    ("priorities", "ưu tiên"),
+    ("signatures", "chữ ký"),
     ("training", "đào tạo"),
     ("trained", "đào tạo"),
     ("experts", "chuyên gia"),
@@ -145,12 +161,12 @@ TERMS: list[tuple[str, str]] = [
 _PATTERNS = [(re.compile(rf"\b{re.escape(en)}\b", re.IGNORECASE), vi) for en, vi in TERMS]
 
 
-def to_vietnamese_terms(question: str) -> str:
-    """Vietnamese terms for the English phrases of ``question`` (space separated)."""
+def vietnamese_terms(question: str) -> list[str]:
+    """Vietnamese terms for the English phrases of ``question``, longest phrases first."""
     found: list[str] = []
     text = question
     for pattern, vi in _PATTERNS:
         if pattern.search(text):
             found.append(vi)
             text = pattern.sub(" ", text)
-    return " ".join(found)
+    return found

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .gazetteer import canonical, find_provinces
-from .glossary import to_vietnamese_terms
+from .glossary import vietnamese_terms
 from .text import fold, has_diacritics, years
 from .types import NATIONAL, FileMeta
 
@@ -46,6 +46,7 @@ class Scope:
     pillar: str | None = None
     doc_numbers: list[str] = field(default_factory=list)
     search_text: str = ""  # the question plus Vietnamese terms for an English one
+    concepts: list[str] = field(default_factory=list)  # Vietnamese terms of an English question
 
     def as_dict(self) -> dict:
         return {
@@ -105,5 +106,6 @@ def understand(question: str, docs: dict[str, FileMeta]) -> Scope:
             break
     scope.search_text = question
     if scope.lang == "en":
-        scope.search_text = f"{question} {to_vietnamese_terms(question)}"
+        scope.concepts = vietnamese_terms(question)
+        scope.search_text = f"{question} {' '.join(scope.concepts)}"
     return scope

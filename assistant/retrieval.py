@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import bm25s
 import numpy as np
@@ -109,6 +110,10 @@ class HybridRetriever(BaseRetriever):
     use_dense: bool = True
     use_lexical: bool = True
 
+    @cached_property
+    def _text_years(self) -> list[list[int]]:
+        return [years(c.index_text) for c in self.corpus.chunks]
+
     def retrieve(self, scope: Scope, k: int | None = None) -> list[Passage]:
         """Ranked passages for a question already understood as ``scope``."""
         r = self.settings.retrieval
@@ -135,7 +140,7 @@ class HybridRetriever(BaseRetriever):
         picked = order[:k]
         # Every document in scope gets its best passages in, so a comparison sees both sides.
         for f in scope.files:
-            own = [i for i in order if self.corpus.chunks[i].file == f][:3]
+            own = [i for i in order if self.corpus.chunks[i].file == f][:4]
             picked += [i for i in own if i not in picked]
         return [
             Passage(chunk=self.corpus.chunks[i], score=float(fused[i]), ranks=ranks.get(i, {}))
@@ -166,11 +171,12 @@ class HybridRetriever(BaseRetriever):
             if scope.files:
                 b[i] *= boost if c.file in scope.files else 1.0 / boost
             if scope.years:
+                wanted = set(scope.years)
                 heading_years = set(years(" ".join(c.headings)))
-                if heading_years & set(scope.years):
-                    b[i] *= 1.5
+                if heading_years & wanted or wanted & set(self._text_years[i]):
+                    b[i] *= 1.5  # the year asked is the section's, or the passage says it
                 elif heading_years:
-                    b[i] *= 0.6
+                    b[i] *= 0.6  # a section about another year
         return b
 
     def _get_relevant_documents(
