@@ -21,7 +21,7 @@ _FIELD_PATTERNS = {
     r"document number|reference number",
     "date": r"ngay nao|ngay ban hanh|ban hanh ngay|ban hanh khi nao|ngay ky|ky ngay|so va ngay|"
     r"when was .*(issued|signed|adopted)|issue date|date of",
-    "issuing_body": r"co quan nao ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
+    "issuing_body": r"co quan (nao )?ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
     r"which body|who issued",
     "period": r"giai doan nao|thoi ky nao|ap dung cho giai doan|what period|which period",
     "recipients": r"gui (toi|cho|den) (ai|nhung ai|co quan nao)|kinh gui|gui toi nhung|"
@@ -59,6 +59,10 @@ def _value_variants(field: str, value: str) -> list[str]:
             out += [f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
     if field == "number":
         out.append(value.split("/")[0])
+    if field == "issuing_body":
+        # Headers say "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH" without the province's name.
+        words = value.split()
+        out += [" ".join(words[:-k]) for k in (1, 2) if len(words) - k >= 3]
     return out
 
 
@@ -125,10 +129,10 @@ def answer_facts(
     where = f"{name} ({meta.province})" if meta.province else name
     lines = [f"{where}:"] + [f"- {_LABELS_VI[f]}: {v}" for f, v in values.items()]
     citations: list[Citation] = []
-    if evidence:
-        chunk, units = evidence
-        lines.append("Trích văn bản: " + " … ".join(f"“{u[2]}”" for u in units) + " [1]")
-        citations.append(cite(1, chunk, units, docs, part))
+    for n, (chunk, units) in enumerate(evidence, start=1):
+        quoted = " … ".join(f"“{u[2]}”" for u in units)
+        lines.append(("Trích văn bản: " if n == 1 else "") + f"{quoted} [{n}]")
+        citations.append(cite(n, chunk, units, docs, part))
     return Draft("\n".join(lines), citations)
 
 
@@ -162,16 +166,36 @@ _SIGNATURE_TITLE = re.compile(r"^(T/M|TM\.|KT\.|Q\.|BÍ THƯ|PHÓ BÍ THƯ|CHỦ
 
 def _evidence(
     file: str, part: DocumentPart, values: dict[str, str], chunks: list[Chunk], multi: bool
-) -> tuple[Chunk, list[list]] | None:
-    """The chunk whose units state the values: most values, then most in one sentence."""
+) -> list[tuple[Chunk, list[list]]]:
+    """Passages stating the values: the chunk stating most of them first (most in one
+    sentence, then in the right part), then chunks for what is still unquoted."""
     raw = {f: v.split(" (")[0] if f == "signer" else v for f, v in values.items()}
-    best: tuple[tuple[int, int, int], Chunk, list[list]] | None = None
+    out: list[tuple[Chunk, list[list]]] = []
+    while raw and len(out) < 3:
+        found = _best_chunk(file, part, raw, chunks, multi)
+        if found is None:
+            break
+        c, units, fields = found
+        out.append((c, _with_signature_titles(c, units) if "signer" in fields else units))
+        raw = {f: v for f, v in raw.items() if f not in fields}
+    if not out:
+        # Not written out verbatim: cite the part's opening lines (title, issuing body).
+        opening = [c for c in chunks if _in_part(c, file, part, multi)]
+        if opening and opening[0].units:
+            out.append((opening[0], opening[0].units[:3]))
+    return out
+
+
+def _best_chunk(
+    file: str, part: DocumentPart, raw: dict[str, str], chunks: list[Chunk], multi: bool
+) -> tuple[Chunk, list[list], set[str]] | None:
+    best: tuple[tuple[int, int, int], Chunk, list[list], set[str]] | None = None
     for c in chunks:
         if c.file != file:
             continue
-        in_part = int(_in_part(c, file, part, multi))
         hits: list[list] = []
         per_unit: dict[int, int] = {}
+        fields: set[str] = set()
         for f, v in raw.items():
             variants = [_squash(x) for x in _value_variants(f, v)]
             for k, u in enumerate(c.units):
@@ -179,23 +203,21 @@ def _evidence(
                     if u not in hits:
                         hits.append(u)
                     per_unit[k] = per_unit.get(k, 0) + 1
+                    fields.add(f)
                     break
         if not hits:
             continue
-        key = (sum(per_unit.values()), max(per_unit.values()), in_part)
+        key = (len(fields), max(per_unit.values()), int(_in_part(c, file, part, multi)))
         if best is None or key > best[0]:
-            best = (key, c, hits)
+            best = (key, c, hits, fields)
     if best is None:
-        # Not written out verbatim (e.g. the issuing body): cite the part's opening lines.
-        opening = [c for c in chunks if _in_part(c, file, part, multi)]
-        if not opening or not opening[0].units:
-            return None
-        return opening[0], opening[0].units[:3]
-    _, c, units = best
-    units = sorted(units, key=lambda u: int(u[0]))
-    if "signer" in raw and units:
-        # A name alone says little: quote the "T/M …, BÍ THƯ" lines above it too.
-        i = next(k for k, u in enumerate(c.units) if u == units[0])
-        titles = [u for u in c.units[max(0, i - 14) : i] if _SIGNATURE_TITLE.match(str(u[2]))]
-        units = titles + units
-    return c, units
+        return None
+    _, c, units, fields = best
+    return c, sorted(units, key=lambda u: int(u[0])), fields
+
+
+def _with_signature_titles(c: Chunk, units: list[list]) -> list[list]:
+    """A name alone says little: quote the "T/M …, BÍ THƯ" lines above it too."""
+    i = next(k for k, u in enumerate(c.units) if u == units[0])
+    titles = [u for u in c.units[max(0, i - 14) : i] if _SIGNATURE_TITLE.match(str(u[2]))]
+    return titles + units

@@ -40,9 +40,10 @@ _LIST = re.compile(
 )
 # "Hiện có / hiện đạt / tính đến": the current state (Tình hình), not a goal.
 _BASELINE = re.compile(
-    r"\bhien (co|nay|dat|tai|la)\b|tinh den|da dat|\bcurrently\b|so far|as of|to date"
+    r"\bhien (co|nay|dat|tai|la|trang)\b|tinh den|da dat|\bdang (co|su dung|dung|truy)|"
+    r"\bcurrently\b|so far|as of|to date"
 )
-_ASK = re.compile(r"bao nhieu|\bnhung gi\b|\bla gi\b|\bnao\b|how many|how much|\bwhat\b|\bwhich\b")
+_ASK = re.compile(r"bao nhieu|\bgi\b|\bnao\b|how many|how much|\bwhat\b|\bwhich\b")
 _TARGET = re.compile(r"muc tieu|chi tieu|\btarget|\bgoal|phan dau|dat muc")
 _BULLET = re.compile(r"^\s*[-+•]\s+")
 _COMPARE = re.compile(r"so sanh|chenh|khac nhau|giong nhau|cung (mot )?muc|ca hai|compare|differ")
@@ -257,6 +258,8 @@ class Extractor:
             return self._compare(sides, cands, scope)
         best = cands[0]
         chosen = [best]
+        if _LIST.search(folded_q) and (listing := self._sibling_list(best, question, scope)):
+            return listing
         if _LIST.search(folded_q) or best.text.rstrip().endswith(":"):
             chosen = self._list_units(best)
         else:
@@ -271,7 +274,7 @@ class Extractor:
                 and c.score >= floor * best.score
                 and abs(c.unit - best.unit) <= 3
             ][: 2 if asks >= 2 else 1]
-            chosen.sort(key=lambda c: c.unit)
+            chosen = self._complete_sentences(sorted(chosen, key=lambda c: c.unit), scope)
         citations = [self._citation(1, chosen)]
         body = "\n".join(f"- {c.text}" for c in chosen) + " [1]"
         if chosen[-1].text.rstrip().endswith(":"):
@@ -281,6 +284,60 @@ class Extractor:
                 citations.append(cite(n, child, child.units[:1], self.docs))
         lead = self._lead(best.chunk, scope.lang)
         return Draft(f"{lead}\n{body}", citations, best=best.score)
+
+    def _complete_sentences(self, chosen: list[Candidate], scope: Scope) -> list[Candidate]:
+        """Units cut at ";" are followed by the rest of their sentence, unless it turns to
+        another year ("… 2025 nhóm 20; đến năm 2030 nhóm 15" asked for 2025 stops at ";")."""
+        out = list(chosen)
+        have = {c.unit for c in out}
+        for c in chosen:
+            units, k, size = c.chunk.units, c.unit, len(c.text)
+            allowed = set(scope.years) | set(years(c.text))
+            while str(units[k][2]).rstrip().endswith(";") and k + 1 < len(units):
+                nxt = units[k + 1]
+                if len(nxt) > 3 and nxt[3] != c.block or size + len(str(nxt[2])) > 600:
+                    break
+                if set(years(str(nxt[2]))) - allowed:
+                    break
+                k += 1
+                size += len(str(nxt[2]))
+                if k not in have:
+                    have.add(k)
+                    out.append(Candidate(c.passage, c.chunk, k, c.score))
+        return sorted(out, key=lambda c: c.unit)
+
+    def _sibling_list(self, best: Candidate, question: str, scope: Scope) -> Draft | None:
+        """For "những lĩnh vực nào…": the sections under the heading that names the list."""
+        parent = best.chunk.headings[:-1]
+        if not parent:
+            return None
+        folded = scope.lang == "vi-nodiacritics"
+        q = set(question_terms(question, folded, self._ignore(scope, folded)))
+        toks = _terms(parent[-1], folded)
+        label_terms = set(toks + bigrams(toks))
+        weights = {t: self.stats.idf(t, folded) for t in q}
+        cover = sum(w for t, w in weights.items() if t in label_terms) / (
+            sum(weights.values()) or 1
+        )
+        probe = Chunk(
+            id="",
+            file=best.chunk.file,
+            start=0,
+            end=0,
+            text="",
+            index_text="",
+            headings=parent,
+            province=best.chunk.province,
+        )
+        siblings = self._children(probe)
+        if cover < 0.4 or len(siblings) < 3:
+            return None
+        lines, citations = [], []
+        for n, child in enumerate(siblings[:12], start=1):
+            lines.append(f"- {child.headings[len(parent)]} [{n}]")
+            citations.append(cite(n, child, child.units[:1], self.docs))
+        lead = self._lead(probe, scope.lang)
+        return Draft("\n".join([lead, *lines]), citations, best=best.score)
 
     def _children(self, chunk: Chunk) -> list[Chunk]:
         """The first chunk of each section directly below ``chunk``'s, in document order."""

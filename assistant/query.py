@@ -14,9 +14,12 @@ from .glossary import vietnamese_terms
 from .text import fold, has_diacritics, years
 from .types import NATIONAL, FileMeta
 
+# English words that are not also Vietnamese syllables typed without accents ("the" = thế,
+# "an" = an toàn, "to" = tổ are left out): two of them make a question English.
 _EN_WORDS = re.compile(
-    r"\b(what|which|who|how|does|did|is|are|the|of|by|for|target|share|when|where|list|"
-    r"compare|many|much)\b",
+    r"\b(what|which|who|whom|how|does|did|is|are|of|by|for|target|targets|share|when|where|"
+    r"list|compare|many|much|this|that|these|and|with|from|has|had|have|was|were|should|must|"
+    r"will|would|its|their|digital|resolution|province|provincial|before|after|into|about)\b",
     re.IGNORECASE,
 )
 # Folded forms, so that questions typed without diacritics are recognised too.
@@ -63,7 +66,7 @@ class Scope:
 
 def detect_lang(question: str) -> str:
     """``vi``, ``vi-nodiacritics`` or ``en``."""
-    english = len(_EN_WORDS.findall(question))
+    english = len({w.lower() for w in _EN_WORDS.findall(question)})
     # An English question may still name a province with its diacritics (Hải Dương).
     if english >= 3 or (english >= 2 and not has_diacritics(question)):
         return "en"

@@ -123,3 +123,39 @@ def test_cli_json(index_settings, monkeypatch, capsys):
     out = json.loads(capsys.readouterr().out)
     assert "700" in out["answer"] and out["citations"][0]["file"].startswith("000_")
     assert collapse_ws(out["citations"][0]["text"])
+
+
+def test_list_questions_name_the_sections_of_the_list(assistant):
+    a = assistant.ask("Khánh Hòa chọn những lĩnh vực nào để ưu tiên chuyển đổi số?")
+    for field in ("du lịch", "y tế", "giáo dục", "nông nghiệp", "giao thông vận tải"):
+        assert field in a.answer
+    assert len(a.citations) >= 5 and {c.province for c in a.citations} == {"Khánh Hòa"}
+
+
+def test_current_figures_are_not_taken_from_targets(assistant):
+    a = assistant.ask("Hiện có bao nhiêu phần trăm dân số Hải Dương sử dụng điện thoại thông minh?")
+    assert "72%" in a.answer
+
+
+def test_document_facts_read_from_the_text(assistant):
+    a = assistant.ask(
+        "Công văn của Bộ Thông tin và Truyền thông về xây dựng nghị quyết gửi tới ai?"
+    )
+    assert "tỉnh ủy, thành ủy" in a.answer
+    b = assistant.ask("Nghị quyết chuyển đổi số của Hải Dương ban hành ngày nào?")
+    assert b.refused and "không ghi" in b.answer  # the text states no date: no other date
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Before this resolution, which directive had Quảng Ngãi issued?", "en"),
+        ("Hai Duong co bao nhieu doanh nghiep cong nghe so nam 2030?", "vi-nodiacritics"),
+        ("the nao la chuyen doi so an toan cho to chuc?", "vi-nodiacritics"),
+        ("Mục tiêu chữ ký số của Quảng Ngãi?", "vi"),
+    ],
+)
+def test_language_detection(question, lang):
+    from assistant.query import detect_lang
+
+    assert detect_lang(question) == lang
