@@ -76,26 +76,21 @@ class NaiveLangChainRAG:
         if not passages:
             return Answer(question=question, answer="", backend="naive")
         top = [_citation(1, passages[0])]
+        shown = Answer(  # the top passage as the answer
+            question=question,
+            answer=passages[0].chunk.text,
+            citations=top,
+            passages=passages,
+            backend="naive",
+        )
         if self.llm is None:
-            return Answer(
-                question=question,
-                answer=passages[0].chunk.text,
-                citations=top,
-                passages=passages,
-                backend="naive",
-            )
+            return shown
         try:
             result = self.llm.generate(question, passages)
         except LLMUnavailable as exc:
             log.warning("naive baseline: LLM unavailable: %s", exc)
-            return Answer(
-                question=question,
-                answer=passages[0].chunk.text,
-                citations=top,
-                passages=passages,
-                backend="naive",
-                notice=str(exc),
-            )
+            shown.notice = str(exc)
+            return shown
         cites = [_citation(n, passages[n - 1]) for n in result.cited] or top
         return Answer(
             question=question,
