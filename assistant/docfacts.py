@@ -19,7 +19,9 @@ _FIELD_PATTERNS = {
     r"who signed|signed by|\bsigner\b|ky ten",
     "number": r"so hieu|so ky hieu|so van ban|so va ngay|\bso may\b|mang so|what number|"
     r"document number|reference number",
-    "date": r"ngay nao|ngay ban hanh|ban hanh ngay|ban hanh khi nao|ngay ky|ky ngay|so va ngay|"
+    # "báo cáo trước ngày nào" is a deadline in the text, not the document's date.
+    "date": r"ban hanh (vao )?ngay nao|ngay ban hanh|ban hanh ngay|ban hanh khi nao|ngay ky|"
+    r"ky (vao )?ngay|so va ngay|(?<!truoc )\bngay nao\b(?!.*(bao cao|hoan thanh|han))|"
     r"when was .*(issued|signed|adopted)|issue date|date of",
     "issuing_body": r"co quan (nao )?ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
     r"which body|who issued",
@@ -43,9 +45,19 @@ _KIND_HINTS = {
 }
 
 
+# "Đã có nghị quyết nào trước đó?", "which directive…": another document the text cites.
+_OTHER_DOCUMENT = re.compile(
+    r"(nghi quyet|van ban|chi thi|ke hoach|cong van|quyet dinh) nao|\btruoc (do|nghi quyet)|"
+    r"\bda (co|ban hanh) (nghi quyet|chi thi|ke hoach)|which (resolution|directive|plan|document)|"
+    r"\b(before|previous|earlier|prior)\b"
+)
+
+
 def asked_fields(question: str) -> list[str]:
-    """Which document facts the question asks for (empty for content questions)."""
+    """Which facts of the document itself the question asks for (empty for content ones)."""
     q = fold(question)
+    if _OTHER_DOCUMENT.search(q):
+        return []
     return [name for name, pattern in _FIELDS.items() if pattern.search(q)]
 
 
@@ -87,7 +99,7 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
     )
     for rank, (_, kind) in enumerate(mentions):
         if kind == part.kind.lower():
-            score += 2.0 if rank == 0 else 0.5
+            score += 4.0 if rank == 0 else 0.5
     return score
 
 

@@ -44,6 +44,10 @@ _BASELINE = re.compile(
     r"\bcurrently\b|so far|as of|to date"
 )
 _ASK = re.compile(r"bao nhieu|\bgi\b|\bnao\b|how many|how much|\bwhat\b|\bwhich\b")
+# Where a question asking two things splits: ", và … nào/gì", "; ".
+_PARTS = re.compile(
+    r",?\s+(?:và|va|and)\s+(?=[^,]*\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b)|;\s*"
+)
 _TARGET = re.compile(r"muc tieu|chi tieu|\btarget|\bgoal|phan dau|dat muc")
 _BULLET = re.compile(r"^\s*[-+•]\s+")
 _COMPARE = re.compile(r"so sanh|chenh|khac nhau|giong nhau|cung (mot )?muc|ca hai|compare|differ")
@@ -151,9 +155,17 @@ class Extractor:
         text = scope.search_text if scope.lang == "en" else question
         if scope.lang == "en":  # only the Vietnamese terms can match the documents
             text = text[len(question) :]
-        q = question_terms(text, folded, self._ignore(scope, folded))
-        weights = {t: self.stats.idf(t, folded) * (1.5 if "_" in t else 1.0) for t in q}
-        total = sum(weights.values()) or 1.0
+        ignore = self._ignore(scope, folded)
+        q = question_terms(text, folded, ignore)
+        weights = self._weights(q, folded)
+        # "… với tần suất nào, và cơ quan nào …": each part may be answered by another unit,
+        # so a unit is also scored against each part on its own (at a discount).
+        parts = [
+            self._weights(t, folded)
+            for p in _PARTS.split(text)
+            if p and len(t := question_terms(p, folded, ignore)) >= 3
+        ]
+        parts = parts if len(parts) >= 2 else []
         wants_number = bool(_QUANTITY.search(fold(question)))
         # A figure for a coming year is a target, even when the word is not used.
         wants_target = bool(_TARGET.search(fold(question))) or (
@@ -182,11 +194,11 @@ class Extractor:
                     continue  # a bare heading states nothing; its words count via the path
                 toks = _terms(str(u[2]), folded)
                 own = set(toks + bigrams(toks))
-                cov = sum(
-                    w if t in own else 0.5 * w if t in head_terms else 0.0
-                    for t, w in weights.items()
+                cov = max(
+                    [_coverage(weights, own, head_terms)]
+                    + [0.85 * _coverage(w, own, head_terms) for w in parts]
                 )
-                cand = Candidate(rank, c, ui, coverage=cov / total)
+                cand = Candidate(rank, c, ui, coverage=cov)
                 fit = self._fit(cand, scope, wants_number)
                 in_goals = any("mục tiêu" in h.lower() for h in c.headings)
                 if wants_baseline:
@@ -201,6 +213,10 @@ class Extractor:
                 out.append(cand)
         out.sort(key=lambda x: -x.score)
         return out
+
+    def _weights(self, terms: list[str], folded: bool) -> dict[str, float]:
+        """IDF weights of question terms; syllable pairs count more (they are words)."""
+        return {t: self.stats.idf(t, folded) * (1.5 if "_" in t else 1.0) for t in terms}
 
     def _fit(self, cand: Candidate, scope: Scope, wants_number: bool) -> float:
         """Multiplier for province, year and figure fit."""
@@ -435,6 +451,12 @@ class Extractor:
     def _citation(self, marker: int, units: list[Candidate]) -> Citation:
         chunk = units[0].chunk
         return cite(marker, chunk, [chunk.units[u.unit] for u in units], self.docs)
+
+
+def _coverage(weights: dict[str, float], own: set[str], head: set[str]) -> float:
+    """Share of the question's weight a unit covers; its heading path counts half."""
+    total = sum(weights.values()) or 1.0
+    return sum(w if t in own else 0.5 * w if t in head else 0.0 for t, w in weights.items()) / total
 
 
 def _concept_fit(concepts: list[set[str]], have: set[str]) -> float:

@@ -24,7 +24,7 @@ _EN_WORDS = re.compile(
 )
 # Folded forms, so that questions typed without diacritics are recognised too.
 _NATIONAL_HINTS = re.compile(
-    r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang|\bmic\b|model resolution|"
+    r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang bo|\bmic\b|model resolution|"
     r"template|trung uong gui|national level"
 )
 _PILLARS = {

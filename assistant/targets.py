@@ -181,7 +181,8 @@ _LOW = re.compile(
 )
 _LIST = re.compile(
     r"(liet ke|ke ra|ke ten|nhung|cac|tat ca|gom|list|what are|which|all)\b.{0,60}"
-    r"(chi tieu|targets?\b)|(chi tieu|targets?)\b.{0,60}\b(gom nhung|la gi|nao|gi)\b"
+    # "đặt chỉ tiêu gì về X" asks for one target, not the list of all of them.
+    r"(chi tieu|targets?\b)|(chi tieu|targets?)\b.{0,60}\b(gom nhung|la nhung gi|nhung gi)\b"
 )
 # Words of the question that ask, rank or scope but do not name the metric.
 _NOT_METRIC = set(
