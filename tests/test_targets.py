@@ -15,15 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.targets import (
+from assistant.targets import Target, answer_from_targets, filter_targets, load_targets
+from assistant.targets_table import (
     EXPORT_COLUMNS,
     TABLE_COLUMNS,
-    Target,
-    answer_from_targets,
     export_csv,
     export_xlsx,
-    filter_targets,
-    load_targets,
     metric_chart,
     targets_dataframe,
     targets_table_rows,
@@ -320,7 +317,7 @@ def test_table_rows_and_exports(corpus, tmp_path: Path) -> None:
 
 
 def test_metric_chart(corpus) -> None:
-    from assistant.targets import metric_choices
+    from assistant.targets_table import metric_choices
 
     rows = corpus[3]
     choices = dict((k, label) for label, k in metric_choices(rows))

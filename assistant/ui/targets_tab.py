@@ -20,17 +20,8 @@ import gradio as gr
 
 from ..quiz import make_quiz, quiz_markdown
 from ..settings import Settings
-from ..targets import (
-    METRIC_LABELS,
-    PILLARS,
-    Target,
-    export_csv,
-    export_xlsx,
-    load_targets,
-    metric_chart,
-    metric_choices,
-    target_citation,
-)
+from ..targets import METRIC_LABELS, PILLARS, Target, load_targets, target_citation
+from ..targets_table import export_csv, export_xlsx, metric_chart, metric_choices
 from .documents import DOCS_TAB, DocumentHandlers
 from .provider import AssistantProvider
 from .render import citation_meta, esc, plain_md
