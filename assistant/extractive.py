@@ -56,6 +56,10 @@ _PERCENT = re.compile(r"(\d+(?:,\d+)?)\s*%")
 _SPECIFIC = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z\d]+")
 
 MIN_SCORE = 0.33
+
+# The asked province's best unit covering less than this share of what another province's
+# (or year's) unit covers means the documents answer it only for the other one.
+_NEAR_MISS = 0.6
 """Below this coverage the evidence does not answer the question: refuse."""
 
 
@@ -257,7 +261,8 @@ class Extractor:
             )
         cands = self.candidates(question, scope, passages)
         ranking = list(dict.fromkeys(c.chunk.id for c in cands))
-        if not cands or cands[0].score < MIN_SCORE:
+        near_miss = bool(_QUANTITY.search(fold(question))) and _answered_elsewhere(cands, scope)
+        if not cands or cands[0].score < MIN_SCORE or near_miss:
             best = cands[0].score if cands else 0.0
             return Draft(REFUSAL, refused=True, best=best, ranking=ranking)
         draft = self._compose(question, scope, cands)
@@ -451,6 +456,25 @@ class Extractor:
     def _citation(self, marker: int, units: list[Candidate]) -> Citation:
         chunk = units[0].chunk
         return cite(marker, chunk, [chunk.units[u.unit] for u in units], self.docs)
+
+
+def _answered_elsewhere(cands: list[Candidate], scope: Scope) -> bool:
+    """A figure is asked; the metric is stated for another province or year, and what the
+    asked one says matches far worse ("tỷ trọng kinh tế số trong từng ngành" asked of a province
+    that only sets a GRDP share): its best unit is a near miss, not the answer."""
+    if not scope.files or len(scope.files) > 1:
+        return False
+    best = cands[0]
+    other = max(
+        (
+            c.coverage
+            for c in cands
+            if c.chunk.file not in scope.files
+            or (scope.years and c.target_years and not c.target_years & set(scope.years))
+        ),
+        default=0.0,
+    )
+    return other >= 0.6 and best.coverage < _NEAR_MISS * other
 
 
 def _coverage(weights: dict[str, float], own: set[str], head: set[str]) -> float:

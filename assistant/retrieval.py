@@ -135,6 +135,7 @@ class HybridRetriever(BaseRetriever):
             for rank, i in enumerate(self._dense(scope)):
                 fused[i] += r.dense_weight / (r.rrf_k + rank + 1)
                 ranks.setdefault(i, {})["dense"] = rank + 1
+        unscoped = fused.copy()
         fused *= self._boosts(scope)
         order = [int(i) for i in np.argsort(-fused) if fused[i] > 0]
         picked = order[:k]
@@ -142,6 +143,15 @@ class HybridRetriever(BaseRetriever):
         for f in scope.files:
             own = [i for i in order if self.corpus.chunks[i].file == f][:4]
             picked += [i for i in own if i not in picked]
+        # The best passages outside the scope come last: the answerer checks that the metric
+        # asked about is not stated only for another province (a near miss is no answer).
+        if scope.files:
+            outside = [
+                int(i)
+                for i in np.argsort(-unscoped)
+                if unscoped[i] > 0 and self.corpus.chunks[i].file not in scope.files
+            ]
+            picked += [i for i in outside[:3] if i not in picked]
         return [
             Passage(chunk=self.corpus.chunks[i], score=float(fused[i]), ranks=ranks.get(i, {}))
             for i in picked

@@ -177,9 +177,11 @@ _LOW = re.compile(
     r"lower|smaller"
 )
 _LIST = re.compile(
-    r"(liet ke|ke ra|ke ten|nhung|cac|tat ca|gom|list|what are|which|all)\b.{0,60}"
+    # "các sở … báo cáo … chỉ tiêu" is no listing: "các/những" must stand next to "chỉ tiêu";
     # "đặt chỉ tiêu gì về X" asks for one target, not the list of all of them.
-    r"(chi tieu|targets?\b)|(chi tieu|targets?)\b.{0,60}\b(gom nhung|la nhung gi|nhung gi)\b"
+    r"(liet ke|ke ra|ke ten|tat ca|list|what are|all)\b.{0,60}(chi tieu|targets?\b)|"
+    r"\b(nhung|cac|gom)\s+(chi tieu|targets?\b)|"
+    r"(chi tieu|targets?)\b.{0,60}\b(gom nhung|la nhung gi|nhung gi)\b"
 )
 # Words of the question that ask, rank or scope but do not name the metric.
 _NOT_METRIC = set(
