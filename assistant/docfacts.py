@@ -25,7 +25,8 @@ _FIELD_PATTERNS = {
     r"when was .*(issued|signed|adopted)|issue date|date of",
     "issuing_body": r"co quan (nao )?ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
     r"which body|who issued",
-    "period": r"giai doan nao|thoi ky nao|ap dung cho giai doan|what period|which period",
+    "period": r"(nghi quyet|van ban|resolution)\b.{0,60}\b(giai doan|thoi ky) nao|"
+    r"ap dung cho giai doan|what period|which period",
     "recipients": r"gui (toi|cho|den) (ai|nhung ai|co quan nao)|kinh gui|gui toi nhung|"
     r"addressed to|sent to|recipients",
 }
@@ -113,6 +114,11 @@ def answer_facts(
     """
     fields = asked_fields(question)
     files = scope.files or ([] if len(docs) > 1 else list(docs))
+    # "Kế hoạch 268-KH/TU ban hành ngày nào": a document the text cites, not one of ours.
+    numbers = {_squash(n) for n in _CITED_NUMBER.findall(question)}
+    ours = {_squash(p.number) for m in docs.values() for p in m.parts if p.number}
+    if numbers - ours:
+        return None
     if not fields or not files:
         return None
     best: tuple[float, str, DocumentPart] | None = None
@@ -148,6 +154,7 @@ def answer_facts(
     return Draft("\n".join(lines), citations)
 
 
+_CITED_NUMBER = re.compile(r"\b\d{1,5}\s*-\s*[A-ZĐ]{2,5}/[A-ZĐ]{2,6}\b")
 _RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .citations import cite
 from .query import Scope
@@ -72,6 +72,7 @@ class Candidate:
     unit: int  # index into chunk.units
     score: float = 0.0
     coverage: float = 0.0
+    part_scores: list[float] = field(default_factory=list)  # per part of a two-part question
 
     @property
     def start(self) -> int:
@@ -198,10 +199,8 @@ class Extractor:
                     continue  # a bare heading states nothing; its words count via the path
                 toks = _terms(str(u[2]), folded)
                 own = set(toks + bigrams(toks))
-                cov = max(
-                    [_coverage(weights, own, head_terms)]
-                    + [0.85 * _coverage(w, own, head_terms) for w in parts]
-                )
+                part_cov = [_coverage(w, own, head_terms) for w in parts]
+                cov = max([_coverage(weights, own, head_terms)] + [0.85 * x for x in part_cov])
                 cand = Candidate(rank, c, ui, coverage=cov)
                 fit = self._fit(cand, scope, wants_number)
                 in_goals = any("mục tiêu" in h.lower() for h in c.headings)
@@ -214,6 +213,7 @@ class Extractor:
                 if specific - own - head_terms:
                     fit *= 0.5
                 cand.score = cand.coverage * fit * (1 + 0.1 / (1 + rank))
+                cand.part_scores = [x * fit for x in part_cov]
                 out.append(cand)
         out.sort(key=lambda x: -x.score)
         return out
@@ -296,11 +296,31 @@ class Extractor:
                 and abs(c.unit - best.unit) <= 3
             ][: 2 if asks >= 2 else 1]
             chosen = self._complete_sentences(sorted(chosen, key=lambda c: c.unit), scope)
-        citations = [self._citation(1, chosen)]
-        body = "\n".join(f"- {c.text}" for c in chosen) + " [1]"
+            # A part the chosen units leave unanswered gets its own best unit, wherever it is.
+            for i in range(len(best.part_scores)):
+                if max(c.part_scores[i] for c in chosen if c.part_scores) >= 0.5:
+                    continue
+                alt = max(
+                    (c for c in cands if c.part_scores and c.chunk.file == best.chunk.file),
+                    key=lambda c: c.part_scores[i],
+                )
+                if alt.part_scores[i] >= 0.5 and all(
+                    (alt.chunk.id, alt.unit) != (c.chunk.id, c.unit) for c in chosen
+                ):
+                    chosen.append(alt)
+        groups: dict[str, list[Candidate]] = {}
+        for c in chosen:
+            groups.setdefault(c.chunk.id, []).append(c)
+        citations, lines = [], []
+        for n, group in enumerate(groups.values(), start=1):
+            group.sort(key=lambda c: c.unit)
+            citations.append(self._citation(n, group))
+            lines.append("\n".join(f"- {c.text}" for c in group) + f" [{n}]")
+        body = "\n".join(lines)
+        chosen = [c for g in groups.values() for c in g]
         if chosen[-1].text.rstrip().endswith(":"):
             # "…, cụ thể:" announces the sub-sections that follow: name and cite each.
-            for n, child in enumerate(self._children(best.chunk)[:12], start=2):
+            for n, child in enumerate(self._children(best.chunk)[:12], start=len(citations) + 1):
                 body += f"\n  • {child.headings[len(best.chunk.headings)]} [{n}]"
                 citations.append(cite(n, child, child.units[:1], self.docs))
         lead = self._lead(best.chunk, scope.lang)
