@@ -50,7 +50,6 @@ _PARTS = re.compile(
 )
 _TARGET = re.compile(r"muc tieu|chi tieu|\btarget|\bgoal|phan dau|dat muc")
 _BULLET = re.compile(r"^\s*[-+•]\s+")
-_COMPARE = re.compile(r"so sanh|chenh|khac nhau|giong nhau|cung (mot )?muc|ca hai|compare|differ")
 _PERCENT = re.compile(r"(\d+(?:,\d+)?)\s*%")
 
 _SPECIFIC = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z\d]+")
@@ -263,8 +262,7 @@ class Extractor:
         ranking = list(dict.fromkeys(c.chunk.id for c in cands))
         near_miss = bool(_QUANTITY.search(fold(question))) and _answered_elsewhere(cands, scope)
         if not cands or cands[0].score < MIN_SCORE or near_miss:
-            best = cands[0].score if cands else 0.0
-            return Draft(REFUSAL, refused=True, best=best, ranking=ranking)
+            return Draft(REFUSAL, refused=True, ranking=ranking)
         draft = self._compose(question, scope, cands)
         draft.ranking = ranking
         return draft
@@ -324,7 +322,7 @@ class Extractor:
                 body += f"\n  • {child.headings[len(best.chunk.headings)]} [{n}]"
                 citations.append(cite(n, child, child.units[:1], self.docs))
         lead = self._lead(best.chunk, scope.lang)
-        return Draft(f"{lead}\n{body}", citations, best=best.score)
+        return Draft(f"{lead}\n{body}", citations)
 
     def _complete_sentences(self, chosen: list[Candidate], scope: Scope) -> list[Candidate]:
         """Units cut at ";" are followed by the rest of their sentence, unless it turns to
@@ -378,7 +376,7 @@ class Extractor:
             lines.append(f"- {child.headings[len(parent)]} [{n}]")
             citations.append(cite(n, child, child.units[:1], self.docs))
         lead = self._lead(probe, scope.lang)
-        return Draft("\n".join([lead, *lines]), citations, best=best.score)
+        return Draft("\n".join([lead, *lines]), citations)
 
     def _children(self, chunk: Chunk) -> list[Chunk]:
         """The first chunk of each section directly below ``chunk``'s, in document order."""
@@ -449,7 +447,7 @@ class Extractor:
             else ""
         )
         text = "\n".join([head, *lines] + ([note] if note else []))
-        return Draft(text, citations, best=min(c.score for c, _ in rows))
+        return Draft(text, citations)
 
     def _doc_name(self, chunk: Chunk) -> str:
         meta = self.docs.get(chunk.file)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-# Longer phrases first: the first match consumes its words.
 TERMS: list[tuple[str, str]] = [
     ("online public services", "dịch vụ công trực tuyến"),
     ("online public service", "dịch vụ công trực tuyến"),
@@ -113,7 +112,6 @@ TERMS: list[tuple[str, str]] = [
     ("assessment", "đánh giá"),
     ("evaluate", "đánh giá"),
     ("performance", "hiệu quả hiệu suất"),
-    ("digital technology enterprises", "doanh nghiệp công nghệ số"),
     ("mobile subscribers", "thuê bao di động"),
     ("subscribers", "thuê bao"),
     ("base stations", "trạm BTS"),
@@ -184,7 +182,26 @@ TERMS: list[tuple[str, str]] = [
     ("province", "tỉnh"),
 ]
 
-_PATTERNS = [(re.compile(rf"\b{re.escape(en)}\b", re.IGNORECASE), vi) for en, vi in TERMS]
+# Longer phrases first ("model resolution" before "resolution"): a match consumes its words.
+_PATTERNS = [
+    (re.compile(rf"\b{re.escape(en)}\b", re.IGNORECASE), vi)
+    for en, vi in sorted(dict(TERMS).items(), key=lambda t: -len(t[0]))
+]
+
+
+# Terms that name a document or its issuer: they scope a question, they are not its topic.
+DOCUMENT_TERMS = frozenset(
+    {
+        "mẫu nghị quyết",
+        "nghị quyết",
+        "công văn",
+        "chỉ thị",
+        "kế hoạch",
+        "Ban Thường vụ",
+        "Ban Chấp hành",
+        "Tỉnh ủy",
+    }
+)
 
 
 def vietnamese_terms(question: str) -> list[str]:

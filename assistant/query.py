@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .gazetteer import canonical, find_provinces
-from .glossary import vietnamese_terms
+from .glossary import DOCUMENT_TERMS, vietnamese_terms
 from .text import fold, has_diacritics, years
 from .types import NATIONAL, FileMeta
 
@@ -109,6 +109,7 @@ def understand(question: str, docs: dict[str, FileMeta]) -> Scope:
             break
     scope.search_text = question
     if scope.lang == "en":
-        scope.concepts = vietnamese_terms(question)
-        scope.search_text = f"{question} {' '.join(scope.concepts)}"
+        terms = vietnamese_terms(question)
+        scope.concepts = [t for t in terms if t not in DOCUMENT_TERMS]
+        scope.search_text = f"{question} {' '.join(terms)}"
     return scope

@@ -110,7 +110,6 @@ class Draft:
     text: str
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
-    best: float = 0.0
     ranking: list[str] = field(default_factory=list)  # chunk ids, best first
 
 
