@@ -33,6 +33,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
 # compose.yaml (chromadb/chroma:1.5.9): pin them together.
 ARG CHROMADB_VERSION=1.5.9
 COPY pyproject.toml README.md ./
+COPY kernel ./kernel
 COPY assistant ./assistant
 COPY ingest ./ingest
 COPY evals ./evals
@@ -43,7 +44,7 @@ RUN pip install . "chromadb==${CHROMADB_VERSION}"
 COPY corpus ./corpus
 
 # Never run as root. /data holds the embedding model (built on first ingest), the embedded
-# index when no Chroma server is configured, the tiktoken cache and the feedback database.
+# index when no Chroma server is configured and the feedback database.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin nqcds \
     && mkdir -p /data \
     && chown nqcds:nqcds /data

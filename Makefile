@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 model: install
-	$(BIN)/python -m ingest.e5_model
+	$(BIN)/python -m kernel.e5
 
 ingest: install model
 	$(BIN)/python -m ingest

@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
-import os
+from kernel.offline import use_offline_environment
 
 # Before gradio is imported: no analytics or telemetry calls from a self-hosted server.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+use_offline_environment()
 
 import logging  # noqa: E402
 import sys  # noqa: E402
@@ -19,21 +17,21 @@ import sys  # noqa: E402
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
-from assistant.api import build_api  # noqa: E402
 from assistant.chain import Assistant  # noqa: E402
-from assistant.feedback import FeedbackStore  # noqa: E402
-from assistant.settings import Settings, get_settings  # noqa: E402
-from assistant.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
-from assistant.ui.documents import (  # noqa: E402
+from assistant.service import AssistantService  # noqa: E402
+from assistant.web.api import build_api  # noqa: E402
+from assistant.web.feedback import FeedbackStore  # noqa: E402
+from assistant.web.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
+from assistant.web.ui.documents import (  # noqa: E402
     CHAT_TAB,
     DOCS_TAB,
     DocumentHandlers,
     build_documents_tab,
 )
-from assistant.ui.provider import AssistantProvider  # noqa: E402
-from assistant.ui.render import esc  # noqa: E402
-from assistant.ui.targets_tab import TARGETS_TAB, TargetHandlers, build_targets_tab  # noqa: E402
-from assistant.ui.theme import CSS, make_theme  # noqa: E402
+from assistant.web.ui.render import document_choices, esc  # noqa: E402
+from assistant.web.ui.targets_tab import TARGETS_TAB, TargetHandlers, build_targets_tab  # noqa: E402
+from assistant.web.ui.theme import CSS, make_theme  # noqa: E402
+from kernel.settings import Settings, get_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +46,15 @@ def build_app(
     settings: Settings,
     assistant: Assistant | None = None,
     *,
-    provider: AssistantProvider | None = None,
+    service: AssistantService | None = None,
 ) -> gr.Blocks:
     """The Gradio Blocks app (queue configured); ``assistant`` defaults to a lazy one."""
-    provider = provider or AssistantProvider(settings, assistant)
+    service = service or AssistantService(settings, assistant)
     store = FeedbackStore(settings.feedback_db)
-    chat = ChatHandlers(provider, store)
-    docs = DocumentHandlers(provider)
-    catalog = provider.catalog()
-    _, problem = provider.try_get() if not catalog else (None, "")
+    chat = ChatHandlers(service, store)
+    docs = DocumentHandlers(service)
+    catalog = document_choices(service.catalog())
+    _, problem = service.try_get() if not catalog else (None, "")
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
@@ -67,9 +65,7 @@ def build_app(
             with gr.Tab("Văn bản", id=DOCS_TAB):
                 d = build_documents_tab(docs, catalog)
             with gr.Tab("Chỉ tiêu", id=TARGETS_TAB):
-                build_targets_tab(
-                    TargetHandlers(settings, provider, docs), demo, (tabs, d["pick"], d["view"])
-                )
+                build_targets_tab(TargetHandlers(service, docs), demo, (tabs, d["pick"], d["view"]))
         c["sources"].click(
             docs.open_citation,
             [c["turns"], c["shown"]],
@@ -79,8 +75,8 @@ def build_app(
 
         def refresh() -> tuple:
             """Each page load: pick up an index built after the server started."""
-            fresh = provider.catalog()
-            _, why = provider.try_get() if not fresh else (None, "")
+            fresh = document_choices(service.catalog())
+            _, why = service.try_get() if not fresh else (None, "")
             files = [f for _, f in fresh]
             return (
                 gr.CheckboxGroup(choices=fresh, value=files),
@@ -101,11 +97,11 @@ def create_server(
     settings: Settings, assistant: Assistant | None = None
 ) -> tuple[FastAPI, gr.Blocks]:
     """FastAPI app with ``/api`` routes and the Gradio app mounted at ``/``."""
-    provider = AssistantProvider(settings, assistant)
-    demo = build_app(settings, provider=provider)
+    service = AssistantService(settings, assistant)
+    demo = build_app(settings, service=service)
     # No Swagger/ReDoc pages: they load their scripts from a CDN. The schema stays.
     app = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.include_router(build_api(settings, provider))  # before the "/" mount, which catches all
+    app.include_router(build_api(settings, service))  # before the "/" mount, which catches all
     s = settings.server
     auth = (s.username, s.password.get_secret_value()) if s.username and s.password else None
     gr.mount_gradio_app(
@@ -135,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
-    provider_probe = AssistantProvider(settings)
-    assistant, problem = provider_probe.try_get()  # load the model now, not on first question
+    probe = AssistantService(settings)
+    assistant, problem = probe.try_get()  # load the model now, not on first question
     if problem:
         log.warning("starting without an assistant: %s", problem)
     app, _ = create_server(settings, assistant)

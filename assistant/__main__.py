@@ -6,9 +6,10 @@ import argparse
 import logging
 import sys
 
-from .settings import get_settings
-from .store import IndexMissing
-from .types import Answer
+from kernel.offline import use_offline_environment
+from kernel.settings import get_settings
+from kernel.store import IndexMissing
+from kernel.types import Answer
 
 
 def render(answer: Answer) -> str:
@@ -35,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
     parser.add_argument("--province", action="append", help="restrict to a province (repeatable)")
     args = parser.parse_args(argv)
+    use_offline_environment()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from .chain import Assistant
+    from assistant.chain import Assistant
 
     try:
         assistant = Assistant(get_settings())

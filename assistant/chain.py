@@ -17,19 +17,21 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from .citations import cite
-from .conversation import resolve
-from .docfacts import answer_facts
-from .embeddings import load_embeddings
-from .extractive import Extractor
-from .llm import LLMClient, LLMUnavailable, build_context
-from .query import Scope, understand
-from .retrieval import Corpus, HybridRetriever, build_retriever, load_corpus
-from .settings import Settings, get_settings
-from .targets import answer_from_targets, load_targets
-from .text import fold
-from .tokens import get_encoding
-from .types import REFUSAL, Answer, Citation, Passage
+from assistant.answering.citations import cite
+from assistant.answering.extractive import Extractor
+from assistant.answering.facts import answer_facts
+from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
+from assistant.question.followup import resolve
+from assistant.question.scope import Scope, understand
+from assistant.retrieval.corpus import Corpus, load_corpus
+from assistant.retrieval.hybrid import HybridRetriever, build_retriever
+from assistant.targets.answer import answer_from_targets
+from assistant.targets.extract import corpus_targets
+from kernel.embeddings import load_embeddings
+from kernel.settings import Settings, get_settings
+from kernel.text import fold
+from kernel.tokens import get_encoding
+from kernel.types import REFUSAL, Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ class Assistant:
             use_lexical=use_lexical,
         )
         self.extractor = Extractor(corpus.chunks, corpus.docs)
-        self.targets = load_targets(settings.targets_path)
+        self.targets = corpus_targets(corpus.chunks, corpus.docs)
         self.llm: LLMClient | None = None
         if settings.answer.backend == "llm" and settings.llm.base_url:
             self.llm = LLMClient(settings.llm)
@@ -169,7 +171,7 @@ class Assistant:
 
     def _llm_answer(self, answer: Answer, st: _State) -> None:
         """Replace the extractive answer by a checked LLM answer, or explain why not."""
-        enc = get_encoding(self.settings.tiktoken_cache_dir, self.settings.chunking.encoding)
+        enc = get_encoding(self.settings.chunking.encoding)
         ctx = build_context(st.passages, self.settings.answer.context_tokens, enc)
         try:
             result = self.llm.generate(st.resolved, ctx)

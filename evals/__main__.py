@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
+from kernel.offline import use_offline_environment  # noqa: E402
+
 # Nothing is fetched from a hub: set before anything imports sentence-transformers.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+use_offline_environment()
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUESTIONS = ROOT / "evals" / "public.jsonl"
@@ -29,7 +29,7 @@ log = logging.getLogger("evals")
 
 def make_judge(settings):
     """A judge calling the configured LLM; verdicts never change a score."""
-    from assistant.llm import LLMClient
+    from assistant.answering.llm import LLMClient
 
     chat = LLMClient(settings.llm).chat
 
@@ -59,8 +59,8 @@ def make_judge(settings):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Answer, score and report; print the summary table and the report path."""
-    from assistant.settings import get_settings
-    from assistant.store import IndexMissing
+    from kernel.settings import get_settings
+    from kernel.store import IndexMissing
 
     from . import baselines, runner
     from .report import summary_text

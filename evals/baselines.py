@@ -19,13 +19,13 @@ from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.answering.llm import LLMClient, LLMUnavailable
 from assistant.chain import Assistant
-from assistant.embeddings import load_embeddings
-from assistant.llm import LLMClient, LLMUnavailable
-from assistant.retrieval import Corpus, load_corpus
-from assistant.settings import Settings
-from assistant.types import REFUSAL, Answer, Chunk, Citation, Passage
+from assistant.retrieval.corpus import Corpus, load_corpus
 from ingest.loaders import UnreadableFile, iter_corpus, load_text
+from kernel.embeddings import load_embeddings
+from kernel.settings import Settings
+from kernel.types import REFUSAL, Answer, Chunk, Citation, Passage
 
 from .runner import Answerer
 
@@ -64,7 +64,6 @@ class NaiveLangChainRAG:
             client=client,
         )
         self.store.add_documents(docs)
-        self.n_chunks = len(docs)
         if use_llm is None:
             use_llm = bool(settings.llm.base_url)
         self.llm = LLMClient(settings.llm) if use_llm else None

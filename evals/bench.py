@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 
 from assistant.chain import Assistant
-from assistant.settings import get_settings
+from kernel.settings import get_settings
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("public.jsonl")
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from tqdm import tqdm
 
-from assistant.types import Answer
+from kernel.types import Answer
 
 from . import scoring
 
@@ -45,11 +45,6 @@ def load_questions(path: Path | str) -> list[dict]:
     """The items of a question set (one JSON object a line; blank lines ignored)."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
-
-
-def read_answers(path: Path | str) -> list[dict]:
-    """The records of an ``answers.jsonl`` file."""
-    return load_questions(path)
 
 
 def to_record(item: dict, answer: Answer, latency_ms: float) -> dict:

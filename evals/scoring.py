@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.text import collapse_ws, normalize_for_match
+from kernel.text import collapse_ws, normalize_for_match
 
 K_VALUES = (1, 3, 5, 8)
 RANK_TARGET = 5

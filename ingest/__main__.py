@@ -7,9 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from assistant.settings import get_settings
-
-from .pipeline import ingest
+from ingest.pipeline import ingest
+from kernel.offline import use_offline_environment
+from kernel.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,10 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild everything")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    use_offline_environment()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     if not settings.embedding.model:
-        from .e5_model import ensure_model
+        from kernel.e5.build import ensure_model
 
         ensure_model(Path(settings.model_path))
     report = ingest(settings, force=args.force, progress=not args.quiet)

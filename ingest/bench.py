@@ -12,10 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.settings import get_settings
-
-from .e5_model import ensure_model
-from .pipeline import ingest
+from ingest.pipeline import ingest
+from kernel.e5.build import ensure_model
+from kernel.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 import tiktoken
 
-from assistant.text import sentence_spans
-from assistant.tokens import count_tokens
-from assistant.types import Chunk, FileMeta
-
-from .cleaning import Block, blocks
+from ingest.cleaning import Block, blocks
+from kernel.text import SIGNATURE_MARK, sentence_spans
+from kernel.tokens import count_tokens
+from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 
 CHUNKER_VERSION = "5"
 
@@ -29,9 +28,7 @@ _HEADINGS = [
     (re.compile(r"^(\d{1,2})\.\s+[^\d\s]"), 2),
     (re.compile(r"^([a-zđ])\)\s+\S"), 4),
 ]
-_CLOSING = re.compile(r"^(Nơi nhận|T/M\b|TM\.|KT\.)", re.IGNORECASE)
-PREAMBLE_LABEL = "Phần mở đầu"
-CLOSING_LABEL = "Nơi nhận, chữ ký"
+_CLOSING = re.compile(rf"^Nơi nhận|{SIGNATURE_MARK.pattern}")
 _LABEL_MAX = 90
 
 
@@ -121,13 +118,13 @@ def _split_block(block: Block, max_tokens: int, enc: tiktoken.Encoding) -> list[
     return pieces
 
 
-def units(group: list[Block]) -> list[tuple[int, int, str, int]]:
+def units(group: list[Block]) -> list[Unit]:
     """Sentence-like units of a group of blocks: file span, cleaned text, block number."""
     out = []
     for n, b in enumerate(group):
         for i, j in sentence_spans(b.text):
             s, e = b.span(i, j)
-            out.append((s, e, b.text[i:j], n))
+            out.append(Unit(s, e, b.text[i:j], n))
     return out
 
 
@@ -156,7 +153,7 @@ def _make_chunk(
         title=meta.title or part.title,
         doc_number=part.number,
         n_tokens=count_tokens(index_text, enc),
-        units=[list(u) for u in units(group)],
+        units=units(group),
     )
 
 

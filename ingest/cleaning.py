@@ -12,14 +12,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-# Markup removed from a line, kept out of the cleaned text but not out of the original.
-_MARKUP = re.compile(
-    r"^\s{0,3}#{1,6}\s+"  # Markdown heading marks
-    r"|<sup>\s*\d+\s*</sup>"  # footnote reference markers
-    r"|</?[a-zA-Z][^>]{0,40}>"  # other inline tags
-    r"|\*{1,3}|~~|\\(?=[-.*_#()\[\]])"  # emphasis, strike-through, escapes
-)
-_FOOTNOTE_LINE = re.compile(r"^\s*<sup>\s*(\d+)\s*</sup>")
+from kernel.text import FOOTNOTE_LINE, MARKUP
+
 _PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
 _ONLY_PUNCT = re.compile(r"^[\W_]*$")
 _SIGNATURE_META = re.compile(r"^\s*(Email:|Cơ quan:|Thời gian ký:)")
@@ -38,7 +32,6 @@ class Block:
     text: str
     offsets: list[int] = field(repr=False)
     footnote: bool = False
-    raw_marked: bool = False  # the source marked it (bold/heading), a hint it is a heading
 
     @property
     def start(self) -> int:
@@ -64,7 +57,7 @@ class _Line:
 def _clean_line(raw: str, base: int) -> _Line:
     keep = [True] * len(raw)
     marked = False
-    for m in _MARKUP.finditer(raw):
+    for m in MARKUP.finditer(raw):
         if m.group(0).strip().startswith(("*", "#")):
             marked = True
         for k in range(m.start(), m.end()):
@@ -83,7 +76,7 @@ def _clean_line(raw: str, base: int) -> _Line:
     while chars and chars[-1] == " ":
         chars.pop()
         offs.pop()
-    return _Line("".join(chars), offs, marked, bool(_FOOTNOTE_LINE.match(raw)))
+    return _Line("".join(chars), offs, marked, bool(FOOTNOTE_LINE.match(raw)))
 
 
 def _is_noise(line: _Line, raw: str) -> bool:
@@ -156,6 +149,6 @@ def blocks(text: str) -> list[Block]:
             b.text += " " + line.text
             b.offsets += [line.offsets[0] - 1] + line.offsets
         else:
-            out.append(Block(line.text, list(line.offsets), line.footnote, line.marked))
+            out.append(Block(line.text, list(line.offsets), line.footnote))
         prev = line
     return out

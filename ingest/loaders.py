@@ -10,7 +10,7 @@ import logging
 import re
 from pathlib import Path
 
-from assistant.text import nfc
+from kernel.text import nfc
 
 logger = logging.getLogger(__name__)
 

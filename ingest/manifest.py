@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.gazetteer import canonical, find_mentions
-from assistant.text import collapse_ws
-from assistant.types import NATIONAL, DocumentPart, FileMeta
+from kernel.gazetteer import canonical, find_mentions
+from kernel.text import MARKUP, SIGNATURE_MARK, collapse_ws
+from kernel.types import NATIONAL, DocumentPart, FileMeta
 
 logger = logging.getLogger(__name__)
 
@@ -81,14 +81,9 @@ def meta_for(file: str, text: str, manifest: dict[str, FileMeta]) -> FileMeta:
 
 # ---------------------------------------------------------------------------- detection
 
-_MARKUP = re.compile(r"<sup>.*?</sup>|\*\*|\*|~~|^#+\s*", re.MULTILINE)
 _RES_HEADING = re.compile(r"(?m)^[ \t*#]*(?:MẪU )?NGHỊ QUYẾT\b")
 _TEMPLATE_HEADING = re.compile(r"(?m)^[ \t*#]*MẪU NGHỊ QUYẾT\b")
 _DISPATCH = re.compile(r"(?m)^[ \t*]*(?:V/v\b|Kính gửi\b)")
-# A signature block opens with "T/M ...", "KT. ..." (or a bare title such as "CHỦ TỊCH").
-_SIGN_MARK = re.compile(
-    r"^(?:T/M|TM\.|KT\.|K/T|TL\.|TUQ\.|Q\.)\s|^(?:PHÓ )?(?:BÍ THƯ|CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG)\b"
-)
 _SIGN_PREFIX = re.compile(r"^(T/M|TM\.|KT\.|K/T|TL\.|TUQ\.|Q\.)\s*(.*)$")
 _NUMBER = re.compile(
     r"(?m)^[ \t]*Số\s*:?\s*(\d+)\s*([-/])\s*"
@@ -164,7 +159,7 @@ def detect_meta(file: str, text: str) -> FileMeta:
 
 
 def _clean(line: str) -> str:
-    return _MARKUP.sub("", line).strip()
+    return MARKUP.sub("", line).strip()
 
 
 def _lines(text: str, base: int = 0) -> Iterator[tuple[int, str]]:
@@ -199,7 +194,7 @@ def _part_starts(text: str) -> list[int]:
         if seen_name:
             return [0, offset]
         if not seen_mark:
-            seen_mark = bool(_SIGN_MARK.match(line))
+            seen_mark = bool(SIGNATURE_MARK.match(line))
         elif _is_name(line):
             seen_name = True
     return [0, text.rfind("\n", 0, res.start()) + 1]
@@ -314,13 +309,13 @@ def _referenced_resolution(text: str) -> tuple[str, str]:
 
 
 def _detect_signer(lines: list[str]) -> tuple[str, str]:
-    marks = [i for i, x in enumerate(lines) if _SIGN_MARK.match(x)]
+    marks = [i for i, x in enumerate(lines) if SIGNATURE_MARK.match(x)]
     for k in reversed(marks):
         names = [j for j in range(k + 1, len(lines)) if _is_name(lines[j])]
         if not names:
             continue
         # The block may span lines ("T/M TỈNH ỦY" / "BÍ THƯ"): go back to its first line.
-        while k > 0 and _SIGN_MARK.match(lines[k - 1]):
+        while k > 0 and SIGNATURE_MARK.match(lines[k - 1]):
             k -= 1
         block = []
         for x in lines[k:]:

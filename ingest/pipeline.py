@@ -18,16 +18,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant import store
-from assistant.embeddings import load_embeddings, model_id
-from assistant.settings import Settings
-from assistant.tokens import get_encoding
-from assistant.types import Chunk, FileMeta
-
-from .chunking import CHUNKER_VERSION, chunk
-from .loaders import UnreadableFile, iter_corpus, load_text
-from .manifest import load_manifest, meta_for
-from .targets import EXTRACTOR_VERSION, extract_targets, write_targets
+from ingest.chunking import CHUNKER_VERSION, chunk
+from ingest.loaders import UnreadableFile, iter_corpus, load_text
+from ingest.manifest import load_manifest, meta_for
+from kernel import store
+from kernel.embeddings import load_embeddings, model_id
+from kernel.settings import Settings
+from kernel.tokens import get_encoding
+from kernel.types import Chunk, FileMeta
 
 log = logging.getLogger(__name__)
 _BATCH = 64
@@ -99,9 +97,9 @@ def file_metas(settings: Settings, texts: dict[str, str]) -> dict[str, FileMeta]
 def chunk_corpus(
     settings: Settings, texts: dict[str, str], metas: dict[str, FileMeta] | None = None
 ) -> dict[str, list[Chunk]]:
-    """Chunks of each file (no embedding): used by ingest, the targets table and tests."""
+    """Chunks of each file (no embedding): used by ingest and tests."""
     metas = metas or file_metas(settings, texts)
-    enc = get_encoding(settings.tiktoken_cache_dir, settings.chunking.encoding)
+    enc = get_encoding(settings.chunking.encoding)
     return {
         name: chunk(text, metas[name], enc, settings.chunking.max_tokens)
         for name, text in texts.items()
@@ -128,8 +126,6 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
     new_hashes = {name: h for name, (h, _) in corpus.items()}
     new_hashes.update({f: old_files[f] for f in kept_unreadable})
     if not rebuild and new_hashes == old_files:
-        if _targets_stale(settings):
-            _write_targets(settings, {f: t for f, (_, t) in corpus.items()})
         report.unchanged = True
         report.skipped_files = sorted(new_hashes)
         report.chunks = current.chunks
@@ -176,27 +172,9 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
         cl.delete_collection(name)  # the previous index keeps serving
         raise
     _drop_stale(cl, settings, keep={name, current.collection if current else name})
-    _write_targets(settings, {f: t for f, (_, t) in corpus.items()}, metas)
     report.collection = name
     report.seconds = time.perf_counter() - t0
     return report
-
-
-def _targets_stale(settings: Settings) -> bool:
-    try:
-        blob = json.loads(settings.targets_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return True
-    return blob.get("version") != EXTRACTOR_VERSION
-
-
-def _write_targets(
-    settings: Settings, texts: dict[str, str], metas: dict[str, FileMeta] | None = None
-) -> None:
-    """The cross-province targets table (chỉ tiêu), extracted from every file's chunks."""
-    metas = metas or file_metas(settings, texts)
-    chunks = chunk_corpus(settings, texts, metas)
-    write_targets(settings.targets_path, extract_targets(chunks, metas, texts))
 
 
 def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int:

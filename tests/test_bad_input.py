@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from assistant.chain import EMPTY_QUESTION, Assistant
-from assistant.text import numbers
-from assistant.types import Answer
+from kernel.text import numbers
+from kernel.types import REFUSAL, Answer
 
 Q = "Đến năm 2030, Hải Dương phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
 FOLLOW_UP = "Còn Khánh Hòa thì sao?"
@@ -145,7 +145,10 @@ def test_prompt_injection_does_not_invent_figures(assistant: Assistant, question
     ids=["french", "chinese", "russian", "arabic"],
 )
 def test_other_languages(assistant: Assistant, question: str) -> None:
-    _figures_are_sourced(_ok(assistant.ask(question)))
+    ans = _ok(assistant.ask(question))
+    # The documents answer Vietnamese and English questions; anything else is refused
+    # plainly, never answered with another province's figure.
+    assert ans.refused and ans.answer.startswith(REFUSAL) and not ans.citations, ans.answer
 
 
 # -- history ------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def wait_sources(page, text: str) -> None:
 
 
 def test_chat_sources_document_feedback_export(page, server) -> None:
-    from assistant.feedback import FeedbackStore
+    from assistant.web.feedback import FeedbackStore
 
     _, settings = server
     # 1. no diacritics

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant import store
 from assistant.chain import Assistant
-from assistant.settings import Settings
 from ingest.pipeline import ingest
+from kernel import store
+from kernel.settings import Settings
 
 from .processes import stop
 

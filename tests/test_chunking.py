@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from assistant.settings import Settings
-from assistant.text import collapse_ws
 from ingest.chunking import sections
 from ingest.cleaning import blocks
 from ingest.pipeline import IngestReport, chunk_corpus, file_metas, read_corpus
+from kernel.settings import Settings
+from kernel.text import collapse_ws
 
 from .conftest import PUBLIC_SET, ROOT
 

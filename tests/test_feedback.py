@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import COLUMNS, FeedbackStore, export, main
-from assistant.types import Citation
+from assistant.web.feedback import COLUMNS, FeedbackStore, export, main
+from kernel.types import Citation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +127,7 @@ def test_export_csv_and_jsonl(tmp_path: Path) -> None:
 
 def test_cli_exports_the_configured_database(tmp_path: Path) -> None:
     # The autouse fixture points NQCDS_DATA_DIR at tmp_path/data: settings.feedback_db is there.
-    from assistant.settings import get_settings
+    from kernel.settings import get_settings
 
     store = FeedbackStore(get_settings().feedback_db)
     store.add("up", question="Bình dân học vụ số", comment="tốt")
@@ -151,7 +151,7 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "assistant.feedback",
+            "assistant.web.feedback",
             "export",
             "--format",
             "jsonl",

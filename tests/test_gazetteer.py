@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.gazetteer import (
+from ingest.loaders import load_text
+from ingest.manifest import load_manifest
+from kernel.gazetteer import (
     BY_NAME,
     HCMC,
     NAMES_POST_2025,
@@ -16,9 +18,7 @@ from assistant.gazetteer import (
     find_mentions,
     find_provinces,
 )
-from assistant.types import NATIONAL
-from ingest.loaders import load_text
-from ingest.manifest import load_manifest
+from kernel.types import NATIONAL
 
 ROOT = Path(__file__).resolve().parents[1]
 

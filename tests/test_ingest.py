@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
-from assistant.settings import Settings
 from ingest.pipeline import ingest
+from kernel import store
+from kernel.settings import Settings
 
 HD = """NGHỊ QUYẾT về chuyển đổi số tỉnh Hải Dương
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.llm import check
 from assistant.chain import Assistant
-from assistant.llm import check
-from assistant.settings import LLMSettings, Settings
-from assistant.text import collapse_ws, numbers
-from assistant.types import REFUSAL, Answer, Chunk, Passage
+from kernel.settings import LLMSettings, Settings
+from kernel.text import collapse_ws, numbers
+from kernel.types import REFUSAL, Answer, Chunk, Passage
 
 try:
     from tests.fake_openai_server import FakeServer, free_port, running

@@ -9,8 +9,8 @@ import docx
 import pytest
 from pypdf import PdfWriter
 
-from assistant.text import nfc
 from ingest.loaders import SUPPORTED_SUFFIXES, UnreadableFile, iter_corpus, load_text
+from kernel.text import nfc
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -1,7 +1,7 @@
 """``python -m evals.loadtest`` against real HTTP servers on 127.0.0.1.
 
 Two servers, each uvicorn in a thread on a free loopback port: the app's real API router
-(``assistant.api.build_api`` over the session index, no Gradio) for the numbers, and a tiny
+(``assistant.web.api.build_api`` over the session index, no Gradio) for the numbers, and a tiny
 stand-in whose replies are chosen by the question, for the error accounting.
 """
 
@@ -24,8 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from assistant.chain import Assistant
-from assistant.settings import Settings
 from evals import loadtest
+from kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -164,8 +164,8 @@ def test_cli_refuses_remote_and_bad_arguments(capsys) -> None:
 
 
 def _real_api(settings: Settings, assistant: Assistant, rate_limit: int) -> FastAPI:
-    from assistant.api import build_api
-    from assistant.ui.provider import AssistantProvider
+    from assistant.service import AssistantService
+    from assistant.web.api import build_api
 
     s = settings.model_copy(
         update={
@@ -175,13 +175,12 @@ def _real_api(settings: Settings, assistant: Assistant, rate_limit: int) -> Fast
         }
     )
     app = FastAPI()
-    app.include_router(build_api(s, AssistantProvider(s, assistant)))
+    app.include_router(build_api(s, AssistantService(s, assistant)))
     return app
 
 
 def test_cli_against_the_real_api(serve, index_settings: Settings, assistant: Assistant) -> None:
     """The real ``POST /api/ask`` over the session index, driven by the CLI in a subprocess."""
-    pytest.importorskip("assistant.api")
     url = serve(_real_api(index_settings, assistant, rate_limit=1000))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
     proc = subprocess.run(
@@ -222,7 +221,6 @@ def test_cli_against_the_real_api(serve, index_settings: Settings, assistant: As
 def test_rate_limit_shows_up_as_rate_limited(
     serve, index_settings: Settings, assistant: Assistant
 ) -> None:
-    pytest.importorskip("assistant.api")
     url = serve(_real_api(index_settings, assistant, rate_limit=2))
     report = loadtest.run(
         url,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.gazetteer import NAMES_PRE_2025
-from assistant.types import NATIONAL, FileMeta
 from ingest.loaders import iter_corpus, load_text
 from ingest.manifest import detect_meta, load_manifest, meta_for
+from kernel.gazetteer import NAMES_PRE_2025
+from kernel.types import NATIONAL, FileMeta
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

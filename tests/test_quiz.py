@@ -6,17 +6,17 @@ import re
 
 import pytest
 
-from assistant.quiz import QuizQuestion, make_quiz, quiz_markdown
-from assistant.targets import Target
+from assistant.targets.model import Target
+from assistant.targets.quiz import QuizQuestion, make_quiz, quiz_markdown
 
 QN = "003_a83315fa0d19e00b.txt"
 
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], list[Target]]:
-    from assistant.settings import Settings
+    from assistant.targets.extract import extract_targets
     from ingest.pipeline import IngestReport, chunk_corpus, file_metas, read_corpus
-    from ingest.targets import extract_targets
+    from kernel.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("quiz"))
     texts = {f: t for f, (_, t) in read_corpus(settings, IngestReport()).items()}

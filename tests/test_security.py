@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from assistant.answering.llm import LLMClient, LLMUnavailable
 from assistant.chain import Assistant
-from assistant.llm import LLMClient, LLMUnavailable
-from assistant.settings import LLMSettings, Settings
-from assistant.types import Chunk, Passage
+from kernel.settings import LLMSettings, Settings
+from kernel.types import Chunk, Passage
 
 try:
     from tests.fake_openai_server import running
@@ -139,11 +139,11 @@ def test_api_login_password_is_not_logged(
     index_settings: Settings, assistant: Assistant, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The HTTP API with a login: right and wrong passwords, nothing secret in the logs."""
-    api = pytest.importorskip("assistant.api")
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from assistant.ui.provider import AssistantProvider
+    from assistant.service import AssistantService
+    from assistant.web import api
 
     s = index_settings.model_copy(
         update={
@@ -153,7 +153,7 @@ def test_api_login_password_is_not_logged(
         }
     )
     app = FastAPI()
-    app.include_router(api.build_api(s, AssistantProvider(s, assistant)))
+    app.include_router(api.build_api(s, AssistantService(s, assistant)))
 
     def basic(pw: str) -> dict[str, str]:
         return {"Authorization": "Basic " + base64.b64encode(f"admin:{pw}".encode()).decode()}

@@ -15,17 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.targets import Target, answer_from_targets, filter_targets, load_targets
-from assistant.targets_table import (
+from assistant.targets.answer import answer_from_targets
+from assistant.targets.model import Target
+from assistant.targets.table import (
+    COLUMNS,
     EXPORT_COLUMNS,
-    TABLE_COLUMNS,
     export_csv,
     export_xlsx,
     metric_chart,
-    targets_dataframe,
-    targets_table_rows,
+    select,
+    table_frame,
 )
-from assistant.text import STOPWORDS_FOLDED, folded_syllables
+from kernel.text import STOPWORDS_FOLDED, folded_syllables
 
 GOLD = Path(__file__).parent / "data" / "targets_gold.json"
 MIN_PRECISION, MIN_RECALL = 0.95, 0.90
@@ -35,9 +36,9 @@ HD, QN, MIC = "000_702489c04bbe0e0b.txt", "003_a83315fa0d19e00b.txt", "002_f0f42
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory):
     """(texts, metas, chunks, rows) of the real corpus; no embedding model needed."""
-    from assistant.settings import Settings
+    from assistant.targets.extract import extract_targets
     from ingest.pipeline import IngestReport, chunk_corpus, file_metas, read_corpus
-    from ingest.targets import extract_targets
+    from kernel.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("targets"))
     texts = {f: t for f, (_, t) in read_corpus(settings, IngestReport()).items()}
@@ -174,7 +175,7 @@ def test_years_come_from_headings_and_sentences(corpus) -> None:
 
 
 def test_ids_are_unique_and_stable(corpus) -> None:
-    from ingest.targets import extract_targets
+    from assistant.targets.extract import extract_targets
 
     texts, metas, chunks, rows = corpus
     assert len({r.id for r in rows}) == len(rows)
@@ -183,29 +184,29 @@ def test_ids_are_unique_and_stable(corpus) -> None:
     assert [r.id for r in extract_targets(chunks, metas)] == [r.id for r in rows]
 
 
-def test_write_and_load_roundtrip(corpus, tmp_path: Path) -> None:
-    from ingest.targets import write_targets
+def test_the_index_alone_gives_the_same_table(corpus) -> None:
+    from assistant.targets.extract import corpus_targets
 
+    _, metas, chunks, rows = corpus
+    every = [c for f in sorted(chunks) for c in chunks[f]]
+    assert corpus_targets(every, metas) == rows
+
+
+def test_select(corpus) -> None:
     rows = corpus[3]
-    path = write_targets(tmp_path / "targets.json", rows)
-    assert load_targets(path) == rows
-    assert load_targets(tmp_path / "missing.json") == []
-
-
-def test_filter_targets(corpus) -> None:
-    rows = corpus[3]
-    qn = filter_targets(rows, province="quang ngai", pillar="Xã hội số", year=2030)
+    qn = select(rows, provinces=["quang ngai"], pillar="Xã hội số", year=2030)
     assert qn and all(
         r.file == QN and r.pillar == "xã hội số" and r.target_year == 2030 for r in qn
     )
-    assert not filter_targets(rows, province="Quảng Ngãi", kind="baseline")
-    assert filter_targets(rows, kind=None) == rows
-    assert all(r.kind == "target" for r in filter_targets(rows))
+    assert not select(rows, provinces=["Quảng Ngãi"], kind="baseline")
+    assert not select(rows, provinces=[])
+    assert select(rows, kind=None) == rows
+    assert all(r.kind == "target" for r in select(rows))
 
 
 # -- answers ------------------------------------------------------------------------------
 def _ask(corpus, question: str):
-    from assistant.query import understand
+    from assistant.question.scope import understand
 
     _, metas, _, rows = corpus
     return answer_from_targets(question, understand(question, metas), rows, metas)
@@ -300,10 +301,9 @@ def test_year_without_rows_is_left_to_the_chain(corpus) -> None:
 # -- table, exports, chart ----------------------------------------------------------------
 def test_table_rows_and_exports(corpus, tmp_path: Path) -> None:
     rows = corpus[3]
-    table = targets_table_rows(rows)
-    assert len(table) == len(rows) and all(len(r) == len(TABLE_COLUMNS) for r in table)
-    df = targets_dataframe(rows)
-    assert list(df.columns) == EXPORT_COLUMNS and len(df) == len(rows)
+    df = table_frame(rows)
+    assert list(df.columns) == COLUMNS and len(df) == len(rows)
+    assert list(df["STT"])[:3] == ["1", "2", "3"]
     csv_path = export_csv(rows, tmp_path / "t.csv")
     assert (
         csv_path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")[:3]
@@ -317,7 +317,7 @@ def test_table_rows_and_exports(corpus, tmp_path: Path) -> None:
 
 
 def test_metric_chart(corpus) -> None:
-    from assistant.targets_table import metric_choices
+    from assistant.targets.table import metric_choices
 
     rows = corpus[3]
     choices = dict((k, label) for label, k in metric_choices(rows))

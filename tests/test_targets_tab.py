@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 from pathlib import Path
@@ -12,17 +13,11 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from openpyxl import load_workbook
 
-from assistant.settings import Settings
-from assistant.ui.documents import DOCS_TAB, DocumentHandlers
-from assistant.ui.provider import AssistantProvider
-from assistant.ui.targets_tab import (
-    ALL,
-    COLUMNS,
-    NO_YEAR,
-    TargetHandlers,
-    chart_choice,
-    select_rows,
-)
+from assistant.service import AssistantService
+from assistant.targets.table import COLUMNS, NO_YEAR, chart_choice, select
+from assistant.web.ui.documents import DOCS_TAB, DocumentHandlers
+from assistant.web.ui.targets_tab import ALL, TargetHandlers
+from kernel.settings import Settings
 
 QN = "003_a83315fa0d19e00b.txt"
 XSS = "<img src=x onerror=alert(1)>"
@@ -31,8 +26,8 @@ GREY = "#c3cddb"
 
 @pytest.fixture(scope="module")
 def handlers(index_settings, assistant) -> TargetHandlers:
-    provider = AssistantProvider(index_settings, assistant)
-    return TargetHandlers(index_settings, provider, DocumentHandlers(provider))
+    service = AssistantService(index_settings, assistant)
+    return TargetHandlers(service, DocumentHandlers(service))
 
 
 def _apply(h: TargetHandlers, provinces=None, pillar=ALL, year=ALL, metric=ALL, kind="target"):
@@ -70,11 +65,11 @@ def test_kinds_years_and_empty_filters(handlers: TargetHandlers) -> None:
     rows = handlers.rows()
     every = _apply(handlers, kind=ALL)
     assert len(every["table"]) == len(rows)
-    base = select_rows(rows, kind="baseline")
+    base = select(rows, kind="baseline")
     assert base and all(r.kind == "baseline" for r in base)
     rec = _apply(handlers, kind="recommendation")
     assert len(rec["table"]) >= 1 and set(rec["table"]["Loại"]) == {"khuyến nghị"}
-    assert all(r.target_year is None for r in select_rows(rows, year=NO_YEAR, kind=None))
+    assert all(r.target_year is None for r in select(rows, year=NO_YEAR, kind=None))
     # metric and year choices follow the kind; a metric no longer offered falls back to all
     years = [v for _, v in every["year"].choices]
     assert "2030" in years and "2019" in years
@@ -110,7 +105,7 @@ def test_chart_for_metric_and_year(handlers: TargetHandlers) -> None:
     assert colors.count(GREY) == 1 and "màu xám" in two["caption"]
     assert "màu xám" not in out["caption"]
     # nothing chosen: the metric most provinces share, in one single year
-    key, year, chosen = chart_choice(handlers.rows(), ALL, ALL)
+    key, year, chosen = chart_choice(handlers.rows())
     assert key and chosen and {r.target_year for r in chosen} == {year}
     assert {r.metric_key for r in chosen} == {key}
     assert _apply(handlers, provinces=[])["plot"] is None
@@ -149,28 +144,27 @@ def test_quiz_markdown_and_handout(handlers: TargetHandlers) -> None:
     assert "Không đủ chỉ tiêu" in empty and dl.interactive is False
 
 
-def test_quiz_display_escapes_document_text(handlers: TargetHandlers) -> None:
-    rows = handlers.rows()
-    bad = [r.model_copy(update={"doc_title": XSS, "sentence": r.sentence + " **x**"}) for r in rows]
-    h = TargetHandlers(handlers.settings, handlers.provider, handlers.docs)
-    h._cache = (Path(h.settings.targets_path).stat().st_mtime, bad)
+def test_quiz_display_escapes_document_text(index_settings, assistant) -> None:
+    bad = [
+        r.model_copy(update={"doc_title": XSS, "sentence": r.sentence + " **x**"})
+        for r in assistant.targets
+    ]
+    tampered = copy.copy(assistant)  # the same index, with document text full of markup
+    tampered.targets = bad
+    service = AssistantService(index_settings, tampered)
+    h = TargetHandlers(service, DocumentHandlers(service))
     shown, download = h.quiz(ALL, "kinh tế số", 3, 0)
     assert "<img" not in shown and "&lt;img" in shown and "\\*\\*x\\*\\*" in shown
     assert XSS in _path(download).read_text(encoding="utf-8")  # the file keeps the words
 
 
-def test_missing_table_is_a_readable_message(tmp_path: Path, index_settings, assistant) -> None:
-    s = Settings(data_dir=tmp_path / "empty")
-    provider = AssistantProvider(index_settings, assistant)
-    h = TargetHandlers(s, provider, DocumentHandlers(provider))
+def test_missing_index_is_a_readable_message(tmp_path: Path, model_dir: Path) -> None:
+    s = Settings(data_dir=tmp_path / "empty", embedding={"model": str(model_dir)})
+    service = AssistantService(s)
+    h = TargetHandlers(service, DocumentHandlers(service))
     out = _apply(h)
     assert "python -m ingest" in out["note"] and "Traceback" not in out["note"]
     assert len(out["table"]) == 0 and out["plot"] is None
     shown, _ = h.quiz(ALL, ALL, 5, 0)
     assert "python" in shown and "ingest" in shown
     assert h.refresh()[0].choices == []
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "targets.json").write_text("{not json", encoding="utf-8")
-    h = TargetHandlers(Settings(data_dir=broken), provider, DocumentHandlers(provider))
-    assert "Không đọc được bảng chỉ tiêu" in _apply(h)["note"]

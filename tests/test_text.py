@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from assistant.text import (
+from kernel.text import (
     collapse_ws,
     fold,
     has_diacritics,

@@ -1,0 +1,1 @@
+"""Answering: the extractive answerer, document facts, citations and the optional LLM."""

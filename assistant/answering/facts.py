@@ -1,0 +1,240 @@
+"""Questions about the documents themselves: who signed, number, date, issuing body, period.
+
+Retrieval alone misses these (a signature block never contains the word "ký"), so they
+are answered from the catalog's metadata, citing the passage of the file that states each
+value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.citations import cite
+from assistant.question.scope import Scope
+from kernel.text import SIGNATURE_MARK, fold, nfc
+from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
+from kernel.vocabulary import vocabulary
+
+_FIELD_PATTERNS = {
+    "signer": r"\bai ky\b|nguoi ky|ky boi|do ai ky|ai la nguoi .*\bky\b|thay mat .*\bky\b|"
+    r"who signed|signed by|\bsigner\b|ky ten",
+    "number": r"so hieu|so ky hieu|so van ban|so va ngay|\bso may\b|mang so|what number|"
+    r"document number|reference number",
+    # "báo cáo trước ngày nào" is a deadline in the text, not the document's date.
+    "date": r"ban hanh (vao )?ngay nao|ngay ban hanh|ban hanh ngay|ban hanh khi nao|ngay ky|"
+    r"ky (vao )?ngay|so va ngay|(?<!truoc )\bngay nao\b(?!.*(bao cao|hoan thanh|han))|"
+    r"when was .*(issued|signed|adopted)|issue date|date of",
+    "issuing_body": r"co quan (nao )?ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
+    r"which body|who issued",
+    "period": r"(nghi quyet|van ban|resolution)\b.{0,60}\b(giai doan|thoi ky) nao|"
+    r"ap dung cho giai doan|what period|which period",
+    "recipients": r"gui (toi|cho|den) (ai|nhung ai|co quan nao)|kinh gui|gui toi nhung|"
+    r"addressed to|sent to|recipients",
+}
+_FIELDS = {k: re.compile(v) for k, v in _FIELD_PATTERNS.items()}
+_LABELS_VI = {
+    "signer": "Người ký",
+    "number": "Số hiệu",
+    "date": "Ngày ban hành",
+    "issuing_body": "Cơ quan ban hành",
+    "period": "Giai đoạn",
+    "recipients": "Kính gửi",
+}
+
+
+# "Đã có nghị quyết nào trước đó?", "which directive…": another document the text cites.
+_OTHER_DOCUMENT = re.compile(
+    r"(nghi quyet|van ban|chi thi|ke hoach|cong van|quyet dinh) nao|\btruoc (do|nghi quyet)|"
+    r"\bda (co|ban hanh) (nghi quyet|chi thi|ke hoach)|which (resolution|directive|plan|document)|"
+    r"\b(before|previous|earlier|prior)\b"
+)
+
+
+def asked_fields(question: str) -> list[str]:
+    """Which facts of the document itself the question asks for (empty for content ones)."""
+    q = fold(question)
+    if _OTHER_DOCUMENT.search(q):
+        return []
+    return [name for name, pattern in _FIELDS.items() if pattern.search(q)]
+
+
+def _value_variants(field: str, value: str) -> list[str]:
+    """Ways a value is written in documents: 19/10/2021 ~ ngày 19 tháng 10 năm 2021."""
+    out = [value]
+    if field == "date":
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
+        if m:
+            d, mo, y = (int(x) for x in m.groups())
+            out += [f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
+    if field == "number":
+        out.append(value.split("/")[0])
+    if field == "issuing_body":
+        # Headers say "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH" without the province's name.
+        words = value.split()
+        out += [" ".join(words[:-k]) for k in (1, 2) if len(words) - k >= 3]
+    return out
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s*~]+", "", nfc(text)).lower()
+
+
+def _kind_mentions() -> list[tuple[str, re.Pattern[str]]]:
+    """(kind, folded words naming it) of every kind of document the vocabulary knows."""
+    return [(k.name, k.mention) for k in vocabulary().document_kinds]
+
+
+def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Scope) -> float:
+    q = fold(question)
+    score = sum(1.0 for f in fields if getattr(part, f, ""))
+    if part.number and any(
+        fold(part.number).upper().startswith(n.split("-")[0]) for n in scope.doc_numbers
+    ):
+        score += 2
+    if part.number and re.search(
+        rf"\b{re.escape(part.number.split('-')[0].split('/')[0])}\b", question
+    ):
+        score += 1.5
+    # The kind named first is the subject ("Công văn … triển khai Nghị quyết 16 …").
+    mentions = sorted(
+        (m.start(), kind) for kind, p in _kind_mentions() if (m := p.search(q)) is not None
+    )
+    for rank, (_, kind) in enumerate(mentions):
+        if kind == part.kind.lower():
+            score += 4.0 if rank == 0 else 0.5
+    return score
+
+
+def answer_facts(
+    question: str, scope: Scope, docs: dict[str, FileMeta], chunks: list[Chunk]
+) -> Draft | None:
+    """An answer from the catalog, or None when the question is not about document facts.
+
+    When the document does not state what is asked (e.g. a resolution whose text carries no
+    date), the answer says so plainly rather than letting retrieval offer another date.
+    """
+    fields = asked_fields(question)
+    files = scope.files or ([] if len(docs) > 1 else list(docs))
+    # "Kế hoạch 268-KH/TU ban hành ngày nào": a document the text cites, not one of ours.
+    numbers = {_squash(n) for n in _CITED_NUMBER.findall(question)}
+    ours = {_squash(p.number) for m in docs.values() for p in m.parts if p.number}
+    if numbers - ours:
+        return None
+    if not fields or not files:
+        return None
+    best: tuple[float, str, DocumentPart] | None = None
+    for f in files[:1] if len(scope.provinces) <= 1 else files:
+        for part in docs[f].parts:
+            s = _part_score(part, question, fields, scope)
+            if best is None or s > best[0]:
+                best = (s, f, part)
+    if best is None:
+        return None
+    _, file, part = best
+    meta = docs[file]
+    multi = len(meta.parts) > 1
+    found = {f: _field_value(f, part, file, chunks, multi) for f in fields}
+    if not any(found.values()):
+        missing = ", ".join(_LABELS_VI[f].lower() for f in fields)
+        name = part.label or meta.title
+        return Draft(
+            f"{REFUSAL} Văn bản “{name}” ({meta.province}) không ghi {missing}.", refused=True
+        )
+    values = {f: v for f, v in found.items() if v}
+    if "signer" in values and part.signer_title:
+        values["signer"] = f"{part.signer} ({part.signer_title})"
+    evidence = _evidence(file, part, values, chunks, multi=multi)
+    name = part.label or meta.title
+    where = f"{name} ({meta.province})" if meta.province else name
+    lines = [f"{where}:"] + [f"- {_LABELS_VI[f]}: {v}" for f, v in values.items()]
+    citations: list[Citation] = []
+    for n, (chunk, units) in enumerate(evidence, start=1):
+        quoted = " … ".join(f"“{u.text}”" for u in units)
+        lines.append(("Trích văn bản: " if n == 1 else "") + f"{quoted} [{n}]")
+        citations.append(cite(n, chunk, units, docs, part))
+    return Draft("\n".join(lines), citations)
+
+
+_CITED_NUMBER = re.compile(r"\b\d{1,5}\s*-\s*[A-ZĐ]{2,5}/[A-ZĐ]{2,6}\b")
+_RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
+
+
+def _in_part(c: Chunk, file: str, part: DocumentPart, multi: bool) -> bool:
+    return c.file == file and (not multi or bool(c.headings and c.headings[0] == part.label))
+
+
+def _field_value(
+    field: str, part: DocumentPart, file: str, chunks: list[Chunk], multi: bool
+) -> str:
+    """A fact from the catalog; the addressees ("Kính gửi: …") are read from the text."""
+    if field != "recipients":
+        return str(getattr(part, field))
+    for c in chunks:
+        if _in_part(c, file, part, multi):
+            for k, u in enumerate(c.units):
+                if _RECIPIENTS.match(u.text):
+                    rest = _RECIPIENTS.sub("", u.text).strip()
+                    # "Kính gửi:" is a unit of its own when the colon ends a sentence unit.
+                    if not rest and k + 1 < len(c.units):
+                        rest = c.units[k + 1].text
+                    return rest
+    return ""
+
+
+def _evidence(
+    file: str, part: DocumentPart, values: dict[str, str], chunks: list[Chunk], multi: bool
+) -> list[tuple[Chunk, list[Unit]]]:
+    """Passages stating the values: the chunk stating most of them first (most in one
+    sentence, then in the right part), then chunks for what is still unquoted."""
+    raw = {f: v.split(" (")[0] if f == "signer" else v for f, v in values.items()}
+    out: list[tuple[Chunk, list[Unit]]] = []
+    while raw and len(out) < 3:
+        found = _best_chunk(file, part, raw, chunks, multi)
+        if found is None:
+            break
+        c, units, fields = found
+        out.append((c, _with_signature_titles(c, units) if "signer" in fields else units))
+        raw = {f: v for f, v in raw.items() if f not in fields}
+    if not out:
+        # Not written out verbatim: cite the part's opening lines (title, issuing body).
+        opening = [c for c in chunks if _in_part(c, file, part, multi)]
+        if opening and opening[0].units:
+            out.append((opening[0], opening[0].units[:3]))
+    return out
+
+
+def _best_chunk(
+    file: str, part: DocumentPart, raw: dict[str, str], chunks: list[Chunk], multi: bool
+) -> tuple[Chunk, list[Unit], set[str]] | None:
+    best: tuple[tuple[int, int, int], Chunk, list[Unit], set[str]] | None = None
+    for c in chunks:
+        if c.file != file:
+            continue
+        hits: list[Unit] = []
+        per_unit: dict[int, int] = {}
+        fields: set[str] = set()
+        for f, v in raw.items():
+            variants = [_squash(x) for x in _value_variants(f, v)]
+            for k, u in enumerate(c.units):
+                if any(x and x in _squash(u.text) for x in variants):
+                    if u not in hits:
+                        hits.append(u)
+                    per_unit[k] = per_unit.get(k, 0) + 1
+                    fields.add(f)
+                    break
+        if not hits:
+            continue
+        key = (len(fields), max(per_unit.values()), int(_in_part(c, file, part, multi)))
+        if best is None or key > best[0]:
+            best = (key, c, hits, fields)
+    if best is None:
+        return None
+    _, c, units, fields = best
+    return c, sorted(units, key=lambda u: u.start), fields
+
+
+def _with_signature_titles(c: Chunk, units: list[Unit]) -> list[Unit]:
+    """A name alone says little: quote the "T/M …, BÍ THƯ" lines above it too."""
+    i = next(k for k, u in enumerate(c.units) if u == units[0])
+    titles = [u for u in c.units[max(0, i - 14) : i] if SIGNATURE_MARK.match(u.text)]
+    return titles + units

@@ -1,0 +1,1 @@
+"""Understanding a question: its scope (province, year, pillar), follow-ups, English terms."""

@@ -1,0 +1,111 @@
+"""Understanding a question: language, document scope (province, number, year, pillar).
+
+Scope comes from the corpus catalog (the index's document metadata), never from names
+written here; it boosts retrieval and guards answers, it never empties a result by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
+from kernel.gazetteer import canonical, find_provinces
+from kernel.text import fold, has_diacritics, years
+from kernel.types import NATIONAL, FileMeta, Lang
+from kernel.vocabulary import vocabulary
+
+# English words that are not also Vietnamese syllables typed without accents ("the" = thế,
+# "an" = an toàn, "to" = tổ are left out): two of them make a question English.
+_EN_WORDS = re.compile(
+    r"\b(what|which|who|whom|how|does|did|is|are|of|by|for|target|targets|share|when|where|"
+    r"list|compare|many|much|this|that|these|and|with|from|has|had|have|was|were|should|must|"
+    r"will|would|its|their|digital|resolution|province|provincial|before|after|into|about)\b",
+    re.IGNORECASE,
+)
+# Folded forms, so that questions typed without diacritics are recognised too.
+_NATIONAL_HINTS = re.compile(
+    r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang bo|\bmic\b|model resolution|"
+    r"template|trung uong gui|national level"
+)
+_DOC_NUMBER = re.compile(r"(\d{1,5})\s*-\s*([A-ZĐa-zđ]{2,5}(?:/[A-ZĐa-zđ]{2,6})?)")
+_RESOLUTION_NO = re.compile(r"(?:nghi quyet|cong van|resolution|dispatch)\s*(?:so\s*)?(\d{1,5})\b")
+
+
+@dataclass
+class Scope:
+    """What a question is about, as far as the catalog can tell."""
+
+    lang: Lang = "vi"
+    provinces: list[str] = field(default_factory=list)  # named, with documents
+    unknown_provinces: list[str] = field(default_factory=list)  # named, no document
+    national: bool = False  # the national template / ministry dispatch is asked about
+    files: list[str] = field(default_factory=list)  # corpus files in scope, in mention order
+    years: list[int] = field(default_factory=list)
+    pillar: str | None = None
+    doc_numbers: list[str] = field(default_factory=list)
+    search_text: str = ""  # the question plus Vietnamese terms for an English one
+    concepts: list[str] = field(default_factory=list)  # Vietnamese terms of an English question
+
+    def as_dict(self) -> dict:
+        return {
+            "lang": self.lang,
+            "provinces": self.provinces,
+            "unknown_provinces": self.unknown_provinces,
+            "national": self.national,
+            "files": self.files,
+            "years": self.years,
+            "pillar": self.pillar,
+            "doc_numbers": self.doc_numbers,
+        }
+
+
+def detect_lang(question: str) -> Lang:
+    """``vi``, ``vi-nodiacritics`` or ``en``."""
+    english = len({w.lower() for w in _EN_WORDS.findall(question)})
+    # An English question may still name a province with its diacritics (Hải Dương).
+    if english >= 3 or (english >= 2 and not has_diacritics(question)):
+        return "en"
+    return "vi" if has_diacritics(question) else "vi-nodiacritics"
+
+
+def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
+    return [
+        f for f, m in docs.items() if canonical(m.province) == province or m.province == province
+    ]
+
+
+def understand(question: str, docs: dict[str, FileMeta]) -> Scope:
+    """The scope of ``question`` against the catalog ``docs`` (file -> metadata)."""
+    scope = Scope(lang=detect_lang(question))
+    folded = fold(question)
+    files: list[str] = []
+    for name in find_provinces(question):
+        owned = _files_of_province(docs, name)
+        (scope.provinces if owned else scope.unknown_provinces).append(name)
+        files += [f for f in owned if f not in files]
+    if _NATIONAL_HINTS.search(folded):
+        scope.national = True
+        files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
+    for m in _DOC_NUMBER.finditer(question):
+        number = fold(f"{m.group(1)}-{m.group(2)}").upper()
+        for f, meta in docs.items():
+            if any(fold(p.number.replace(" ", "")).upper() == number for p in meta.parts):
+                scope.doc_numbers.append(number)
+                files += [f] if f not in files else []
+    for m in _RESOLUTION_NO.finditer(folded):
+        for f, meta in docs.items():
+            if any(p.number.split("-")[0].strip() == m.group(1) for p in meta.parts if p.number):
+                files += [f] if f not in files else []
+    scope.files = files
+    scope.years = sorted(set(years(question)))
+    for pillar in vocabulary().pillars:
+        if pillar.question and pillar.question.search(folded):
+            scope.pillar = pillar.name
+            break
+    scope.search_text = question
+    if scope.lang == "en":
+        terms = vietnamese_terms(question)
+        scope.concepts = [t for t in terms if t not in DOCUMENT_TERMS]
+        scope.search_text = f"{question} {' '.join(terms)}"
+    return scope

@@ -1,0 +1,110 @@
+"""The assistant's lifecycle, shared by the web app, the HTTP API and other front ends.
+
+One :class:`AssistantService` per process builds the :class:`Assistant` lazily, rebuilds it
+when a re-ingest moves the index pointer, and turns failures into readable messages.
+
+The app starts even without an index or a model, so an official who opens it sees what is
+wrong in Vietnamese instead of a crashed server; once the index is built, the next
+question loads it (a failed load is not cached).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from assistant.chain import Assistant
+from kernel.embeddings import ModelMissing
+from kernel.settings import Settings
+from kernel.store import IndexMissing, current_collection_name
+from kernel.types import Chunk, FileMeta
+
+log = logging.getLogger(__name__)
+
+INDEX_MISSING = (
+    "Hệ thống chưa sẵn sàng: chưa có chỉ mục văn bản. Vui lòng báo quản trị viên chạy "
+    "lệnh `python -m ingest` để xây dựng chỉ mục. / The document index is missing."
+)
+MODEL_MISSING = (
+    "Hệ thống chưa sẵn sàng: thiếu mô hình ngôn ngữ dùng để tìm kiếm. Vui lòng báo quản trị "
+    "viên chạy `make setup`. / The embedding model is missing."
+)
+UNEXPECTED = (
+    "Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau hoặc báo quản trị viên. / "
+    "Sorry, something went wrong while answering."
+)
+
+
+def friendly_error(exc: BaseException) -> str:
+    """A message for users (no stack trace, no server paths); details go to the log."""
+    if isinstance(exc, IndexMissing):
+        return INDEX_MISSING
+    if isinstance(exc, ModelMissing):
+        return MODEL_MISSING
+    return UNEXPECTED
+
+
+class AssistantService:
+    """One :class:`Assistant` per process, built on first use (thread-safe)."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
+        self.settings = settings
+        self._assistant = assistant
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+
+    def get(self) -> Assistant:
+        """The assistant; raises ``IndexMissing``/``ModelMissing`` while it cannot be built.
+
+        A re-ingest moves the index pointer to a new collection: the assistant is rebuilt
+        on the next question after that (checked at most every few seconds).
+        """
+        if self._assistant is not None and not self._index_moved():
+            return self._assistant
+        with self._lock:
+            if self._assistant is None or self._index_moved(force=True):
+                self._assistant = Assistant(self.settings)
+                log.info("assistant loaded: %d passages", len(self._assistant.corpus.chunks))
+            return self._assistant
+
+    def _index_moved(self, force: bool = False) -> bool:
+        if not force and time.monotonic() - self._checked < 5.0:
+            return False
+        self._checked = time.monotonic()
+        try:
+            name = current_collection_name(self.settings)
+        except Exception:  # store unreachable: keep serving what is loaded
+            return False
+        return (
+            bool(name)
+            and self._assistant is not None
+            and (name != self._assistant.corpus.collection)
+        )
+
+    def try_get(self) -> tuple[Assistant | None, str]:
+        """``(assistant, "")`` or ``(None, readable message)``; logs the failure."""
+        try:
+            return self.get(), ""
+        except Exception as exc:
+            log.warning(
+                "assistant unavailable: %s",
+                exc,
+                exc_info=not isinstance(exc, IndexMissing | ModelMissing),
+            )
+            return None, friendly_error(exc)
+
+    def catalog(self) -> list[FileMeta]:
+        """Every indexed document, by province and title; empty when unavailable."""
+        a, _ = self.try_get()
+        if a is None:
+            return []
+        return sorted(a.corpus.docs.values(), key=lambda m: (m.province, m.title, m.file))
+
+    def document(self, file: str) -> tuple[FileMeta, list[Chunk]] | None:
+        """A document's metadata and chunks in file order, or None when unknown."""
+        a = self.get()
+        meta = a.corpus.docs.get(file)
+        if meta is None:
+            return None
+        return meta, [c for c in a.corpus.chunks if c.file == file]

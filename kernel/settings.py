@@ -1,0 +1,130 @@
+"""One typed settings object, read from ``NQCDS_*`` environment variables.
+
+Nested groups use a double underscore: ``NQCDS_LLM__BASE_URL=http://127.0.0.1:8000/v1``.
+No other module reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class ChunkingSettings(BaseModel):
+    """How documents are cut into passages."""
+
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
+    max_tokens: int = Field(400, description="largest chunk, in tiktoken tokens")
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-transformers model used for dense retrieval."""
+
+    model: str = Field(
+        "",
+        description="model folder or hub id; empty = the e5-small folder built at set-up "
+        "under data_dir/models",
+    )
+    query_prompt: str = Field("query: ", description="prefix for questions (e5 convention)")
+    passage_prompt: str = Field("passage: ", description="prefix for passages (e5 convention)")
+    batch_size: int = Field(16, description="passages per encode batch")
+    threads: int = Field(0, description="torch threads; 0 = all cores")
+
+
+class ChromaSettings(BaseModel):
+    """Where the vector index lives: embedded directory by default, a server when host is set."""
+
+    host: str | None = Field(None, description="Chroma server host (chroma run); unset = embedded")
+    port: int = Field(8000, description="Chroma server port")
+    collection_prefix: str = Field("nqcds", description="prefix of every collection name")
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval knobs."""
+
+    k_dense: int = Field(30, description="candidates from the dense retriever")
+    k_lexical: int = Field(30, description="candidates from BM25")
+    k: int = Field(8, description="passages returned after fusion")
+    rrf_k: int = Field(60, description="reciprocal-rank-fusion constant")
+    dense_weight: float = Field(1.0, description="weight of the dense ranks in the fusion")
+    scope_boost: float = Field(
+        2.0, description="score multiplier for passages in the detected scope"
+    )
+
+
+class AnswerSettings(BaseModel):
+    """Answering and input limits."""
+
+    backend: Literal["extractive", "llm"] = Field("extractive", description="answer backend")
+    max_question_chars: int = Field(2000, description="longer questions are refused with a message")
+    max_history_turns: int = Field(10, description="conversation turns used for follow-ups")
+    context_tokens: int = Field(2500, description="token budget of passages sent to an LLM")
+
+
+class LLMSettings(BaseModel):
+    """Optional OpenAI-compatible server (vLLM, llama.cpp server, Ollama)."""
+
+    base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1; unset = no LLM")
+    model: str = Field("", description="model name the server knows")
+    api_key: SecretStr = Field(SecretStr("not-needed"), description="bearer token, if required")
+    timeout_s: float = Field(30.0, description="request timeout in seconds")
+    max_tokens: int = Field(512, description="longest generated answer")
+    temperature: float = Field(0.0, description="sampling temperature")
+
+
+class ServerSettings(BaseModel):
+    """The web app."""
+
+    host: str = Field("127.0.0.1", description="bind address; loopback unless told otherwise")
+    port: int = Field(7860, description="port")
+    username: str | None = Field(None, description="login user; unset = no login")
+    password: SecretStr | None = Field(None, description="login password")
+    concurrency: int = Field(2, description="answers computed at once (queue concurrency)")
+    rate_limit_per_minute: int = Field(60, description="HTTP API requests per client per minute")
+
+
+class Settings(BaseSettings):
+    """All configuration of the assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NQCDS_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    corpus_dir: Path = Field(ROOT / "corpus", description="source documents + manifest.json")
+    data_dir: Path = Field(ROOT / "data", description="models, index, caches, feedback")
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    server: ServerSettings = ServerSettings()
+
+    @property
+    def model_path(self) -> str:
+        """The embedding model to load: the configured one, or the folder built at set-up."""
+        return self.embedding.model or str(self.data_dir / "models" / "multilingual-e5-small")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.corpus_dir / "manifest.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings(...)`` instead)."""
+    return Settings()

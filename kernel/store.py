@@ -1,0 +1,224 @@
+"""The Chroma index: client (embedded or server), the live collection, chunk records.
+
+Ingest writes every build into a fresh collection and then moves a pointer (the metadata
+of a small ``<prefix>__current`` collection) to it, so a failed or killed ingest never
+leaves a half-written index in use: readers follow the pointer to the last complete one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.config import Settings as ChromaClientSettings
+
+from kernel.embeddings import ChromaEmbeddingFunction
+from kernel.settings import Settings
+from kernel.text import fold
+from kernel.types import Chunk, FileMeta
+
+log = logging.getLogger(__name__)
+
+
+class IndexMissing(RuntimeError):
+    """No complete index exists yet (or the store cannot be read)."""
+
+
+@dataclass
+class IndexInfo:
+    """How the live collection was built: compared on every ingest to detect rebuilds."""
+
+    collection: str
+    model: str = ""
+    chunker_version: str = ""
+    settings_hash: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    docs: dict[str, FileMeta] = field(default_factory=dict)  # file name -> metadata
+    chunks: int = 0
+    built_at: str = ""
+
+    def to_metadata(self) -> dict[str, str | int]:
+        return {
+            "model": self.model,
+            "chunker_version": self.chunker_version,
+            "settings_hash": self.settings_hash,
+            "files": json.dumps(self.files, ensure_ascii=False, sort_keys=True),
+            "chunks": self.chunks,
+            "built_at": self.built_at,
+            "docs": json.dumps(
+                {f: m.model_dump() for f, m in self.docs.items()}, ensure_ascii=False
+            ),
+        }
+
+    @classmethod
+    def from_metadata(cls, name: str, md: dict | None) -> IndexInfo:
+        md = md or {}
+        return cls(
+            collection=name,
+            model=str(md.get("model", "")),
+            chunker_version=str(md.get("chunker_version", "")),
+            settings_hash=str(md.get("settings_hash", "")),
+            files=json.loads(str(md.get("files", "{}"))),
+            chunks=int(md.get("chunks", 0)),
+            built_at=str(md.get("built_at", "")),
+            docs={f: FileMeta(**m) for f, m in json.loads(str(md.get("docs", "{}"))).items()},
+        )
+
+
+# SQLite errors that mean the file itself is damaged (not busy, not missing).
+_CORRUPT = ("file is not a database", "database disk image is malformed")
+
+
+def client(settings: Settings, *, recover: bool = False) -> ClientAPI:
+    """A Chroma server client when a host is configured, else the embedded store.
+
+    With ``recover`` (ingest only: readers never move files) a corrupt embedded store is
+    renamed to ``chroma.corrupt-<time>`` for inspection and a fresh one is opened, so that
+    ``python -m ingest`` can rebuild what the error message tells users to rebuild.
+    """
+    cfg = ChromaClientSettings(anonymized_telemetry=False)
+    if settings.chroma.host:
+        return chromadb.HttpClient(
+            host=settings.chroma.host, port=settings.chroma.port, settings=cfg
+        )
+    try:
+        return _persistent(settings.chroma_dir, cfg)
+    except Exception as exc:
+        if not (recover and any(m in str(exc) for m in _CORRUPT)):
+            raise
+        aside = settings.chroma_dir.with_name(
+            f"{settings.chroma_dir.name}.corrupt-{datetime.now():%Y%m%d%H%M%S}"
+        )
+        log.warning(
+            "index store %s is corrupt (%s); moved to %s, building a new one",
+            settings.chroma_dir,
+            exc,
+            aside,
+        )
+        settings.chroma_dir.rename(aside)
+    return _persistent(settings.chroma_dir, cfg)
+
+
+def _persistent(path: Path, cfg: ChromaClientSettings) -> ClientAPI:
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=cfg)
+    except Exception:
+        # chromadb caches a path's System *before* starting it, so after a failed start
+        # every later client of that path in this process got the broken one (AttributeError
+        # 'bindings') until a restart, even once the store was rebuilt. Forget it.
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        raise
+
+
+def _pointer_name(settings: Settings) -> str:
+    return f"{settings.chroma.collection_prefix}__current"
+
+
+def _pointer(cl: ClientAPI, settings: Settings) -> Collection:
+    return cl.get_or_create_collection(
+        _pointer_name(settings), embedding_function=ChromaEmbeddingFunction(settings)
+    )
+
+
+def current_info(cl: ClientAPI, settings: Settings) -> IndexInfo | None:
+    """Description of the live collection, or None when there is none."""
+    name = (_pointer(cl, settings).metadata or {}).get("current")
+    if not name:
+        return None
+    try:
+        col = cl.get_collection(name, embedding_function=ChromaEmbeddingFunction(settings))
+    except Exception:  # the pointer names a collection that is gone
+        log.warning("index pointer names missing collection %s", name)
+        return None
+    return IndexInfo.from_metadata(name, col.metadata)
+
+
+def current_collection_name(settings: Settings) -> str | None:
+    """The name the index pointer holds (cheap: one small read)."""
+    return (_pointer(client(settings), settings).metadata or {}).get("current")
+
+
+def set_current(cl: ClientAPI, settings: Settings, name: str) -> None:
+    """Atomically switch readers to collection ``name``."""
+    _pointer(cl, settings).modify(metadata={"current": name})
+
+
+def open_collection(cl: ClientAPI, settings: Settings, name: str) -> Collection:
+    return cl.get_collection(name, embedding_function=ChromaEmbeddingFunction(settings))
+
+
+def live_collection(settings: Settings) -> tuple[Collection, IndexInfo]:
+    """The collection readers use; raises :class:`IndexMissing` with how to build it."""
+    try:
+        cl = client(settings)
+        info = current_info(cl, settings)
+    except Exception as exc:  # corrupt directory, server down
+        if settings.chroma.host:
+            where = f"{settings.chroma.host}:{settings.chroma.port}"
+            raise IndexMissing(
+                f"Không kết nối được máy chủ Chroma tại {where} ({exc}). Kiểm tra máy chủ "
+                "(`chroma run`) rồi thử lại. / Cannot reach the Chroma server."
+            ) from exc
+        raise IndexMissing(
+            f"Không mở được chỉ mục ({exc}). Chạy `python -m ingest` để xây dựng lại. / "
+            "Cannot open the index: run `python -m ingest` to rebuild it."
+        ) from exc
+    if info is None:
+        raise IndexMissing(
+            "Chưa có chỉ mục. Chạy `python -m ingest` (hoặc `make run`) để xây dựng. / "
+            "No index yet: run `python -m ingest`."
+        )
+    return open_collection(cl, settings, info.collection), info
+
+
+def chunk_metadata(c: Chunk) -> dict[str, str | int]:
+    """Flat Chroma metadata of a chunk (lists are stored as JSON)."""
+    return {
+        "file": c.file,
+        "start": c.start,
+        "end": c.end,
+        "headings": json.dumps(c.headings, ensure_ascii=False),
+        "province": c.province,
+        "province_folded": fold(c.province),
+        "title": c.title,
+        "doc_number": c.doc_number,
+        "n_tokens": c.n_tokens,
+        "index_text": c.index_text,
+        "units": json.dumps(c.units, ensure_ascii=False),
+    }
+
+
+def chunk_from_record(chunk_id: str, doc: str, md: dict) -> Chunk:
+    """Rebuild a :class:`Chunk` from what Chroma stored."""
+    return Chunk(
+        id=chunk_id,
+        file=str(md["file"]),
+        start=int(md["start"]),
+        end=int(md["end"]),
+        text=doc,
+        index_text=str(md["index_text"]),
+        headings=json.loads(str(md["headings"])),
+        province=str(md.get("province", "")),
+        title=str(md.get("title", "")),
+        doc_number=str(md.get("doc_number", "")),
+        n_tokens=int(md.get("n_tokens", 0)),
+        units=json.loads(str(md.get("units", "[]"))),
+    )
+
+
+def all_chunks(col: Collection) -> list[Chunk]:
+    """Every chunk of a collection, in file and offset order."""
+    got = col.get(include=["documents", "metadatas"])
+    chunks = [
+        chunk_from_record(i, d, m)
+        for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    ]
+    return sorted(chunks, key=lambda c: (c.file, c.start))

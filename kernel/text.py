@@ -1,0 +1,149 @@
+"""Vietnamese text handling in one place: NFC, diacritics folding, words, sentences.
+
+Folding merges distinct words (năm/nam, thể/thế), so callers match text as written
+first and use the folded form only for what a user typed without diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+_WS = re.compile(r"\s+")
+# Numbers with separators stay whole; letters and digits together (5G, IPv6, 3D) too.
+_SYLLABLE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|[^\W_]+", re.UNICODE)
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form every stored and compared string uses."""
+    return unicodedata.normalize("NFC", text)
+
+
+def collapse_ws(text: str) -> str:
+    """Collapse every run of whitespace (newlines included) to one space, and strip."""
+    return _WS.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics: ``"Quảng Ngãi"`` -> ``"quang ngai"``; đ -> d."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return text.replace("đ", "d")
+
+
+def has_diacritics(text: str) -> bool:
+    """True if any letter carries a Vietnamese diacritic (the user typed with accents)."""
+    return fold(text) != text.lower()
+
+
+def normalize_for_match(text: str) -> str:
+    """The comparison form used by the eval and citation checks: NFC, lower, spaces collapsed."""
+    return collapse_ws(nfc(text)).lower()
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased syllables as written; codes are split at - and /."""
+    return [m.group(0) for m in _SYLLABLE.finditer(nfc(text).lower())]
+
+
+def folded_syllables(text: str) -> list[str]:
+    """Syllables without diacritics, for matching questions typed without accents."""
+    return [fold(s) for s in syllables(text)]
+
+
+def bigrams(tokens: list[str]) -> list[str]:
+    """Adjacent pairs joined by '_': Vietnamese words are mostly two syllables."""
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def lexical_terms(text: str, folded: bool = True) -> list[str]:
+    """BM25 terms: syllables plus syllable bigrams, folded or as written."""
+    toks = folded_syllables(text) if folded else syllables(text)
+    return toks + bigrams(toks)
+
+
+# Markup of the source files, dropped from what is indexed and shown but never from the
+# original text (offsets stay exact): Markdown heading marks, footnote references
+# (<sup>1</sup>), other inline tags, emphasis, strike-through and escapes.
+MARKUP = re.compile(
+    r"^[ \t]{0,3}#{1,6}[ \t]+"
+    r"|<sup>\s*\d+\s*</sup>"
+    r"|</?[a-zA-Z][^>]{0,40}>"
+    r"|\*{1,3}|~~|\\(?=[-.*_#()\[\]])",
+    re.MULTILINE,
+)
+FOOTNOTE_LINE = re.compile(r"^[ \t]*<sup>\s*(\d+)\s*</sup>[ \t]*", re.MULTILINE)
+"""A line that is a footnote: it opens with its number."""
+
+# A line that opens a signature block: "T/M TỈNH ỦY", "KT. CHỦ TỊCH", or a bare title.
+SIGNATURE_MARK = re.compile(
+    r"^(?:T/M|TM\.|KT\.|K/T|TL\.|TUQ\.|Q\.)(?:\s|$)"
+    r"|^(?:PHÓ )?(?:BÍ THƯ|CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG)\b"
+)
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*\s*%?")
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers as written (``1.000``, ``35,8%``, ``2030``), without surrounding spaces."""
+    return [m.group(0).replace(" ", "") for m in _NUMBER.finditer(text)]
+
+
+_YEAR = re.compile(r"(?<![\d/])(?<!\d[.,])(20[2-4]\d)(?!\d|%|[.,/]\d)")
+
+
+def years(text: str) -> list[int]:
+    """Four-digit years 2020–2049 mentioned in the text (not parts of dates or figures)."""
+    return [int(y) for y in _YEAR.findall(text)]
+
+
+# Sentence units: a sentence ends at ., ;, ! or ? followed by space, or at a line break.
+# Abbreviations common in these documents (TP., Tp., v.v.) must not end a sentence.
+_SENT_END = re.compile(r"(?<!\bTP)(?<!\bTp)(?<!v\.v)(?<=[.;!?:])\s+|\n+")
+
+
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[a-zđ])\.?$")
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Spans ``(start, end)`` of sentence-like units of ``text``, whitespace trimmed.
+
+    Bullets and list lines come out as units of their own, since they end at a line break.
+    """
+    pos = 0
+    for m in _SENT_END.finditer(text):
+        if (
+            m.group(0).strip() == ""
+            and "\n" not in m.group(0)
+            and _NUMBERING.match(text[pos : m.start()])
+        ):
+            continue  # "2. Mục tiêu": the dot ends a list number, not a sentence
+        yield from _trimmed(text, pos, m.start())
+        pos = m.end()
+    yield from _trimmed(text, pos, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+# Function words and question words: they carry no topic, so they don't count as evidence.
+_STOP = """
+và của các những là có được cho với trong về theo tại từ đến đã sẽ đang thì mà này đó nào gì
+ai bao nhiêu mấy sao thế như ra việc một cùng hay hoặc nhằm để do bởi khi nếu vào lên trên
+dưới giữa mọi mỗi hãy xin cho tôi biết nêu liệt kê hỏi rằng không chưa còn nữa đâu vậy thì
+đặt ra đề ra yêu cầu muốn kỳ vọng phấn đấu mục tiêu chỉ tiêu nghị quyết tỉnh năm đến năm hiện
+nay hiện tại định hướng quy định xác định nhau chênh lệch so sánh mức đạt tới phần trăm tính
+tỷ lệ percent percentage
+what which who whom how does did do is are was were the a an of by for to in on at and or
+with from up as its it that this be should must will would many much share target targets
+""".split()
+STOPWORDS: frozenset[str] = frozenset(_STOP)
+# Folded, "so" (so sánh) would also drop "số" (chuyển đổi số): folding merges them.
+STOPWORDS_FOLDED: frozenset[str] = frozenset(fold(w) for w in _STOP) - {"so"}

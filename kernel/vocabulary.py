@@ -1,0 +1,144 @@
+"""The domain vocabulary (``vocabulary.toml``), read once: pillars, metrics, document kinds.
+
+Every stage that needs a metric label, a pillar or a kind of document asks this module,
+so the words are written once, in a data file a domain expert can edit.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """A pillar of digital transformation and the folded words that name it."""
+
+    name: str
+    heading: re.Pattern[str] | None
+    question: re.Pattern[str] | None
+    words: re.Pattern[str] | None
+    words_first: bool = False  # its words are tried before the other pillars'
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A shared metric: figures of different documents that measure the same thing."""
+
+    key: str
+    label: str
+    need: tuple[re.Pattern[str], ...]
+    avoid: tuple[re.Pattern[str], ...] = ()
+    unit: str = "%"
+    pillar: str | None = None
+
+    def matches(self, folded: str) -> bool:
+        """True when every ``need`` and no ``avoid`` pattern is found in folded text."""
+        return all(p.search(folded) for p in self.need) and not any(
+            p.search(folded) for p in self.avoid
+        )
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """A kind of document (nghị quyết, công văn, …) and how it is named."""
+
+    name: str
+    title: str = ""
+    names: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    main: bool = False
+
+    @cached_property
+    def mention(self) -> re.Pattern[str]:
+        """Folded words of a question that point at this kind."""
+        return re.compile("|".join(self.names + self.hints))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything ``vocabulary.toml`` holds, compiled."""
+
+    pillars: tuple[Pillar, ...]
+    metrics: tuple[Metric, ...]
+    levels: dict[str, str]
+    target_kinds: dict[str, str]
+    document_kinds: tuple[DocumentKind, ...]
+    labels: dict[str, str] = field(default_factory=dict)  # metric key -> label, in order
+
+    @property
+    def pillar_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.pillars)
+
+    @property
+    def main_kinds(self) -> frozenset[str]:
+        """Kinds a file is about when it holds several documents (a dispatch forwarding one)."""
+        return frozenset(k.name for k in self.document_kinds if k.main)
+
+    def metric_label(self, key: str, default: str = "") -> str:
+        """The human name of a metric key (``default`` when the key is unknown)."""
+        return self.labels.get(key, default)
+
+
+def _rx(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+def _metrics(raw: list[dict], levels: dict[str, str]) -> tuple[list[Metric], dict[str, str]]:
+    """Metrics in matching order, and the label of every key a metric can produce."""
+    metrics, labels = [], {}
+    for m in raw:
+        metric = Metric(
+            key=m["key"],
+            label=m["label"],
+            need=tuple(re.compile(p) for p in m["need"]),
+            avoid=tuple(re.compile(p) for p in m.get("avoid", ())),
+            unit=m.get("unit", "%"),
+            pillar=m.get("pillar"),
+        )
+        metrics.append(metric)
+        if "{level}" in metric.key:
+            for folded, written in levels.items():
+                labels[metric.key.format(level=folded)] = metric.label.format(level=written)
+        else:
+            labels[metric.key] = metric.label
+    return metrics, labels
+
+
+@cache
+def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    """The vocabulary of ``path`` (cached: the file is read once per process)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    levels = dict(data["levels"])
+    metrics, labels = _metrics(data["metrics"], levels)
+    return Vocabulary(
+        pillars=tuple(
+            Pillar(
+                p["name"],
+                _rx(p.get("heading")),
+                _rx(p.get("question")),
+                _rx(p.get("words")),
+                bool(p.get("words_first", False)),
+            )
+            for p in data["pillars"]
+        ),
+        metrics=tuple(metrics),
+        levels=levels,
+        target_kinds=dict(data["target_kinds"]),
+        document_kinds=tuple(
+            DocumentKind(
+                name=k["name"],
+                title=k.get("title", ""),
+                names=tuple(k.get("names", ())),
+                hints=tuple(k.get("hints", ())),
+                main=bool(k.get("main", False)),
+            )
+            for k in data["document_kinds"]
+        ),
+        labels=labels,
+    )
