@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.citations import cite
 from assistant.answering.extractive import Extractor
 from assistant.answering.facts import answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
+from assistant.answering.scorer import Scorer
 from assistant.question.followup import resolve
-from assistant.question.scope import Scope, understand
+from assistant.question.intent import Intent, understand_intent
+from assistant.question.scope import Scope, detect_lang, understand
 from assistant.retrieval.corpus import Corpus, load_corpus
 from assistant.retrieval.hybrid import HybridRetriever, build_retriever
 from assistant.targets.answer import answer_from_targets
@@ -31,7 +34,7 @@ from kernel.embeddings import load_embeddings
 from kernel.settings import Settings, get_settings
 from kernel.text import fold
 from kernel.tokens import get_encoding
-from kernel.types import REFUSAL, Answer, Citation, Passage
+from kernel.types import OTHER_LANGUAGE, REFUSAL, REFUSAL_EN, Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class _State:
     filters: dict | None = None
     resolved: str = ""
     scope: Scope = field(default_factory=Scope)
+    intent: Intent = field(default_factory=Intent)
+    qvec: np.ndarray | None = None  # the question's e5 vector (None without dense search)
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -83,6 +88,8 @@ class Assistant:
         use_dense: bool = True,
         use_lexical: bool = True,
         client=None,
+        scorer: Scorer | None = None,
+        load_scorer: bool = True,
     ) -> None:
         self.settings = settings
         if corpus is None:
@@ -97,8 +104,11 @@ class Assistant:
             use_dense=use_dense,
             use_lexical=use_lexical,
         )
-        self.extractor = Extractor(corpus.chunks, corpus.docs)
-        self.targets = corpus_targets(corpus.chunks, corpus.docs)
+        self.embeddings = embeddings
+        if scorer is None and load_scorer:  # the shipped weights (training starts without)
+            scorer = Scorer.load()
+        self.extractor = Extractor(corpus, scorer)
+        self.targets = corpus_targets(corpus.chunks, corpus.docs, corpus.vectors)
         self.llm: LLMClient | None = None
         if settings.answer.backend == "llm" and settings.llm.base_url:
             self.llm = LLMClient(settings.llm)
@@ -118,10 +128,18 @@ class Assistant:
             lambda x: self.ask(x) if isinstance(x, str) else self.ask(**x), name="nqcds_ask"
         )
 
+    def interpret(self, question: str, history: Any = None) -> tuple[str, Scope, Intent]:
+        """The question completed from the history, its scope and its intent."""
+        resolved = resolve(question, history, self.settings.answer.max_history_turns)
+        intent = understand_intent(resolved)
+        scope = understand(resolved, self.corpus.docs, content=intent.content)
+        if resolved != question:  # a follow-up is answered in its own language
+            scope.reply_lang = detect_lang(question)
+        return resolved, scope, intent
+
     def _understand(self, st: _State) -> _State:
         t = time.perf_counter()
-        st.resolved = resolve(st.question, st.history)
-        st.scope = understand(st.resolved, self.corpus.docs)
+        st.resolved, st.scope, st.intent = self.interpret(st.question, st.history)
         allowed = _allowed_files(st.filters, self.corpus)
         if allowed is not None:
             st.scope.files = [f for f in st.scope.files if f in allowed] or (
@@ -132,7 +150,9 @@ class Assistant:
 
     def _retrieve(self, st: _State) -> _State:
         t = time.perf_counter()
-        passages = self.retriever.retrieve(st.scope, k=self.settings.retrieval.k)
+        if self.embeddings is not None:
+            st.qvec = np.asarray(self.embeddings.embed_query(st.scope.search_text))
+        passages = self.retriever.retrieve(st.scope, k=self.settings.retrieval.k, qvec=st.qvec)
         allowed = _allowed_files(st.filters, self.corpus)
         if allowed is not None:
             passages = [p for p in passages if p.chunk.file in allowed]
@@ -142,26 +162,46 @@ class Assistant:
 
     def _answer(self, st: _State) -> Answer:
         t = time.perf_counter()
-        facts = answer_facts(st.resolved, st.scope, self.corpus.docs, self.corpus.chunks)
+        if st.scope.reply_lang == "other":  # the documents are read in Vietnamese (and English)
+            return Answer(
+                question=st.question,
+                answer=f"{REFUSAL} {OTHER_LANGUAGE}",
+                refused=True,
+                notice=OTHER_LANGUAGE,
+                scope=st.scope.as_dict(),
+                timings=st.timings,
+            )
+        facts = None
+        if st.intent.facts:
+            facts = answer_facts(
+                st.resolved, st.scope, st.intent.facts, self.corpus.docs, self.corpus.chunks
+            )
         table = None
         if facts is None:
             allowed = _allowed_files(st.filters, self.corpus)
             rows = [r for r in self.targets if allowed is None or r.file in allowed]
-            table = answer_from_targets(st.resolved, st.scope, rows, self.corpus.docs)
+            table = answer_from_targets(st.resolved, st.scope, st.intent, rows, self.corpus.docs)
         if facts is not None or table is not None:
             draft = facts if facts is not None else table
             draft.ranking = [c.id for c in self._cited_chunks(draft.citations)]
             st.passages = self._with_cited(st.passages, draft.citations)
         else:
-            draft = self.extractor.answer(st.resolved, st.scope, st.passages)
+            draft = self.extractor.answer(st.resolved, st.scope, st.intent, st.passages, st.qvec)
         st.passages = _rerank(st.passages, draft.ranking)
+        text = draft.text
+        if draft.refused and st.scope.reply_lang == "en" and REFUSAL_EN not in text:
+            text = text.replace(REFUSAL, f"{REFUSAL} / {REFUSAL_EN}", 1)
         answer = Answer(
             question=st.question,
-            answer=draft.text,
+            answer=text,
             citations=draft.citations,
             passages=st.passages,
             refused=draft.refused,
-            scope={**st.scope.as_dict(), "resolved_question": st.resolved},
+            scope={
+                **st.scope.as_dict(),
+                "intent": st.intent.as_dict(),
+                "resolved_question": st.resolved,
+            },
         )
         if self.llm is not None and facts is None and table is None:
             self._llm_answer(answer, st)

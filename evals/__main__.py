@@ -67,6 +67,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     settings = get_settings()
+    if args.set:  # a named set: its questions, and an index with the documents it needs
+        from ingest.pipeline import ingest
+
+        from .sets import by_name, with_extra_docs
+
+        qset = by_name(args.set)
+        args.questions = qset.path
+        settings = with_extra_docs(settings, list(qset.extra_docs), args.out.parent / "sets")
+        if qset.extra_docs:
+            print(ingest(settings, progress=False).summary().splitlines()[0])
     items = runner.load_questions(args.questions)
     has_llm = bool(settings.llm.base_url)
     names = list(baselines.COMPARE) if args.compare else ["default"]
@@ -113,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="answer a question set, score it, write the report")
     run.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question set")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    run.add_argument(
+        "--set",
+        help="a named set of evals/sets.py (public, extra…extra5, province6): its questions, "
+        "and for province6 an index of corpus/ plus its two documents",
+    )
     run.add_argument(
         "--compare",
         action="store_true",

@@ -68,8 +68,8 @@ class NaiveLangChainRAG:
             use_llm = bool(settings.llm.base_url)
         self.llm = LLMClient(settings.llm) if use_llm else None
 
-    def ask(self, question: str) -> Answer:
-        """The top passage (or the LLM's answer over the top 4), cited."""
+    def ask(self, question: str, history: list | None = None) -> Answer:
+        """The top passage (or the LLM's answer over the top 4), cited; no follow-ups."""
         docs = self.store.similarity_search(question, k=NAIVE_K)
         passages = [Passage(chunk=_chunk(d, i)) for i, d in enumerate(docs)]
         if not passages:

@@ -28,7 +28,7 @@ DEFAULT_CONFIG = "default"
 class Answerer(Protocol):
     """What the runner needs of a configuration."""
 
-    def ask(self, question: str) -> Answer: ...
+    def ask(self, question: str, history: list | None = None) -> Answer: ...
 
 
 @dataclass
@@ -81,7 +81,8 @@ def run(
     for item in tqdm(items, desc=name, unit="q", disable=not progress, leave=False):
         t = time.perf_counter()
         try:
-            answer = answerer.ask(item["question"])
+            # A follow-up carries the conversation before it (SCHEMA.md: ``history``).
+            answer = answerer.ask(item["question"], history=item.get("history") or None)
         except Exception as exc:  # one broken question must not lose the whole run
             log.exception("%s: question %s failed", name, item["id"])
             result.errors[item["id"]] = f"{type(exc).__name__}: {exc}"

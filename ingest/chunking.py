@@ -1,9 +1,11 @@
 """Structure-aware chunking: sections follow the document's numbering, chunks never span two.
 
-A heading is a block that starts with a numbering mark (``I.``, ``1.``, ``3.1.``, ``a)``),
-or the closing block ("Nơi nhận", "T/M", "KT."). Every chunk carries the heading path
-from the document's part down to its section, e.g.
+A heading is a block that starts with a numbering mark, whatever the style: "Phần thứ
+nhất", "Chương I", "Điều 1.", "I.", "1.", "1.1.", "1.1.1.", "a)", "a.1", "(1)" — or the
+closing block ("Nơi nhận", "T/M", "KT."). Styles nest in that order (a style's rank), so
+a document using only some of them still gets a correct heading path for every unit, e.g.
 ``II. Quan điểm chỉ đạo, mục tiêu › 4. Mục tiêu cơ bản đến năm 2030 › 4.3. …``.
+A table row is a unit of its own that carries its column headers.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ from kernel.text import SIGNATURE_MARK, sentence_spans
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "7"
 
-# (pattern, level): Roman parts, then 1., then 1.1., then a).
+_ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
+# (pattern, rank): the numbering styles from the outermost in; most specific first.
 _HEADINGS = [
-    (re.compile(r"^([IVX]{1,5})\.\s+\S"), 1),
-    (re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+\S"), 3),
-    (re.compile(r"^(\d{1,2})\.\s+[^\d\s]"), 2),
-    (re.compile(r"^([a-zđ])\)\s+\S"), 4),
+    (re.compile(rf"^(?i:phần)\s+(?i:{_ORDINAL})\b"), 1),
+    (re.compile(r"^(?i:chương)\s+(?:[IVX]+|\d+)\b"), 2),
+    (re.compile(r"^(?i:mục)\s+(?:[IVX]+|\d+)\.?\s"), 3),
+    (re.compile(r"^Điều\s+\d+\.?\s"), 4),
+    (re.compile(r"^([IVX]{1,5})\.\s+\S"), 5),
+    (re.compile(r"^(\d{1,2}\.\d{1,2}\.\d{1,2})\.?\s+\S"), 8),
+    (re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+\S"), 7),
+    (re.compile(r"^(\d{1,2})\.\s+[^\d\s]"), 6),
+    (re.compile(r"^([a-zđ])\)\s+\S"), 9),
+    (re.compile(r"^([a-zđ]\.\d{1,2})\.?\)?\s+\S"), 10),
+    (re.compile(r"^\((\d{1,2})\)\s+\S"), 11),
 ]
 _CLOSING = re.compile(rf"^Nơi nhận|{SIGNATURE_MARK.pattern}")
 _LABEL_MAX = 90
@@ -42,11 +52,11 @@ class Section:
 
 
 def heading_level(block: Block) -> int | None:
-    """Level of a heading block (1 = I./closing, 2 = 1., 3 = 1.1., 4 = a)), else None."""
-    if block.footnote:
+    """Rank of a heading block's numbering style (smaller = outer; 0 = closing), else None."""
+    if block.footnote or block.cells is not None:
         return None
     if _CLOSING.match(block.text):
-        return 1
+        return 0
     for pattern, level in _HEADINGS:
         if pattern.match(block.text):
             return level
@@ -94,7 +104,7 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
         if level is not None:
             if _CLOSING.match(block.text):
                 closing = True
-                stack = [(1, CLOSING_LABEL)]
+                stack = [(0, CLOSING_LABEL)]
             else:
                 stack = [s for s in stack if s[0] < level] + [(level, _label(block.text))]
             out.append(Section(root + [s[1] for s in stack], has_heading_block=True))
@@ -119,13 +129,38 @@ def _split_block(block: Block, max_tokens: int, enc: tiktoken.Encoding) -> list[
 
 
 def units(group: list[Block]) -> list[Unit]:
-    """Sentence-like units of a group of blocks: file span, cleaned text, block number."""
+    """Sentence-like units of a group of blocks: file span, cleaned text, block number.
+
+    A table row is one unit spanning the row, its text naming each value's column.
+    """
     out = []
     for n, b in enumerate(group):
+        if b.cells is not None:
+            out.append(Unit(b.start, b.end, shown(b), n))
+            continue
         for i, j in sentence_spans(b.text):
             s, e = b.span(i, j)
             out.append(Unit(s, e, b.text[i:j], n))
     return out
+
+
+_ORDINAL_CELL = re.compile(r"^(?:\d{1,3}|[IVX]{1,4}|[a-zđ])\.?$")
+
+
+def shown(b: Block) -> str:
+    """A block as indexed and quoted: a table row with its headers ("Tỷ lệ …: Năm 2023: 25%;
+    Năm 2025: 80%"), any other block as it is."""
+    if b.cells is None or b.header is None:
+        return b.text if b.cells is None else " | ".join(b.cells)
+    pairs = [
+        (h, v) for h, v in zip(b.header, b.cells, strict=False) if v and not _ORDINAL_CELL.match(v)
+    ]
+    if not pairs:
+        return " | ".join(b.cells)
+    # The row's subject: its first cell with words (the indicator), without its header.
+    k = next((i for i, (_, v) in enumerate(pairs) if re.search(r"[^\W\d_]{3}", v)), 0)
+    rest = [f"{h}: {v}" if h else v for i, (h, v) in enumerate(pairs) if i != k]
+    return f"{pairs[k][1]}: " + "; ".join(rest) if rest else pairs[k][1]
 
 
 def _prefix(meta: FileMeta, sec: Section) -> str:
@@ -137,7 +172,7 @@ def _make_chunk(
     text: str, meta: FileMeta, sec: Section, group: list[Block], enc: tiktoken.Encoding
 ) -> Chunk:
     start, end = group[0].start, group[-1].end
-    body = "\n".join(b.text for b in group)
+    body = "\n".join(shown(b) for b in group)
     index_text = f"{_prefix(meta, sec)}\n{body}"
     digest = hashlib.sha256(f"{meta.file}:{start}:{end}:{text[start:end]}".encode()).hexdigest()
     part = meta.main
@@ -160,10 +195,13 @@ def _make_chunk(
 def chunk(text: str, meta: FileMeta, enc: tiktoken.Encoding, max_tokens: int) -> list[Chunk]:
     """Chunks of one file, in order; none spans two sections or exceeds ``max_tokens``."""
     out: list[Chunk] = []
-    for sec in sections(text, meta):
-        # A bare title ("III. MỤC TIÊU") lives on in its children's heading paths.
+    secs = sections(text, meta)
+    for n, sec in enumerate(secs):
+        # A bare title ("III. MỤC TIÊU") lives on in its children's heading paths; a short
+        # numbered item with no child under it is content, and stays.
+        child = n + 1 < len(secs) and secs[n + 1].headings[: len(sec.headings)] == sec.headings
         if sec.has_heading_block and len(sec.blocks) == 1 and len(sec.blocks[0].text) < 60:
-            if not _CLOSING.match(sec.blocks[0].text):
+            if child and not _CLOSING.match(sec.blocks[0].text):
                 continue
         # The prefix and the newline before the body count against the chunk's size.
         budget = max_tokens - count_tokens(_prefix(meta, sec) + "\n", enc) - 1

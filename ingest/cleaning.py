@@ -16,12 +16,15 @@ from kernel.text import FOOTNOTE_LINE, MARKUP
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
 _ONLY_PUNCT = re.compile(r"^[\W_]*$")
+_RULE = re.compile(r"^\s*[-_=*]{3,}\s*$")  # "-----": a separator, never part of a paragraph
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")  # |---|:--:|
 _SIGNATURE_META = re.compile(r"^\s*(Email:|Cơ quan:|Thời gian ký:)")
 _TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 _TERMINAL = re.compile(r"[.;:!?…]\)?[\"”']?$")
 # A line that starts a new block in wrapped text: a bullet, a numbered heading, a label.
 _BLOCK_START = re.compile(
-    r"^(?:[-+•]\s+[\dA-ZÀ-Ỹ\"“(]|[IVX]+\.\s|\d+(?:\.\d+)*\.?\s+[A-ZÀ-Ỹ]|[a-zđ]\)\s)"
+    r"^(?:[-+•]\s+[\dA-ZÀ-Ỹ\"“(]|[IVX]+\.\s|\d+(?:\.\d+)*\.?\s+[A-ZÀ-Ỹ]|[a-zđ]\)\s"
+    r"|[a-zđ]\.\d{1,2}\.?\s|\(\d{1,2}\)\s|(?:Điều|Chương|Phần|Mục)\s+\S)"
 )
 
 
@@ -32,6 +35,8 @@ class Block:
     text: str
     offsets: list[int] = field(repr=False)
     footnote: bool = False
+    cells: list[str] | None = None  # a table row: its cells
+    header: list[str] | None = None  # … and the header row of its table (None: it is one)
 
     @property
     def start(self) -> int:
@@ -52,6 +57,11 @@ class _Line:
     offsets: list[int]
     marked: bool
     footnote: bool
+
+    @property
+    def table(self) -> bool:
+        """A table row: cells separated by " | " (or a Markdown row "| a | b |")."""
+        return " | " in self.text or (self.text.startswith("|") and self.text.endswith("|"))
 
 
 def _clean_line(raw: str, base: int) -> _Line:
@@ -81,7 +91,7 @@ def _clean_line(raw: str, base: int) -> _Line:
 
 def _is_noise(line: _Line, raw: str) -> bool:
     t = line.text
-    if not t or _PAGE_NUMBER.match(t) or _ONLY_PUNCT.match(t):
+    if not t or _PAGE_NUMBER.match(t) or _ONLY_PUNCT.match(t) or _TABLE_RULE.match(t):
         return True
     # Incoming-document stamps come out of PDF tables as short tab-separated fragments.
     return "\t" in raw and len(t) < 60
@@ -105,20 +115,27 @@ def _lines(text: str) -> list[_Line | None]:
 
 
 def _is_wrapped(lines: list[_Line | None]) -> tuple[bool, float]:
-    """PDF text hard-wrapped at a fixed width, one blank line after every line (file 003)."""
-    content = [ln for ln in lines if ln is not None]
+    """Text hard-wrapped at a fixed width, as PDFs give it: with a blank line after every
+    line (file 003), or line after line with most lines close to the full width."""
+    content = [ln for ln in lines if ln is not None and not ln.table]
     if len(content) < 20:
         return False, 0.0
-    width = statistics.quantiles([len(ln.text) for ln in content], n=10)[7]
+    lengths = [len(ln.text) for ln in content]
+    width = statistics.quantiles(lengths, n=10)[7]
     followed_by_blank = sum(
         1 for a, b in zip(lines, lines[1:], strict=False) if a is not None and b is None
     )
-    return followed_by_blank > 0.8 * len(content) and width > 60, width
+    if followed_by_blank > 0.8 * len(content) and width > 60:
+        return True, width
+    # Paragraphs on one line each have lengths all over the place; wrapped lines pile up
+    # just under the width.
+    full = sum(1 for n in lengths if n >= 0.75 * width)
+    return 40 <= width <= 130 and full >= 0.5 * len(content), width
 
 
 def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
     """Whether ``line`` continues the paragraph that ``prev`` ends."""
-    if prev.footnote or line.footnote:
+    if prev.footnote or line.footnote or prev.table or line.table:
         return False
     first = line.text[0]
     ends = bool(_TERMINAL.search(prev.text))
@@ -141,8 +158,10 @@ def blocks(text: str) -> list[Block]:
     wrapped, width = _is_wrapped(lines)
     out: list[Block] = []
     prev: _Line | None = None
-    for line in lines:
+    for raw, line in zip(text.split("\n"), lines, strict=True):
         if line is None:
+            if _RULE.match(raw):  # "-----" under a title: never inside a paragraph
+                prev = None
             continue
         if prev is not None and out and _continues(prev, line, wrapped, width):
             b = out[-1]
@@ -150,5 +169,26 @@ def blocks(text: str) -> list[Block]:
             b.offsets += [line.offsets[0] - 1] + line.offsets
         else:
             out.append(Block(line.text, list(line.offsets), line.footnote))
+            if line.table:
+                out[-1].cells = _cells(line.text)
         prev = line
+    _tables(out)
     return out
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split(" | ")]
+
+
+def _tables(blocks: list[Block]) -> None:
+    """Give every row of a table the header row of its table (its first row)."""
+    header: list[str] | None = None
+    for prev, b in zip([None, *blocks], blocks, strict=False):
+        if b.cells is None:
+            header = None
+            continue
+        if header is None or prev is None or prev.cells is None or len(b.cells) != len(header):
+            header = b.cells  # a table starts: its first row names the columns
+            continue
+        if b.cells != header:  # a header repeated on a new page is no row
+            b.header = header

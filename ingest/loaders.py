@@ -10,6 +10,8 @@ import logging
 import re
 from pathlib import Path
 
+from ingest import pdf
+from ingest.pdf import table_row
 from kernel.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ def _read_pdf(path: Path) -> str:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFile(path, "PDF được mã hóa / encrypted PDF (password required)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = pdf.pages(path)
     except UnreadableFile:
         raise
     except Exception as e:
@@ -102,7 +104,8 @@ def _read_docx(path: Path) -> str:
 
 
 def _docx_blocks(container: object) -> list[str]:
-    """Paragraph and table-cell texts of a document or cell, in document order."""
+    """Paragraphs of a document, in order; a table becomes one line per row, its cells
+    joined by " | " (a merged cell counts once per row)."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -111,15 +114,19 @@ def _docx_blocks(container: object) -> list[str]:
         if isinstance(item, Paragraph):
             out.append(item.text)
         elif isinstance(item, Table):
-            # A merged cell is returned once per grid column it spans. The dict keeps the
-            # elements alive: a freed lxml proxy's id() could be reused by another cell.
-            seen: dict[int, object] = {}
+            rows = []
             for row in item.rows:
+                # A merged cell is returned once per grid column it spans. The dict keeps
+                # the elements alive: a freed lxml proxy's id() could be reused.
+                seen: dict[int, object] = {}
+                cells = []
                 for cell in row.cells:
                     if id(cell._tc) in seen:
                         continue
                     seen[id(cell._tc)] = cell._tc
-                    out.extend(_docx_blocks(cell))
+                    cells.append(" ".join(b for b in _docx_blocks(cell) if b.strip()))
+                rows.append(table_row(cells))
+            out.append("\n".join(r for r in rows if r))
     return out
 
 

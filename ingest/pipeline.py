@@ -178,7 +178,8 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
 
 
 def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int:
-    """Copy the records (with their vectors) of unchanged files into the new collection."""
+    """Copy the records (with their vectors) of unchanged files into the new collection;
+    returns how many of them are chunks."""
     if current is None or not keep:
         return 0
     old = store.open_collection(cl, settings, current.collection)
@@ -192,22 +193,33 @@ def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int
             documents=got["documents"][i : i + _BATCH],
             metadatas=got["metadatas"][i : i + _BATCH],
         )
-    return len(got["ids"])
+    return sum(1 for md in got["metadatas"] if md.get("kind") == store.CHUNK)
 
 
 def _embed_into(settings: Settings, col, chunks: list[Chunk], progress: bool) -> None:
+    """Embed and add the chunks, each of their units and each distinct heading path.
+
+    Units and headings are records of their own (``kind`` in the metadata), so the answerer
+    scores every sentence against the question directly, not only through its passage.
+    """
     if not chunks:
         return
+    records = [(c.id, c.index_text, c.text, store.chunk_metadata(c)) for c in chunks]
+    for c in chunks:
+        records += [(i, t, t, md) for i, t, md in store.unit_records(c)]
+    records += [(i, t, t, md) for i, t, md in store.heading_records(chunks)]
+    # Similar lengths in a batch waste least on padding.
+    records.sort(key=lambda r: len(r[1]))
     emb = load_embeddings(settings)
-    bar = tqdm(total=len(chunks), desc="Nhúng (embedding)", unit="đoạn", disable=not progress)
-    for i in range(0, len(chunks), _BATCH):
-        batch = chunks[i : i + _BATCH]
-        vectors = emb.embed_documents([c.index_text for c in batch])
+    bar = tqdm(total=len(records), desc="Nhúng (embedding)", unit="câu", disable=not progress)
+    for i in range(0, len(records), _BATCH):
+        batch = records[i : i + _BATCH]
+        vectors = emb.embed_documents([r[1] for r in batch])
         col.add(
-            ids=[c.id for c in batch],
+            ids=[r[0] for r in batch],
             embeddings=vectors,
-            documents=[c.text for c in batch],
-            metadatas=[store.chunk_metadata(c) for c in batch],
+            documents=[r[2] for r in batch],
+            metadatas=[r[3] for r in batch],
         )
         bar.update(len(batch))
     bar.close()

@@ -7,6 +7,7 @@ leaves a half-written index in use: readers follow the pointer to the last compl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -179,9 +181,14 @@ def live_collection(settings: Settings) -> tuple[Collection, IndexInfo]:
     return open_collection(cl, settings, info.collection), info
 
 
+CHUNK, UNIT, HEADING = "chunk", "unit", "heading"
+"""Kinds of record in a collection: a passage, one of its sentence units, a heading path."""
+
+
 def chunk_metadata(c: Chunk) -> dict[str, str | int]:
     """Flat Chroma metadata of a chunk (lists are stored as JSON)."""
     return {
+        "kind": CHUNK,
         "file": c.file,
         "start": c.start,
         "end": c.end,
@@ -214,11 +221,61 @@ def chunk_from_record(chunk_id: str, doc: str, md: dict) -> Chunk:
     )
 
 
+def unit_records(c: Chunk) -> list[tuple[str, str, dict[str, str | int]]]:
+    """``(id, text to embed, metadata)`` of each unit of a chunk: the unit with its place."""
+    where = " › ".join(c.headings[-2:])
+    head = "[" + " | ".join(x for x in (c.province, where) if x) + "] "
+    return [
+        (f"{c.id}.{k}", head + u.text, {"kind": UNIT, "file": c.file, "chunk": c.id, "unit": k})
+        for k, u in enumerate(c.units)
+    ]
+
+
+def heading_records(chunks: list[Chunk]) -> list[tuple[str, str, dict[str, str | int]]]:
+    """``(id, text to embed, metadata)`` of every distinct heading path of the chunks."""
+    out: dict[str, tuple[str, str, dict[str, str | int]]] = {}
+    for c in chunks:
+        path = json.dumps(c.headings, ensure_ascii=False)
+        rid = "h." + hashlib.sha256(f"{c.file}:{path}".encode()).hexdigest()[:24]
+        text = " › ".join(([c.province] if c.province else []) + c.headings)
+        out.setdefault(rid, (rid, text, {"kind": HEADING, "file": c.file, "path": path}))
+    return list(out.values())
+
+
+@dataclass
+class Vectors:
+    """Unit and heading vectors of a collection, for scoring every candidate at once."""
+
+    units: dict[tuple[str, int], int]  # (chunk id, unit no.) -> row of ``unit_matrix``
+    unit_matrix: np.ndarray
+    headings: dict[tuple[str, str], int]  # (file, heading path JSON) -> row
+    heading_matrix: np.ndarray
+
+
 def all_chunks(col: Collection) -> list[Chunk]:
     """Every chunk of a collection, in file and offset order."""
-    got = col.get(include=["documents", "metadatas"])
+    got = col.get(where={"kind": CHUNK}, include=["documents", "metadatas"])
     chunks = [
         chunk_from_record(i, d, m)
         for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
     ]
     return sorted(chunks, key=lambda c: (c.file, c.start))
+
+
+def all_vectors(col: Collection, dim: int = 384) -> Vectors:
+    """The unit and heading vectors of a collection (one read, kept in memory)."""
+    units: dict[tuple[str, int], int] = {}
+    heads: dict[tuple[str, str], int] = {}
+    rows_u: list = []
+    rows_h: list = []
+    for kind in (UNIT, HEADING):
+        got = col.get(where={"kind": kind}, include=["embeddings", "metadatas"])
+        for vec, md in zip(got["embeddings"], got["metadatas"], strict=True):
+            if kind == UNIT:
+                units[(str(md["chunk"]), int(md["unit"]))] = len(rows_u)
+                rows_u.append(vec)
+            else:
+                heads[(str(md["file"]), str(md["path"]))] = len(rows_h)
+                rows_h.append(vec)
+    as_matrix = lambda rows: np.asarray(rows, dtype=np.float32).reshape(-1, dim)  # noqa: E731
+    return Vectors(units, as_matrix(rows_u), heads, as_matrix(rows_h))

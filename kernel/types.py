@@ -11,6 +11,12 @@ from kernel.vocabulary import vocabulary
 
 REFUSAL = "Không tìm thấy thông tin này trong các văn bản hiện có."
 """The one refusal phrase: the UI and the eval both recognise it."""
+REFUSAL_EN = "The documents do not say this."
+"""Added after :data:`REFUSAL` for a question asked in English."""
+OTHER_LANGUAGE = (
+    "Trợ lý trả lời câu hỏi bằng tiếng Việt (có dấu hoặc không dấu) hoặc tiếng Anh. / "
+    "Please ask in Vietnamese or English."
+)
 
 NATIONAL = "Trung ương"
 """The ``province`` of a document issued at the national level (e.g. the MIC dispatch)."""
@@ -20,7 +26,7 @@ PREAMBLE_LABEL = "Phần mở đầu"
 CLOSING_LABEL = "Nơi nhận, chữ ký"
 """Heading of a document's closing block (addressees, signature)."""
 
-Lang = Literal["vi", "vi-nodiacritics", "en"]
+Lang = Literal["vi", "vi-nodiacritics", "en", "other"]
 DocKind = Literal[
     "",
     "nghị quyết",
@@ -58,6 +64,7 @@ class DocumentPart(BaseModel):
     signer: str = ""
     signer_title: str = Field("", description="e.g. T/M Tỉnh ủy, Bí thư")
     period: str = Field("", description="e.g. 2021 - 2025, định hướng đến năm 2030")
+    implements: str = Field("", description="the document(s) it implements, as written")
     anchor: str = Field("", description="text where this part starts in the file (first = 0)")
 
     @property

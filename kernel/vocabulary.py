@@ -13,6 +13,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
+CUES_FILE = Path(__file__).with_name("cues.toml")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class DocumentKind:
 
     name: str
     title: str = ""
+    codes: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     main: bool = False
@@ -70,6 +72,10 @@ class Vocabulary:
     target_kinds: dict[str, str]
     document_kinds: tuple[DocumentKind, ...]
     labels: dict[str, str] = field(default_factory=dict)  # metric key -> label, in order
+    surnames: frozenset[str] = frozenset()
+    offices: dict[str, str] = field(default_factory=dict)  # lower-case -> as written
+    goal_sections: re.Pattern[str] | None = None  # folded heading words of goal sections
+    baseline_sections: re.Pattern[str] | None = None  # … of sections on the current state
 
     @property
     def pillar_names(self) -> tuple[str, ...]:
@@ -83,6 +89,11 @@ class Vocabulary:
     def metric_label(self, key: str, default: str = "") -> str:
         """The human name of a metric key (``default`` when the key is unknown)."""
         return self.labels.get(key, default)
+
+
+def _words(phrases: list[str]) -> re.Pattern[str]:
+    """Any of ``phrases`` (folded words) at word boundaries."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
 
 
 def _rx(pattern: str | None) -> re.Pattern[str] | None:
@@ -134,6 +145,7 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
             DocumentKind(
                 name=k["name"],
                 title=k.get("title", ""),
+                codes=tuple(k.get("codes", ())),
                 names=tuple(k.get("names", ())),
                 hints=tuple(k.get("hints", ())),
                 main=bool(k.get("main", False)),
@@ -141,4 +153,28 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
             for k in data["document_kinds"]
         ),
         labels=labels,
+        surnames=frozenset(data["people"]["surnames"]),
+        offices=dict(data["offices"]),
+        goal_sections=_words(data["sections"]["goals"]),
+        baseline_sections=_words(data["sections"]["baseline"]),
+    )
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Cue phrases of each kind of request (``cues.toml``), with diacritics as written."""
+
+    intents: dict[str, tuple[str, ...]]
+    facts: dict[str, tuple[str, ...]]
+    filler: tuple[str, ...]
+
+
+@cache
+def cues(path: Path = CUES_FILE) -> Cues:
+    """The cue phrases of ``path`` (cached: the file is read once per process)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return Cues(
+        intents={k: tuple(v) for k, v in data["intents"].items()},
+        facts={k: tuple(v) for k, v in data["facts"].items()},
+        filler=tuple(data["filler"]["phrases"]),
     )

@@ -146,9 +146,11 @@ def test_prompt_injection_does_not_invent_figures(assistant: Assistant, question
 )
 def test_other_languages(assistant: Assistant, question: str) -> None:
     ans = _ok(assistant.ask(question))
-    # The documents answer Vietnamese and English questions; anything else is refused
-    # plainly, never answered with another province's figure.
+    # The documents answer Vietnamese and English questions; anything else is refused,
+    # saying which languages to use, never answered with another province's figure.
     assert ans.refused and ans.answer.startswith(REFUSAL) and not ans.citations, ans.answer
+    if question[0] != "Q":  # another script: the reply says which languages work
+        assert "tiếng Việt" in ans.answer and "English" in ans.answer
 
 
 # -- history ------------------------------------------------------------------------------

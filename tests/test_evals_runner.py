@@ -46,8 +46,10 @@ class _Fake:
 
     def __init__(self, items: list[dict]) -> None:
         self.gold = {it["question"]: it for it in items}
+        self.histories: dict[str, list | None] = {}
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: list | None = None) -> Answer:
+        self.histories[question] = history
         it = self.gold[question]
         if not it["answerable"]:
             return Answer(question=question, answer="Không tìm thấy", refused=True)
@@ -89,3 +91,22 @@ def test_cli_compare_writes_everything(tmp_path: Path, monkeypatch, capsys) -> N
     assert overall["answer_accuracy"] == 1.0 and overall["refusal_accuracy"] == 1.0
     assert overall["citation_precision"] == 1.0 and overall["recall@1"] == 1.0
     assert (out / "compare.png").stat().st_size > 0
+
+
+def test_runner_passes_each_items_history() -> None:
+    items = [
+        {
+            "id": "a",
+            "question": "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?",
+            "answerable": False,
+        },
+        {
+            "id": "b",
+            "question": "còn năm 2025 thì sao?",
+            "answerable": False,
+            "history": [{"role": "user", "content": "Mục tiêu chữ ký số của Quảng Ngãi?"}],
+        },
+    ]
+    fake = _Fake(items)
+    runner.run(items, fake, progress=False)
+    assert fake.histories == {items[0]["question"]: None, items[1]["question"]: items[1]["history"]}

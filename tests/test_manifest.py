@@ -190,7 +190,14 @@ def test_unknown_fields_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixt
 
 def test_meta_for_prefers_manifest(manifest: dict[str, FileMeta], texts: dict[str, str]) -> None:
     name = FILES[0]
-    assert meta_for(name, texts[name], manifest) is manifest[name]
+    merged = meta_for(name, texts[name], manifest)
+    entry = manifest[name]
+    # What the manifest states wins; what it leaves empty is taken from the text.
+    for part, given in zip(merged.parts, entry.parts, strict=True):
+        for field, value in given.model_dump().items():
+            assert value == "" or getattr(part, field) == value, field
+    assert not entry.main.implements and "52-NQ/TW" in merged.main.implements
+    assert (merged.title, merged.province) == (entry.title, entry.province)
     detected = meta_for("new.txt", texts[name], manifest)
     assert detected.detected and detected.file == "new.txt"
     assert detected.province == manifest[name].province

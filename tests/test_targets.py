@@ -206,10 +206,12 @@ def test_select(corpus) -> None:
 
 # -- answers ------------------------------------------------------------------------------
 def _ask(corpus, question: str):
+    from assistant.question.intent import understand_intent
     from assistant.question.scope import understand
 
     _, metas, _, rows = corpus
-    return answer_from_targets(question, understand(question, metas), rows, metas)
+    scope, intent = understand(question, metas), understand_intent(question)
+    return answer_from_targets(question, scope, intent, rows, metas)
 
 
 def _cited_rows(corpus, draft) -> list[Target]:

@@ -15,23 +15,6 @@ from kernel.text import SIGNATURE_MARK, fold, nfc
 from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-_FIELD_PATTERNS = {
-    "signer": r"\bai ky\b|nguoi ky|ky boi|do ai ky|ai la nguoi .*\bky\b|thay mat .*\bky\b|"
-    r"who signed|signed by|\bsigner\b|ky ten",
-    "number": r"so hieu|so ky hieu|so van ban|so va ngay|\bso may\b|mang so|what number|"
-    r"document number|reference number",
-    # "báo cáo trước ngày nào" is a deadline in the text, not the document's date.
-    "date": r"ban hanh (vao )?ngay nao|ngay ban hanh|ban hanh ngay|ban hanh khi nao|ngay ky|"
-    r"ky (vao )?ngay|so va ngay|(?<!truoc )\bngay nao\b(?!.*(bao cao|hoan thanh|han))|"
-    r"when was .*(issued|signed|adopted)|issue date|date of",
-    "issuing_body": r"co quan (nao )?ban hanh|ai ban hanh|do ai ban hanh|do co quan nao|issued by|"
-    r"which body|who issued",
-    "period": r"(nghi quyet|van ban|resolution)\b.{0,60}\b(giai doan|thoi ky) nao|"
-    r"ap dung cho giai doan|what period|which period",
-    "recipients": r"gui (toi|cho|den) (ai|nhung ai|co quan nao)|kinh gui|gui toi nhung|"
-    r"addressed to|sent to|recipients",
-}
-_FIELDS = {k: re.compile(v) for k, v in _FIELD_PATTERNS.items()}
 _LABELS_VI = {
     "signer": "Người ký",
     "number": "Số hiệu",
@@ -39,23 +22,17 @@ _LABELS_VI = {
     "issuing_body": "Cơ quan ban hành",
     "period": "Giai đoạn",
     "recipients": "Kính gửi",
+    "implements": "Thực hiện",
 }
-
-
-# "Đã có nghị quyết nào trước đó?", "which directive…": another document the text cites.
-_OTHER_DOCUMENT = re.compile(
-    r"(nghi quyet|van ban|chi thi|ke hoach|cong van|quyet dinh) nao|\btruoc (do|nghi quyet)|"
-    r"\bda (co|ban hanh) (nghi quyet|chi thi|ke hoach)|which (resolution|directive|plan|document)|"
-    r"\b(before|previous|earlier|prior)\b"
-)
-
-
-def asked_fields(question: str) -> list[str]:
-    """Which facts of the document itself the question asks for (empty for content ones)."""
-    q = fold(question)
-    if _OTHER_DOCUMENT.search(q):
-        return []
-    return [name for name, pattern in _FIELDS.items() if pattern.search(q)]
+_LABELS_EN = {
+    "signer": "Signed by",
+    "number": "Number",
+    "date": "Date of issue",
+    "issuing_body": "Issued by",
+    "period": "Period",
+    "recipients": "Addressed to",
+    "implements": "Implements",
+}
 
 
 def _value_variants(field: str, value: str) -> list[str]:
@@ -106,24 +83,27 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
 
 
 def answer_facts(
-    question: str, scope: Scope, docs: dict[str, FileMeta], chunks: list[Chunk]
+    question: str,
+    scope: Scope,
+    fields: list[str],
+    docs: dict[str, FileMeta],
+    chunks: list[Chunk],
 ) -> Draft | None:
     """An answer from the catalog, or None when the question is not about document facts.
 
     When the document does not state what is asked (e.g. a resolution whose text carries no
     date), the answer says so plainly rather than letting retrieval offer another date.
     """
-    fields = asked_fields(question)
     files = scope.files or ([] if len(docs) > 1 else list(docs))
     # "Kế hoạch 268-KH/TU ban hành ngày nào": a document the text cites, not one of ours.
     numbers = {_squash(n) for n in _CITED_NUMBER.findall(question)}
     ours = {_squash(p.number) for m in docs.values() for p in m.parts if p.number}
-    if numbers - ours:
+    if numbers - ours or _names_another_document(question, docs):
         return None
     if not fields or not files:
         return None
     best: tuple[float, str, DocumentPart] | None = None
-    for f in files[:1] if len(scope.provinces) <= 1 else files:
+    for f in files:  # a province may have several documents: the wording picks one
         for part in docs[f].parts:
             s = _part_score(part, question, fields, scope)
             if best is None or s > best[0]:
@@ -134,7 +114,8 @@ def answer_facts(
     meta = docs[file]
     multi = len(meta.parts) > 1
     found = {f: _field_value(f, part, file, chunks, multi) for f in fields}
-    if not any(found.values()):
+    if not any(found.values()) and not set(fields) <= _CATALOG_FIELDS:
+        return None  # the text itself may say it ("khóa XVIII"): the passages answer
         missing = ", ".join(_LABELS_VI[f].lower() for f in fields)
         name = part.label or meta.title
         return Draft(
@@ -146,13 +127,37 @@ def answer_facts(
     evidence = _evidence(file, part, values, chunks, multi=multi)
     name = part.label or meta.title
     where = f"{name} ({meta.province})" if meta.province else name
-    lines = [f"{where}:"] + [f"- {_LABELS_VI[f]}: {v}" for f, v in values.items()]
+    labels = _LABELS_EN if scope.reply_lang == "en" else _LABELS_VI
+    lines = [f"{where}:"] + [f"- {labels[f]}: {v}" for f, v in values.items()]
+    quote = "Quoted: " if scope.reply_lang == "en" else "Trích văn bản: "
     citations: list[Citation] = []
     for n, (chunk, units) in enumerate(evidence, start=1):
         quoted = " … ".join(f"“{u.text}”" for u in units)
-        lines.append(("Trích văn bản: " if n == 1 else "") + f"{quoted} [{n}]")
+        lines.append((quote if n == 1 else "") + f"{quoted} [{n}]")
         citations.append(cite(n, chunk, units, docs, part))
     return Draft("\n".join(lines), citations)
+
+
+# Fields a document states in its header and signature, or nowhere: when the catalog has no
+# value, the document does not give one, and no passage should be offered as the answer.
+_CATALOG_FIELDS = {"number", "date", "signer"}
+
+
+def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
+    """ "Chỉ thị 19 ban hành ngày nào": a kind and a number that none of our documents has."""
+    q = fold(question)
+    for k in vocabulary().document_kinds:
+        for name in k.names:
+            for m in re.finditer(rf"\b{re.escape(name)}\s+(?:so\s*)?(\d{{1,5}})\b", q):
+                ours = [
+                    p
+                    for meta in docs.values()
+                    for p in meta.parts
+                    if p.number.split("-")[0].split("/")[0] == m.group(1)
+                ]
+                if not ours:
+                    return True
+    return False
 
 
 _CITED_NUMBER = re.compile(r"\b\d{1,5}\s*-\s*[A-ZĐ]{2,5}/[A-ZĐ]{2,6}\b")

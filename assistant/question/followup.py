@@ -1,8 +1,12 @@
-"""Follow-up questions: "còn năm 2030 thì sao?", "thế còn Khánh Hòa?" against the history.
+"""Follow-up questions: "còn năm 2030 thì sao?", "Khánh Hòa thì sao?" against the history.
 
-A follow-up keeps the topic of the last full question and replaces what it names anew
-(province, year). History is Gradio's messages format (``{"role", "content"}`` dicts) or
-``(user, assistant)`` pairs; anything malformed in it is ignored, not fatal.
+An elliptical question takes what it lacks from the last complete question of the
+conversation: its topic when it names only a new province or year, or its province and
+year when it names only a new topic ("thế còn về kinh tế số?"). A question with a topic of
+its own and a province or document of its own is a new question, whatever came before.
+
+History is Gradio's messages format (``{"role", "content"}`` dicts) or ``(user, assistant)``
+pairs; anything malformed in it is ignored, not fatal.
 """
 
 from __future__ import annotations
@@ -10,14 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kernel.gazetteer import find_provinces
-from kernel.text import STOPWORDS_FOLDED, fold, folded_syllables, nfc
+from assistant.question.intent import spans, without
+from kernel.gazetteer import find_mentions, find_provinces
+from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, folded_syllables, has_diacritics, nfc
+from kernel.vocabulary import cues
 
-_FOLLOW_UP = re.compile(
-    r"^(con|the con|vay con|con voi|con o|con tinh|con nam|con doi voi|what about|how about|"
-    r"and for|and in|and what about|same for|va)\b"
-)
-_YEAR = re.compile(r"\b(?:năm\s+|nam\s+)?20[2-4]\d\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:năm\s+|nam\s+|by\s+|in\s+)?(20[2-4]\d)\b", re.IGNORECASE)
+_DOC_NAME = re.compile(r"\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{2,}")  # "16-NQ/TU", "312/KH-UBND"
 
 
 def user_turns(history: Any, max_turns: int = 10) -> list[str]:
@@ -37,54 +40,75 @@ def user_turns(history: Any, max_turns: int = 10) -> list[str]:
             )
         if isinstance(text, str) and text.strip():
             out.append(nfc(text.strip())[:2000])
-    return out[-max_turns:]
+    return out[-max_turns:] if max_turns > 0 else []
 
 
-def _topic_words(text: str) -> list[str]:
-    names = {t for n in find_provinces(text) for t in folded_syllables(n)}
-    return [
-        t
-        for t in folded_syllables(_YEAR.sub(" ", text))
-        if t not in STOPWORDS_FOLDED and t not in names and t not in {"thi", "sao", "con", "about"}
-    ]
+def _cue_phrases() -> tuple[str, ...]:
+    c = cues()
+    return tuple(p for phrases in c.intents.values() for p in phrases) + c.filler
+
+
+def topic_words(question: str) -> list[str]:
+    """The words of ``question`` that name a topic: no place, year, cue, filler or stopword."""
+    text = without(question, _cue_phrases())
+    for m in reversed(find_mentions(text)):
+        text = text[: m.start] + " " + text[m.end :]
+    text = _YEAR.sub(" ", text)
+    # Folding merges words (ký/kỳ): a question with diacritics is checked as written.
+    written = has_diacritics(text)
+    stop = STOPWORDS if written else STOPWORDS_FOLDED
+    words = [w if written else fold(w) for w in re.findall(r"[^\W\d_]+", nfc(text).lower())]
+    return [w for w in words if w not in stop]
+
+
+def _names_a_document(question: str) -> bool:
+    return bool(find_provinces(question) or _DOC_NAME.search(question))
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that names a new place or year but no topic of its own."""
-    q = fold(question).strip()
-    return (
-        bool(_FOLLOW_UP.match(q))
-        and len(_topic_words(question)) <= 2
-        or len(_topic_words(question)) == 0
-    )
+    """True when ``question`` leans on an earlier one: a follow-up wording with little topic
+    of its own, or no topic at all. A question naming its own province or document and
+    its own topic stands alone."""
+    topic = len(set(topic_words(question)))
+    cue = bool(spans(question, cues().intents["follow_up"]))
+    if topic >= 3 and _names_a_document(question):
+        return False
+    return topic == 0 or (cue and topic <= 4)
 
 
-def _remove_spans(text: str, names: list[str]) -> str:
-    """Remove province mentions (with or without diacritics) from ``text``."""
-    folded = fold(text)  # same length as NFC text: one base letter per letter
-    for name in names:
-        for m in list(re.finditer(re.escape(fold(name)), folded))[::-1]:
-            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def resolve(question: str, history: Any) -> str:
-    """The question to answer: a follow-up is rewritten into a full question."""
-    turns = user_turns(history)
+def resolve(question: str, history: Any, max_turns: int = 10) -> str:
+    """The question to answer: a follow-up is rewritten into a complete question."""
+    turns = user_turns(history, max_turns)
     if not turns or not is_follow_up(question):
         return question
-    base = next((t for t in reversed(turns) if not is_follow_up(t)), turns[-1])
-    for t in turns[turns.index(base) + 1 :]:  # earlier follow-ups refine the base too
-        base = _merge(base, t)
+    base = next((t for t in reversed(turns) if not is_follow_up(t)), turns[0])
+    for later in turns[turns.index(base) + 1 :]:  # earlier follow-ups refine the base
+        base = _merge(base, later)
     return _merge(base, question)
 
 
 def _merge(base: str, follow: str) -> str:
-    new_places = find_provinces(follow)
-    new_years = re.findall(r"20[2-4]\d", follow)
+    """``base`` with what ``follow`` names anew: places, years, or a new topic."""
+    places = find_provinces(follow)
+    years = [m.group(1) for m in _YEAR.finditer(follow)]
+    if topic_words(follow):
+        # A new topic for the same place and year: the follow-up's words, the base's scope.
+        keep_places = places or find_provinces(base)
+        keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
+        text = without(follow, cues().intents["follow_up"])
+        extra = [p for p in keep_places if p not in find_provinces(text)]
+        extra += [f"năm {y}" for y in keep_years if y not in text]
+        return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
     text = base
-    if new_places:
-        text = _remove_spans(text, find_provinces(base)) + " " + " ".join(new_places)
-    if new_years:
-        text = _YEAR.sub(" ", text).strip() + " " + " ".join(new_years)
+    if places:
+        for m in reversed(find_mentions(text)):
+            text = text[: m.start] + " " + text[m.end :]
+        text = text.rstrip(" ?.!") + " " + " ".join(places)
+    if years:
+        text = _YEAR.sub(" ", text).rstrip(" ?.!") + " năm " + " năm ".join(years)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def folded_topic(question: str) -> set[str]:
+    """Folded topic words, for comparing two questions' topics."""
+    return {t for w in topic_words(question) for t in folded_syllables(w)}

@@ -7,6 +7,7 @@ written here; it boosts retrieval and guards answers, it never empties a result 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
@@ -36,7 +37,8 @@ _RESOLUTION_NO = re.compile(r"(?:nghi quyet|cong van|resolution|dispatch)\s*(?:s
 class Scope:
     """What a question is about, as far as the catalog can tell."""
 
-    lang: Lang = "vi"
+    lang: Lang = "vi"  # of the question as understood (a follow-up: completed)
+    reply_lang: Lang = "vi"  # of what the user typed: the answer's frame follows it
     provinces: list[str] = field(default_factory=list)  # named, with documents
     unknown_provinces: list[str] = field(default_factory=list)  # named, no document
     national: bool = False  # the national template / ministry dispatch is asked about
@@ -50,6 +52,7 @@ class Scope:
     def as_dict(self) -> dict:
         return {
             "lang": self.lang,
+            "reply_lang": self.reply_lang,
             "provinces": self.provinces,
             "unknown_provinces": self.unknown_provinces,
             "national": self.national,
@@ -60,8 +63,17 @@ class Scope:
         }
 
 
+def _foreign_script(question: str) -> bool:
+    """Most letters outside the Latin script (Chinese, Russian, Arabic, Thai, …)."""
+    letters = [ch for ch in question if ch.isalpha()]
+    latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
+    return bool(letters) and latin < 0.5 * len(letters)
+
+
 def detect_lang(question: str) -> Lang:
-    """``vi``, ``vi-nodiacritics`` or ``en``."""
+    """``vi``, ``vi-nodiacritics``, ``en``, or ``other`` for a question in another script."""
+    if _foreign_script(question):
+        return "other"
     english = len({w.lower() for w in _EN_WORDS.findall(question)})
     # An English question may still name a province with its diacritics (Hải Dương).
     if english >= 3 or (english >= 2 and not has_diacritics(question)):
@@ -75,9 +87,12 @@ def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     ]
 
 
-def understand(question: str, docs: dict[str, FileMeta]) -> Scope:
-    """The scope of ``question`` against the catalog ``docs`` (file -> metadata)."""
-    scope = Scope(lang=detect_lang(question))
+def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> Scope:
+    """The scope of ``question`` against the catalog ``docs`` (file -> metadata).
+
+    ``content`` is the question without its filler (see :mod:`.intent`): what is searched.
+    """
+    scope = Scope(lang=detect_lang(question), reply_lang=detect_lang(question))
     folded = fold(question)
     files: list[str] = []
     for name in find_provinces(question):
@@ -103,9 +118,9 @@ def understand(question: str, docs: dict[str, FileMeta]) -> Scope:
         if pillar.question and pillar.question.search(folded):
             scope.pillar = pillar.name
             break
-    scope.search_text = question
+    scope.search_text = content or question
     if scope.lang == "en":
         terms = vietnamese_terms(question)
         scope.concepts = [t for t in terms if t not in DOCUMENT_TERMS]
-        scope.search_text = f"{question} {' '.join(terms)}"
+        scope.search_text = f"{content or question} {' '.join(terms)}"
     return scope

@@ -28,6 +28,10 @@ class UnitStats:
                 self.df_written.update(set(w + bigrams(w)))
                 self.df_folded.update(set(f + bigrams(f)))
 
+    def df(self, term: str, folded: bool) -> int:
+        """How many units hold ``term``."""
+        return (self.df_folded if folded else self.df_written)[term]
+
     def idf(self, term: str, folded: bool) -> float:
         df = (self.df_folded if folded else self.df_written)[term]
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from langchain_core.documents import Document
 
+from assistant.retrieval.units import UnitIndex
 from kernel import store
 from kernel.settings import Settings
+from kernel.store import Vectors
 from kernel.types import Chunk, FileMeta, Passage
 
 
@@ -18,15 +21,22 @@ class Corpus:
     chunks: list[Chunk]
     docs: dict[str, FileMeta]
     collection: str
+    vectors: Vectors | None = None  # unit and heading vectors (None: no dense scoring)
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
 
+    @cached_property
+    def units(self) -> UnitIndex:
+        """Every unit with its dense and BM25 indexes (built on first use)."""
+        return UnitIndex(self.chunks, self.vectors)
+
 
 def load_corpus(settings: Settings) -> tuple[Corpus, object]:
-    """The live collection's chunks and catalog, plus the collection itself."""
+    """The live collection's chunks, catalog and unit vectors, plus the collection itself."""
     col, info = store.live_collection(settings)
-    return Corpus(store.all_chunks(col), info.docs, info.collection), col
+    corpus = Corpus(store.all_chunks(col), info.docs, info.collection, store.all_vectors(col))
+    return corpus, col
 
 
 def to_document(p: Passage) -> Document:

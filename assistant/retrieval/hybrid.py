@@ -44,7 +44,9 @@ class HybridRetriever(BaseRetriever):
     def _text_years(self) -> list[list[int]]:
         return [years(c.index_text) for c in self.corpus.chunks]
 
-    def retrieve(self, scope: Scope, k: int | None = None) -> list[Passage]:
+    def retrieve(
+        self, scope: Scope, k: int | None = None, qvec: np.ndarray | None = None
+    ) -> list[Passage]:
         """Ranked passages for a question already understood as ``scope``."""
         r = self.settings.retrieval
         k = k or r.k
@@ -62,7 +64,7 @@ class HybridRetriever(BaseRetriever):
                 fused[i] += 1.0 / (r.rrf_k + rank + 1)
                 ranks.setdefault(int(i), {})["bm25"] = rank + 1
         if self.use_dense and self.vectorstore is not None:
-            for rank, i in enumerate(self._dense(scope)):
+            for rank, i in enumerate(self._dense(scope, qvec)):
                 fused[i] += r.dense_weight / (r.rrf_k + rank + 1)
                 ranks.setdefault(i, {})["dense"] = rank + 1
         unscoped = fused.copy()
@@ -87,14 +89,21 @@ class HybridRetriever(BaseRetriever):
             for i in picked
         ]
 
-    def _dense(self, scope: Scope) -> list[int]:
+    def _dense(self, scope: Scope, qvec: np.ndarray | None = None) -> list[int]:
         """Chunk indices by dense similarity; scoped documents are searched on their own too."""
         r = self.settings.retrieval
-        vec = self.vectorstore.embeddings.embed_query(scope.search_text)
-        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vec, k=r.k_dense)
+        vec = (
+            qvec.tolist()
+            if qvec is not None
+            else self.vectorstore.embeddings.embed_query(scope.search_text)
+        )
+        only_chunks = {"kind": store.CHUNK}
+        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vec, k=r.k_dense, filter=only_chunks
+        )
         if scope.files:
             scoped = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-                vec, k=r.k_dense, filter={"file": {"$in": scope.files}}
+                vec, k=r.k_dense, filter={"$and": [only_chunks, {"file": {"$in": scope.files}}]}
             )
             hits = sorted(hits + scoped, key=lambda h: h[1])  # distances: smaller is closer
         seen: list[int] = []

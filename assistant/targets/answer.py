@@ -7,7 +7,6 @@ rows, and a question without one gets one block per year.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,6 @@ from assistant.question.terms import question_terms
 from assistant.targets.model import (
     LOWER_IS_BETTER,
     Target,
-    metric_label,
     one_per_province,
     target_citation,
 )
@@ -24,25 +22,9 @@ from kernel.types import Citation, Draft, FileMeta
 from kernel.vocabulary import vocabulary
 
 if TYPE_CHECKING:  # only for type hints
+    from assistant.question.intent import Intent
     from assistant.question.scope import Scope
 
-_COMPARE = re.compile(r"so sanh|doi chieu|chenh lech|khac nhau|compare|comparison|differ")
-_WHICH = re.compile(r"\bnao\b|\bwhich\b|\bwho\b")
-_HIGH = re.compile(
-    r"cao nhat|lon nhat|nhieu nhat|tham vong nhat|cao hon|lon hon|nhieu hon|highest|largest|"
-    r"biggest|most ambitious|higher|larger"
-)
-_LOW = re.compile(
-    r"thap nhat|nho nhat|it nhat|khiem ton nhat|thap hon|nho hon|it hon|lowest|smallest|least|"
-    r"lower|smaller"
-)
-_LIST = re.compile(
-    # "các sở … báo cáo … chỉ tiêu" is no listing: "các/những" must stand next to "chỉ tiêu";
-    # "đặt chỉ tiêu gì về X" asks for one target, not the list of all of them.
-    r"(liet ke|ke ra|ke ten|tat ca|list|what are|all)\b.{0,60}(chi tieu|targets?\b)|"
-    r"\b(nhung|cac|gom)\s+(chi tieu|targets?\b)|"
-    r"(chi tieu|targets?)\b.{0,60}\b(gom nhung|la nhung gi|nhung gi)\b"
-)
 # Words of the question that ask, rank or scope but do not name the metric.
 _NOT_METRIC = set(
     "so sánh đối chiếu chênh lệch khác nhau tỉnh thành phố địa phương nào cao thấp nhất lớn "
@@ -57,7 +39,7 @@ _GENERIC = {"số", "so", "điện", "dien", "tử", "tu", "dữ", "du", "liệu
 
 
 def answer_from_targets(
-    question: str, scope: Scope, rows: list[Target], docs: dict[str, FileMeta]
+    question: str, scope: Scope, intent: Intent, rows: list[Target], docs: dict[str, FileMeta]
 ) -> Draft | None:
     """A table answer for comparison, ranking and listing questions about targets, else None.
 
@@ -65,7 +47,6 @@ def answer_from_targets(
     (c) "liệt kê các chỉ tiêu <trụ cột> của <tỉnh> đến <năm>". Any other question, or one
     whose metric or rows cannot be found, returns None so the normal chain answers it.
     """
-    q = fold(question)
     targets = [r for r in rows if r.kind == "target"]
     if scope.files:
         in_scope = [r for r in targets if r.file in scope.files]
@@ -76,10 +57,11 @@ def answer_from_targets(
         targets = [r for r in targets if r.target_year in scope.years]
     if not targets:
         return None
-    en = scope.lang == "en"
-    text = scope.search_text[len(question) :] if en else question
-    wants_rank = bool(_WHICH.search(q) and (_HIGH.search(q) or _LOW.search(q)))
-    if wants_rank or _COMPARE.search(q):
+    en = scope.reply_lang == "en"
+    text = " ".join(scope.concepts) if scope.lang == "en" else (intent.content or question)
+    # A ranking compares provinces: not "the highest target of Quảng Ngãi".
+    wants_rank = intent.rank is not None and len(scope.provinces) != 1
+    if wants_rank or (intent.compare and len(scope.files) != 1):
         keys = match_metric(
             text, targets, folded=scope.lang == "vi-nodiacritics", ignore=_scope_words(scope)
         )
@@ -89,11 +71,19 @@ def answer_from_targets(
         if not wants_rank and set(scope.provinces) - {r.province for r in chosen}:
             return None  # a side lacks this metric: the passages answer better than the table
         body, cited = (
-            _ranking(chosen, keys, low=bool(_LOW.search(q)) and not _HIGH.search(q), en=en)
+            _ranking(chosen, keys, low=intent.rank == "low", en=en, docs=docs)
             if wants_rank
-            else _comparison(chosen, keys, scope, en=en)
+            else _comparison(chosen, keys, scope, en=en, docs=docs)
         )
-    elif _LIST.search(q) and (scope.files or scope.pillar or scope.years):
+    elif (
+        intent.listing
+        and intent.indicators
+        and (scope.files or scope.pillar or scope.years)
+        # "các chỉ tiêu kinh tế số": every target; "mục tiêu chữ ký số thế nào": one metric.
+        and not match_metric(
+            text, targets, folded=scope.lang == "vi-nodiacritics", ignore=_scope_words(scope)
+        )
+    ):
         chosen = [r for r in targets if not scope.pillar or r.pillar == scope.pillar]
         if not chosen:
             return None
@@ -118,9 +108,10 @@ def match_metric(
     content words (IDF-weighted over the keys) must be mostly covered by the profile.
     """
     profiles: dict[str, set[str]] = defaultdict(set)
+    labels = {r.metric_key: r.label for r in rows if r.metric_key}
     for r in rows:
         if r.metric_key:
-            for t in (r.metric, metric_label(r.metric_key)):
+            for t in (r.metric, r.label):
                 toks = folded_syllables(t) if folded else syllables(t)
                 profiles[r.metric_key] |= set(toks) | set(bigrams(toks))
     if not profiles:
@@ -142,7 +133,7 @@ def match_metric(
         hits = sum(1 for t in terms if "_" not in t and t in prof)
         # On a tie, the label that adds least to what was asked ("… trong GRDP" over
         # "… trong từng ngành, lĩnh vực" for "tỷ trọng kinh tế số").
-        label = metric_label(key)
+        label = labels.get(key, "")
         label_toks = set(folded_syllables(label) if folded else syllables(label))
         extra = len(label_toks - set(terms))
         scored.append((round(cover, 9), -extra, hits / (1 + len(prof)), key))
@@ -155,6 +146,10 @@ def match_metric(
     order = {k: i for i, k in enumerate(vocabulary().labels)}
     tied = [k for c, e, s, k in scored if (c, e, s) == best[:3]]
     return sorted(tied, key=lambda k: order.get(k, len(order)))[:3]
+
+
+def _label(rows: list[Target], key: str) -> str:
+    return next((r.label for r in rows if r.metric_key == key), key)
 
 
 def _by_year(rows: list[Target]) -> dict[int | None, list[Target]]:
@@ -171,19 +166,19 @@ def _year_label(year: int | None, en: bool) -> str:
 
 
 def _comparison(
-    rows: list[Target], keys: list[str], scope: Scope, en: bool
+    rows: list[Target], keys: list[str], scope: Scope, en: bool, docs: dict[str, FileMeta]
 ) -> tuple[list, list[Target]]:
     lines: list = []
     cited: list[Target] = []
     for key in keys:
-        label = metric_label(key, key)
+        label = _label(rows, key)
         lines.append(
             f"So sánh chỉ tiêu “{label}” theo các nghị quyết:"
             if not en
             else f"Comparison of the target “{label}” (quoted from the resolutions):"
         )
         for year, group in _by_year([r for r in rows if r.metric_key == key]).items():
-            group = one_per_province(group)
+            group = one_per_province(group, docs)
             lines.append(f"{_year_label(year, en)}:")
             for r in sorted(group, key=lambda r: r.province):
                 lines.append((f"- {r.province}: {r.display} — “{r.metric}”", r))
@@ -223,13 +218,15 @@ def _extremes(group: list[Target], en: bool) -> str:
     return f"→ Cao nhất: {top_s}; thấp nhất: {bottom_s}."
 
 
-def _ranking(rows: list[Target], keys: list[str], low: bool, en: bool) -> tuple[list, list[Target]]:
+def _ranking(
+    rows: list[Target], keys: list[str], low: bool, en: bool, docs: dict[str, FileMeta]
+) -> tuple[list, list[Target]]:
     lines: list = []
     cited: list[Target] = []
     for key in keys:
-        label = metric_label(key, key)
+        label = _label(rows, key)
         for year, group in _by_year([r for r in rows if r.metric_key == key]).items():
-            group = one_per_province(group)
+            group = one_per_province(group, docs)
             lower_better = group[0].unit in LOWER_IS_BETTER
             # "cao nhất" of a rank group means the best position, i.e. the smallest number.
             descending = (not low) != lower_better

@@ -23,7 +23,9 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.targets.figures import NUM, QUAL, Figure, fill_clauses, find_figures, metric_words
-from assistant.targets.model import Target
+from assistant.targets.indicators import link_indicators
+from assistant.targets.model import Target, metric_label
+from kernel.store import Vectors
 from kernel.text import FOOTNOTE_LINE, MARKUP, fold, years
 from kernel.types import CLOSING_LABEL, NATIONAL, PREAMBLE_LABEL, Chunk, FileMeta
 from kernel.vocabulary import Metric, vocabulary
@@ -34,7 +36,6 @@ log = logging.getLogger(__name__)
 _YEAR_AT = re.compile(r"(?<![\d.,])(?:\d{1,2}/\d{1,2}/)?(20[0-4]\d)(?![\d%/]|[.,]\d)")
 _COMPARED_TO = re.compile(r"so với\s*(?:năm\s*)?$", re.IGNORECASE)
 _LEVELS = re.compile(r"cấp (tỉnh|huyện|xã)((?:\s*(?:,|và)\s*cấp (?:tỉnh|huyện|xã))+)")
-_BASELINE_HEADING = re.compile(r"tinh hinh")
 
 
 @dataclass
@@ -61,12 +62,17 @@ class _Sentence:
 
 
 # -- public API ---------------------------------------------------------------------------
-def corpus_targets(chunks: list[Chunk], docs: dict[str, FileMeta]) -> list[Target]:
-    """The targets table of an indexed corpus: every file's rows, in file and text order."""
+def corpus_targets(
+    chunks: list[Chunk], docs: dict[str, FileMeta], vectors: Vectors | None = None
+) -> list[Target]:
+    """The targets table of an indexed corpus: every file's rows, in file and text order,
+    new indicators linked across documents (with the units' vectors, when given)."""
     by_file: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_file.setdefault(c.file, []).append(c)
-    return extract_targets(by_file, docs)
+    rows = extract_targets(by_file, docs)
+    link_indicators(rows, chunks, vectors)
+    return rows
 
 
 def extract_targets(
@@ -194,8 +200,11 @@ def _rows(
     headings, footnote = _context_headings(sent, notes, source)
     kind = _kind(meta, headings)
     out: list[Target] = []
+    searched = sent.start  # a table row's figures are found in the row, in order
     for i, f in enumerate(figs):
         span = _file_span(sent, f.start, f.end)
+        if span is None or not _same(source[span[0] : span[1]], sent.text[f.start : f.end]):
+            span = _find(source, sent.text[f.start : f.end], searched, sent.end)
         if span is None:
             log.warning(
                 "%s: figure %r not found in the original text",
@@ -204,17 +213,15 @@ def _rows(
             )
             continue
         value_text = source[span[0] : span[1]]
-        if re.sub(r"\s", "", value_text) != re.sub(r"\s", "", sent.text[f.start : f.end]):
-            log.warning(
-                "%s: figure %r misaligned (%r)", chunk.file, sent.text[f.start : f.end], value_text
-            )
-            continue
-        metric = metric_words(sent.text, figs, i)
+        searched = span[1]
+        row = " | " in source[sent.start : sent.end]  # a table row: its subject names it
+        metric = sent.text.split(": ", 1)[0] if row else metric_words(sent.text, figs, i)
         year = _year(sent, f, headings, meta, kind)
+        row_kind = _dated_kind(kind, year, meta, headings)
         for m, key in _keyed(metric):
             if key and _metric(m)[1].unit != f.unit:
                 key = ""  # a count of services is not the share of services
-            digest = f"{chunk.file}:{span[0]}:{span[1]}:{kind}:{key}:{m}".encode()
+            digest = f"{chunk.file}:{span[0]}:{span[1]}:{row_kind}:{key}:{m}".encode()
             out.append(
                 Target(
                     id=hashlib.sha256(digest).hexdigest()[:16],
@@ -222,10 +229,11 @@ def _rows(
                     province=meta.province or chunk.province,
                     doc_title=meta.title or meta.main.title or chunk.title,
                     doc_number=meta.main.number or chunk.doc_number,
-                    kind=kind,
+                    kind=row_kind,
                     pillar=_pillar(headings, key, m, sent.text),
                     metric=m,
                     metric_key=key,
+                    indicator=metric_label(key) if key else "",
                     comparator=f.comparator,
                     value=f.value,
                     value_text=value_text,
@@ -240,6 +248,20 @@ def _rows(
                 )
             )
     return out
+
+
+def _same(a: str, b: str) -> bool:
+    return re.sub(r"\s", "", a) == re.sub(r"\s", "", b)
+
+
+def _find(source: str, value: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of ``value`` in ``source[start:end]`` (a table row, whose shown text names
+    its columns and so is no subsequence of the row as written)."""
+    rx = re.compile(
+        r"(?<![\d.,])" + r"\s*".join(map(re.escape, value.replace(" ", ""))) + r"(?!\d)"
+    )
+    m = rx.search(source, start, end)
+    return (m.start(), m.end()) if m else None
 
 
 def _file_span(sent: _Sentence, i: int, j: int) -> tuple[int, int] | None:
@@ -304,11 +326,26 @@ def _pillar(headings: list[str], key: str, metric: str, sentence: str) -> str:
 
 
 def _kind(meta: FileMeta, headings: list[str]) -> str:
+    """From the section: the national template recommends, a section on the current state
+    ("Tình hình", "Thực trạng", "Kết quả đạt được") states baselines, others targets."""
     if meta.province == NATIONAL:
         return "recommendation"
-    if any(_BASELINE_HEADING.search(fold(h)) for h in headings):
+    state = vocabulary().baseline_sections
+    if state is not None and any(state.search(fold(h)) for h in headings):
         return "baseline"
     return "target"
+
+
+def _dated_kind(kind: str, year: int | None, meta: FileMeta, headings: list[str]) -> str:
+    """A figure for a year before the document was issued is what was achieved, not a goal
+    (outside a goals section): "Năm 2022 đạt 53,6%" in a plan of 2023."""
+    if kind != "target" or year is None:
+        return kind
+    issued = meta.main.date[-4:]
+    goals = vocabulary().goal_sections
+    if goals is not None and any(goals.search(fold(h)) for h in headings):
+        return kind
+    return "baseline" if issued.isdigit() and year < int(issued) else kind
 
 
 # -- years ------------------------------------------------------------------------------

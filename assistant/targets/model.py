@@ -43,6 +43,7 @@ class Target(BaseModel):
     pillar: Pillar = "khác"
     metric: str = Field(description="the document's words around the figure, figure as …")
     metric_key: str = Field("", description="shared metric key (vocabulary.toml); may be empty")
+    indicator: str = Field("", description="shared name of a new indicator linked across documents")
     comparator: str = Field("đạt", description="trên, tối thiểu, khoảng, ít nhất, … as written")
     value: float
     value_text: str = Field(description="the figure exactly as written in the file, e.g. 35,8%")
@@ -63,7 +64,7 @@ class Target(BaseModel):
     @property
     def label(self) -> str:
         """The shared metric name, or the document's own words."""
-        return metric_label(self.metric_key, self.metric)
+        return self.indicator or metric_label(self.metric_key, self.metric)
 
     @property
     def display(self) -> str:
@@ -84,11 +85,19 @@ def format_value(comparator: str, value_text: str, unit: str) -> str:
     return figure if comparator in ("", "đạt") else f"{comparator} {figure}"
 
 
-def one_per_province(rows: list[Target]) -> list[Target]:
-    """First row per province, in a comparable unit (the most common one)."""
+def one_per_province(rows: list[Target], docs: dict[str, FileMeta] | None = None) -> list[Target]:
+    """One row per province, in a comparable unit (the most common one). When several
+    documents of a province state it, the one that sets goals (its resolution) is cited
+    before one that repeats them (the yearly plan implementing it)."""
     unit = Counter(r.unit for r in rows).most_common(1)[0][0]
+    main = vocabulary().main_kinds
+
+    def sets_goals(r: Target) -> bool:
+        meta = (docs or {}).get(r.file)
+        return meta is not None and meta.main.kind in main
+
     seen: dict[str, Target] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: not sets_goals(r)):  # stable: text order kept
         if r.unit == unit:
             seen.setdefault(r.province, r)
     return list(seen.values())

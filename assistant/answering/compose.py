@@ -1,0 +1,283 @@
+"""The shape of an answer follows the question's intent.
+
+- a figure or a fact: the unit(s) holding it (a sentence cut at ";" goes on to its end,
+  unless the rest turns to another year); a two-part question: each part's best unit;
+- a list, a summary, talking points, a "what / how" question: the most relevant units of
+  the best-matching section, in document order under its heading, up to a small budget;
+  when the best match only announces what follows ("… như sau:"), what follows;
+- a comparison: one cited line per document (province) on the same year.
+Answers stay short: a handful of bullets, each one cited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.answering.citations import cite
+from assistant.answering.features import Candidate, year_context
+from assistant.question.intent import Intent
+from assistant.question.scope import Scope
+from kernel.text import years
+from kernel.types import NATIONAL, Chunk, Draft
+
+if TYPE_CHECKING:
+    from assistant.answering.extractive import Extractor, Scored
+    from assistant.answering.sections import Section
+    from assistant.retrieval.corpus import Corpus
+
+MAX_BULLETS = 6  # a list answer: at most this many units
+MAX_CHARS = 1000  # … and about this many characters
+MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
+
+
+class Composer:
+    """Builds the answer text and its citations from scored candidates."""
+
+    def __init__(self, corpus: Corpus, extractor: Extractor) -> None:
+        self.corpus = corpus
+        self.extractor = extractor
+
+    def listing(self, section: Section, scope: Scope) -> Draft:
+        """The section's most relevant units, in document order, under its heading."""
+        pool = [c for c in section.units if not self._is_title(c.chunk, c.unit.text)]
+        keep: list[Candidate] = []
+        size = 0
+        for c in sorted(pool, key=lambda c: -c.p):
+            if len(keep) >= MAX_BULLETS:
+                break
+            if keep and size + len(c.text) > MAX_CHARS:
+                continue
+            keep.append(c)
+            size += len(c.text)
+        keep.sort(key=lambda c: (c.chunk.start, c.unit_no))
+        return self._render(keep or section.units[:1], scope)
+
+    def answer(
+        self, question: str, scope: Scope, intent: Intent, scored: Scored, inside: list[Candidate]
+    ) -> Draft:
+        threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
+        best = inside[0]
+        sides = self._sides(scope, intent, inside, threshold)
+        if len(sides) >= 2:
+            return self._compare(sides, scope)
+        if intent.listing or best.unit.text.rstrip().endswith(":"):
+            chosen = self._section_units(best, scope, intent, scored, threshold)
+        else:
+            chosen = self._with_neighbours(best, inside, threshold)
+            chosen = self._complete(chosen, scope)
+            chosen += self._parts(question, scope, intent, scored, chosen, threshold)
+        return self._render(chosen, scope)
+
+    # -- choosing units --------------------------------------------------------------------
+    def _with_neighbours(
+        self, best: Candidate, cands: list[Candidate], threshold: float
+    ) -> list[Candidate]:
+        """The best unit and a close neighbour that is nearly as likely (one more at most)."""
+        near = [
+            c
+            for c in cands[1:6]
+            if c.chunk.id == best.chunk.id
+            and abs(c.unit_no - best.unit_no) <= 2
+            and c.p >= max(threshold, 0.8 * best.p)
+        ]
+        return sorted([best, *near[:1]], key=lambda c: c.unit_no)
+
+    def _complete(self, chosen: list[Candidate], scope: Scope) -> list[Candidate]:
+        """A unit cut at ";" is quoted with the rest of its sentence, before and after it,
+        unless that turns to another year ("… 2025 nhóm 20; đến năm 2030 nhóm 15", asked for
+        2025, stops at ";")."""
+        out = list(chosen)
+        have = {(c.chunk.id, c.unit_no) for c in out}
+        for c in chosen:
+            units = c.chunk.units
+            allowed = set(scope.years) | set(years(c.text))
+            size = len(c.text)
+
+            def fits(k: int, size: int, units=units, allowed=allowed, block=c.unit.block) -> bool:
+                u = units[k]
+                return (
+                    u.block == block
+                    and size + len(u.text) <= MAX_SENTENCE
+                    and not set(years(u.text)) - allowed
+                )
+
+            k = c.unit_no
+            while k > 0 and units[k - 1].text.rstrip().endswith(";") and fits(k - 1, size):
+                k -= 1
+                size += len(units[k].text)
+                if (c.chunk.id, k) not in have:
+                    have.add((c.chunk.id, k))
+                    out.append(self.candidate(c.chunk, k, c.p))
+            k = c.unit_no
+            while units[k].text.rstrip().endswith(";") and k + 1 < len(units) and fits(k + 1, size):
+                k += 1
+                size += len(units[k].text)
+                if (c.chunk.id, k) not in have:
+                    have.add((c.chunk.id, k))
+                    out.append(self.candidate(c.chunk, k, c.p))
+        return sorted(out, key=lambda c: (c.chunk.file, c.chunk.start, c.unit_no))
+
+    def _parts(
+        self,
+        question: str,
+        scope: Scope,
+        intent: Intent,
+        scored: Scored,
+        chosen: list[Candidate],
+        threshold: float,
+    ) -> list[Candidate]:
+        """For a two-part question, each part's best unit when the chosen ones miss it."""
+        if not intent.parts:
+            return []
+        have = {(c.chunk.id, c.unit_no) for c in chosen}
+        extra: list[Candidate] = []
+        passages_of = {c.chunk.id for c in chosen}
+        for part in intent.parts:
+            sub = self.extractor.score(question, scope, intent, [], None, text=part)
+            pool = [
+                c
+                for c in sub.cands
+                if (not scope.files or c.chunk.file in scope.files)
+                and (c.chunk.id in passages_of or c.p >= threshold)
+            ]
+            if pool and (pool[0].chunk.id, pool[0].unit_no) not in have:
+                best = pool[0]
+                if best.p >= threshold * 0.8:
+                    have.add((best.chunk.id, best.unit_no))
+                    extra.append(best)
+        return extra
+
+    def _section_units(
+        self, best: Candidate, scope: Scope, intent: Intent, scored: Scored, threshold: float
+    ) -> list[Candidate]:
+        """The most relevant units of ``best``'s section (or of what it announces), in
+        document order, within the budget."""
+        chunks = self._section_chunks(best)
+        pool = [
+            self.candidate(c, k, 0.0)
+            for c in chunks
+            for k, u in enumerate(c.units)
+            if not self._is_title(c, u.text)
+        ]
+        if not pool:
+            return [best]
+        self.extractor.rescore(scored, pool, scope, intent)
+        # The unit announcing the list is context, not an item: keep it only if it answers.
+        ranked = sorted(pool, key=lambda c: -c.p)
+        floor = max(threshold * 0.5, 0.25 * ranked[0].p)
+        keep: list[Candidate] = []
+        size = 0
+        for c in ranked:
+            if len(keep) >= MAX_BULLETS or (keep and c.p < floor):
+                break
+            if keep and size + len(c.text) > MAX_CHARS:
+                continue
+            keep.append(c)
+            size += len(c.text)
+        return sorted(keep, key=lambda c: (c.chunk.start, c.unit_no))
+
+    def _section_chunks(self, best: Candidate) -> list[Chunk]:
+        """The chunks of ``best``'s section; when ``best`` announces a list ("…:") at the end
+        of its section, or is the section's only unit, the chunks of the sections below."""
+        c = best.chunk
+        same = [x for x in self.corpus.chunks if x.file == c.file and x.headings == c.headings]
+        below = [
+            x
+            for x in self.corpus.chunks
+            if x.file == c.file
+            and len(x.headings) > len(c.headings)
+            and x.headings[: len(c.headings)] == c.headings
+        ]
+        rest = [u for u in c.units[best.unit_no + 1 :] if u.block == best.unit.block]
+        announces = best.unit.text.rstrip().endswith(":") and not rest
+        if below and (announces or sum(len(x.units) for x in same) <= 1):
+            return below
+        return same
+
+    def _is_title(self, chunk: Chunk, text: str) -> bool:
+        labels = {h.rstrip(":").strip() for h in chunk.headings}
+        return text.rstrip(":").strip() in labels
+
+    def _sides(
+        self, scope: Scope, intent: Intent, inside: list[Candidate], threshold: float
+    ) -> list[Candidate]:
+        """One best unit per province the question names (a comparison), same year; per
+        document when it compares documents of one province."""
+        if len(scope.provinces) >= 2:
+            side = lambda c: c.chunk.province  # noqa: E731
+            order = scope.provinces
+        elif intent.compare and len(scope.files) >= 2:
+            side = lambda c: c.chunk.file  # noqa: E731
+            order = scope.files
+        else:
+            return []
+        by_side: dict[str, list[Candidate]] = {}
+        for c in inside:
+            if c.p >= threshold * 0.8:
+                by_side.setdefault(side(c), []).append(c)
+        if len(by_side) < 2:
+            return []
+        if not scope.years:  # no year asked: the latest year every side states
+            common = set.intersection(
+                *[
+                    {y for c in cs for y in year_context(c.chunk, c.unit_no) if y > 2020}
+                    for cs in by_side.values()
+                ]
+            )
+            if common:
+                y = max(common)
+                for s, cs in by_side.items():
+                    fit = [c for c in cs if y in year_context(c.chunk, c.unit_no)]
+                    by_side[s] = fit or cs
+        return [by_side[s][0] for s in order if s in by_side]
+
+    def candidate(self, chunk: Chunk, unit_no: int, p: float = 0.0) -> Candidate:
+        ci = self.corpus.by_id.get(chunk.id, -1)
+        refs = self.corpus.units.by_chunk.get(ci, [])
+        ref = refs[unit_no] if unit_no < len(refs) else -1
+        c = Candidate(ref, chunk, unit_no, 1000)
+        c.p = p
+        return c
+
+    # -- writing -----------------------------------------------------------------------------
+    def _render(self, chosen: list[Candidate], scope: Scope) -> Draft:
+        groups: dict[str, list[Candidate]] = {}
+        for c in chosen:
+            groups.setdefault(c.chunk.id, []).append(c)
+        citations, lines = [], []
+        for n, group in enumerate(groups.values(), start=1):
+            group.sort(key=lambda c: c.unit_no)
+            chunk = group[0].chunk
+            citations.append(cite(n, chunk, [c.unit for c in group], self.corpus.docs))
+            lines += [f"- {c.text} [{n}]" for c in group]
+        first = chosen[0].chunk
+        return Draft("\n".join([self.lead(first, scope.reply_lang), *lines]), citations)
+
+    def _compare(self, sides: list[Candidate], scope: Scope) -> Draft:
+        lines, citations = [], []
+        for n, c in enumerate(sides, start=1):
+            ys = sorted(y for y in year_context(c.chunk, c.unit_no) if y > 2020)
+            when = f" (năm {ys[-1]})" if ys and not scope.years else ""
+            if scope.years and set(scope.years) & set(ys):
+                when = f" (năm {max(set(scope.years) & set(ys))})"
+            lines.append(f"- {self.doc_name(c.chunk)}{when}: {c.text} [{n}]")
+            citations.append(cite(n, c.chunk, [c.unit], self.corpus.docs))
+        head = "Comparison (quoted in Vietnamese):" if scope.reply_lang == "en" else "So sánh:"
+        return Draft("\n".join([head, *lines]), citations)
+
+    def doc_name(self, chunk: Chunk) -> str:
+        """A document's short name in a comparison: its province, or the national body."""
+        meta = self.corpus.docs.get(chunk.file)
+        if meta and meta.province == NATIONAL:
+            return meta.main.label or NATIONAL
+        return chunk.province or chunk.file
+
+    def lead(self, chunk: Chunk, lang: str) -> str:
+        """``Theo “<title>” (<province>), mục “<heading>”:`` (English for English questions)."""
+        meta = self.corpus.docs.get(chunk.file)
+        doc = meta.main.title if meta and meta.main.title else chunk.title or chunk.file
+        where = " › ".join(chunk.headings[-2:])
+        place = f" ({chunk.province})" if chunk.province else ""
+        if lang == "en":
+            return f"According to “{doc}”{place}, section “{where}” (quoted in Vietnamese):"
+        return f"Theo “{doc}”{place}, mục “{where}”:"

@@ -1,0 +1,267 @@
+"""The features of a (question, unit) pair that the learned scorer weighs.
+
+Every unit of the retrieved passages, and the units that dense or BM25 search rank highest
+on their own, becomes a :class:`Candidate` with one feature vector (:data:`FEATURES`, in
+this order; the scorer checks the names it was fitted on). Lexical coverage is computed on
+the question's content words only (its filler located by the intent), as written or folded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.question.intent import Intent
+from assistant.question.scope import Scope
+from assistant.question.terms import UnitStats, question_terms, terms
+from assistant.retrieval.corpus import Corpus
+from kernel.text import bigrams, fold, numbers, years
+from kernel.types import NATIONAL, Chunk, Passage, Unit
+from kernel.vocabulary import vocabulary
+
+FEATURES = (
+    "cov",  # share of the question's in-corpus content weight the unit's words cover
+    "cov_head",  # … that its heading path covers
+    "cov_all",  # … of all content words (unit, heading at half), out-of-corpus ones included
+    "cov_clause",  # the best coverage of one clause of the question (context clauses aside)
+    "bm25_unit",  # BM25 of the unit, scaled by the best unit's
+    "bm25_head",  # BM25 of its heading path, scaled
+    "dense_unit",  # cosine question ↔ unit (e5)
+    "dense_gap",  # dense_unit minus the best candidate's
+    "dense_head",  # cosine question ↔ heading path
+    "passage_rank",  # 1 / (1 + rank of its passage after fusion), 0 if not retrieved
+    "figure_yes",  # a figure is asked and the unit states one
+    "figure_no",  # a figure is asked and the unit states none
+    "year_hit",  # a year is asked and the unit's context names it
+    "year_other",  # a year is asked and the unit is about another target year
+    "year_none",  # a year is asked and the unit names no year
+    "province_in",  # the question names documents and the unit is in one of them
+    "province_out",  # … and the unit is in another document
+    "national",  # no document named, and the unit is the national template's
+    "baseline_goals",  # the current state is asked and the unit sits in a goals section
+    "target_goals",  # a target is asked and the unit sits in a goals section
+    "baseline_state",  # the current state is asked and the unit sits in a state section
+    "heading_like",  # the unit only announces what follows ("… như sau:") or is a title
+    "bullet",  # the unit is a list item
+    "first_in_block",  # the unit opens its paragraph
+    "length",  # log of its length
+    "oov_share",  # share of the question's content weight no unit of the corpus holds
+    "english_dense",  # dense_unit for an English question (lexical features are weak there)
+    "english_cov",  # cov for an English question (through glossary terms)
+    "english",  # the question is in English (its evidence is mostly dense)
+)
+_BULLET = re.compile(r"^\s*[-+•*]\s+")
+# Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
+# the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
+_CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")
+_FIGURE_YEAR = re.compile(r"\b20[0-4]\d\b")
+
+
+@dataclass
+class Candidate:
+    """A unit considered as (part of) the answer."""
+
+    ref: int  # index into the corpus' UnitIndex
+    chunk: Chunk
+    unit_no: int
+    passage: int  # rank of its passage, or a large number when found by unit search
+    x: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURES)))
+    p: float = 0.0  # the scorer's probability that the unit answers
+
+    @property
+    def unit(self) -> Unit:
+        return self.chunk.units[self.unit_no]
+
+    @property
+    def text(self) -> str:
+        """The unit as shown in an answer: without its bullet mark."""
+        return _BULLET.sub("", self.unit.text)
+
+    def feature(self, name: str) -> float:
+        return float(self.x[FEATURES.index(name)])
+
+
+def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
+    """Years a unit is about: its heading path, its paragraph up to it, itself, and the
+    year of a document that covers one year only (a yearly plan's "năm 2023")."""
+    block = chunk.units[unit_no].block
+    same = [u.text for u in chunk.units[: unit_no + 1] if u.block == block]
+    own = set(years(" ".join(chunk.headings))) | set(years(" ".join(same)))
+    covered = set(years(period))
+    return own | covered if len(covered) == 1 else own
+
+
+def section_kind(chunk: Chunk) -> str:
+    """``goals``, ``state`` or ``""`` from the heading path (nearest heading first)."""
+    v = vocabulary()
+    for h in reversed(chunk.headings):
+        f = fold(h)
+        if v.baseline_sections and v.baseline_sections.search(f):
+            return "state"
+        if v.goal_sections and v.goal_sections.search(f):
+            return "goals"
+    return ""
+
+
+def has_figure(text: str) -> bool:
+    """True when the text states a number other than a year."""
+    return bool(numbers(_FIGURE_YEAR.sub(" ", text)))
+
+
+@dataclass
+class QuestionTerms:
+    """The question's content words and their IDF weights, as matched against units."""
+
+    folded: bool
+    weights: dict[str, float]
+    in_corpus: dict[str, float]
+    oov_share: float
+    clauses: list[dict[str, float]]  # the in-corpus weights of each clause of two words or more
+
+    @classmethod
+    def of(cls, text: str, scope: Scope, stats: UnitStats, ignore: set[str]) -> QuestionTerms:
+        folded = scope.lang == "vi-nodiacritics"
+        q = question_terms(text, folded, ignore)
+        w = {t: stats.idf(t, folded) * (1.5 if "_" in t else 1.0) for t in q}
+        seen = {t: v for t, v in w.items() if stats.df(t, folded) > 0}
+        total = sum(w.values())
+        oov = (total - sum(seen.values())) / total if total else 0.0
+        clauses = []
+        for part in _CLAUSE.split(text):
+            words = [t for t in question_terms(part, folded, ignore) if "_" not in t]
+            if len(words) >= 2:
+                clauses.append(
+                    {t: v for t in question_terms(part, folded, ignore) if (v := seen.get(t))}
+                )
+        return cls(folded, w, seen, oov, clauses)
+
+
+def _coverage(weights: dict[str, float], have: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
+
+
+def _words(text: str, folded: bool) -> set[str]:
+    toks = terms(text, folded)
+    return set(toks) | set(bigrams(toks))
+
+
+def featurize(
+    cands: list[Candidate],
+    qt: QuestionTerms,
+    scope: Scope,
+    intent: Intent,
+    corpus: Corpus,
+    dense: tuple[np.ndarray, np.ndarray],
+    bm25: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """Fill every candidate's feature vector ``x`` (see :data:`FEATURES`)."""
+    du, dh = dense
+    bu, bh = bm25
+    best_dense = max((float(du[c.ref]) for c in cands), default=0.0)
+    asked_years = set(scope.years)
+    future = any(y > 2020 for y in asked_years)
+    wants_target = intent.target or (intent.figure and future)
+    wants_baseline = intent.baseline and not future
+    en = scope.lang == "en"
+    heads: dict[str, tuple[set[str], str]] = {}
+    for c in cands:
+        u = c.unit
+        own = _words(u.text, qt.folded)
+        key = c.chunk.id
+        if key not in heads:
+            heads[key] = (_words(" ".join(c.chunk.headings[-2:]), qt.folded), section_kind(c.chunk))
+        head, kind = heads[key]
+        cov = _coverage(qt.in_corpus, own)
+        cov_all = _coverage(qt.weights, own) + 0.5 * _coverage(
+            {t: w for t, w in qt.weights.items() if t not in own}, head
+        )
+        meta = corpus.docs.get(c.chunk.file)
+        ctx = year_context(c.chunk, c.unit_no, meta.main.period if meta else "")
+        labels = {h.rstrip(":").strip() for h in c.chunk.headings}
+        fig = has_figure(u.text)
+        x = {
+            "cov": cov,
+            "cov_head": _coverage(qt.in_corpus, head),
+            "cov_all": cov_all,
+            "cov_clause": max(
+                (
+                    _coverage(cw, own)
+                    + 0.5 * _coverage({t: v for t, v in cw.items() if t not in own}, head)
+                    for cw in qt.clauses
+                ),
+                default=cov,
+            ),
+            "bm25_unit": float(bu[c.ref]),
+            "bm25_head": float(bh[c.ref]),
+            "dense_unit": float(du[c.ref]),
+            "dense_gap": float(du[c.ref]) - best_dense,
+            "dense_head": float(dh[c.ref]),
+            "passage_rank": 1.0 / (1 + c.passage) if c.passage < 100 else 0.0,
+            "figure_yes": float(intent.figure and fig),
+            "figure_no": float(intent.figure and not fig),
+            "year_hit": float(bool(asked_years & ctx)),
+            "year_other": float(
+                bool(asked_years) and not asked_years & ctx and any(y > 2020 for y in ctx)
+            ),
+            "year_none": float(bool(asked_years) and not ctx),
+            "province_in": float(bool(scope.files) and c.chunk.file in scope.files),
+            "province_out": float(bool(scope.files) and c.chunk.file not in scope.files),
+            "national": float(
+                not scope.files
+                and not scope.national
+                and meta is not None
+                and meta.province == NATIONAL
+            ),
+            "baseline_goals": float(wants_baseline and kind == "goals"),
+            "target_goals": float(wants_target and kind == "goals"),
+            "baseline_state": float(wants_baseline and kind == "state"),
+            "heading_like": float(
+                u.text.rstrip().endswith(":") or u.text.rstrip(":").strip() in labels
+            ),
+            "bullet": float(bool(_BULLET.match(u.text))),
+            "first_in_block": float(
+                c.unit_no == 0 or c.chunk.units[c.unit_no - 1].block != u.block
+            ),
+            "length": math.log1p(len(u.text) / 100),
+            "oov_share": qt.oov_share,
+            "english_dense": float(du[c.ref]) if en else 0.0,
+            "english_cov": cov if en else 0.0,
+            "english": float(en),
+        }
+        c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
+
+
+def gather(
+    corpus: Corpus,
+    passages: list[Passage],
+    scope: Scope,
+    dense: np.ndarray,
+    bm25: np.ndarray,
+    per_signal: int = 12,
+) -> list[Candidate]:
+    """Candidates: every unit of the passages, plus the units dense and BM25 rank highest
+    on their own (within the documents the question names, when it names some)."""
+    idx = corpus.units
+    out: dict[int, Candidate] = {}
+    for rank, p in enumerate(passages):
+        ci = corpus.by_id.get(p.chunk.id)
+        if ci is None:
+            continue
+        for ref in idx.by_chunk.get(ci, []):
+            out.setdefault(ref, Candidate(ref, p.chunk, idx.refs[ref].unit, rank))
+    allowed = np.ones(len(idx), dtype=bool)
+    if scope.files:
+        files = set(scope.files)
+        allowed = np.array([corpus.chunks[r.chunk].file in files for r in idx.refs], dtype=bool)
+    for signal in (dense, bm25):
+        order = np.argsort(-np.where(allowed, signal, -np.inf))[:per_signal]
+        for ref in order:
+            ref = int(ref)
+            if ref not in out and signal[ref] > 0:
+                r = idx.refs[ref]
+                out[ref] = Candidate(ref, corpus.chunks[r.chunk], r.unit, 1000)
+    return list(out.values())

@@ -1,0 +1,121 @@
+"""Sections as answers: "gồm những nội dung gì", "tóm tắt", "cho vài ý", "làm gì để …".
+
+Such a question is answered by a section of a document, not by one sentence, so whether it
+can be answered is a section's score: a second, small logistic regression over what its
+units and its heading say (:data:`SECTION_FEATURES`), fitted like the unit scorer on the
+gold quotes of the question sets. The sections considered are those of the best candidate
+units, and the sections above them (a question may name a whole chapter).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.answering.features import FEATURES, Candidate, QuestionTerms
+from assistant.question.terms import terms
+from kernel.text import bigrams
+from kernel.types import Chunk
+
+if TYPE_CHECKING:
+    from assistant.answering.extractive import Extractor, Scored
+    from assistant.question.intent import Intent
+    from assistant.question.scope import Scope
+
+SECTION_FEATURES = (
+    "max_p",  # the unit scorer's best probability among the section's units
+    "top3_p",  # the mean of its three best
+    "head_cov",  # share of the question's content weight its heading path covers
+    "head_bm25",  # the best BM25 of its units' heading paths (scaled)
+    "head_dense",  # the best cosine question ↔ heading path of its units
+    "depth",  # how deep its heading sits
+    "size",  # log of its number of units
+    "province_in",  # the question names documents and the section is in one of them
+    "province_out",  # … and it is in another
+    "parent",  # the section holds sections below it
+)
+MAX_LEAVES = 8  # sections of the best units considered
+MAX_UNITS = 60  # a section above them is considered up to this many units
+
+
+@dataclass
+class Section:
+    """A run of a document under one heading path, with its units scored."""
+
+    file: str
+    path: tuple[str, ...]
+    chunks: list[Chunk]
+    units: list[Candidate] = field(default_factory=list)
+    parent: bool = False  # it holds sections below it
+    x: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTION_FEATURES)))
+    p: float = 0.0
+
+
+def _words(text: str, folded: bool) -> set[str]:
+    toks = terms(text, folded)
+    return set(toks) | set(bigrams(toks))
+
+
+def candidate_sections(
+    ext: Extractor,
+    scored: Scored,
+    scope: Scope,
+    intent: Intent,
+    cands: list[Candidate],
+    max_leaves: int = MAX_LEAVES,
+) -> list[Section]:
+    """The sections of the best candidates and the sections above them, scored."""
+    corpus = ext.corpus
+    leaves: dict[tuple[str, tuple[str, ...]], None] = {}
+    for c in cands:
+        leaves.setdefault((c.chunk.file, tuple(c.chunk.headings)), None)
+        if len(leaves) >= max_leaves:
+            break
+    keys: dict[tuple[str, tuple[str, ...]], bool] = {k: False for k in leaves}
+    for file, path in leaves:
+        for depth in range(2, len(path)):
+            keys.setdefault((file, path[:depth]), True)
+    out: list[Section] = []
+    for (file, path), parent in keys.items():
+        chunks = [
+            c for c in corpus.chunks if c.file == file and tuple(c.headings[: len(path)]) == path
+        ]
+        n = sum(len(c.units) for c in chunks)
+        if not chunks or (parent and n > MAX_UNITS):
+            continue
+        members = [ext.compose.candidate(c, k) for c in chunks for k in range(len(c.units))]
+        ext.rescore(scored, members, scope, intent)
+        sec = Section(file, path, chunks, members, parent)
+        featurize_section(sec, scored.qt, scope)
+        out.append(sec)
+    if out and ext.scorer is not None and ext.scorer.section is not None:
+        probs = ext.scorer.section.predict(np.vstack([s.x for s in out]))
+        for s, p in zip(out, probs, strict=True):
+            s.p = float(p)
+    out.sort(key=lambda s: (-s.p, len(s.path) * -1))
+    return out
+
+
+def featurize_section(sec: Section, qt: QuestionTerms, scope: Scope) -> None:
+    """Fill the section's feature vector from its units (their ``p`` and features)."""
+    ps = sorted((u.p for u in sec.units), reverse=True)
+    head = _words(" ".join(sec.path), qt.folded)
+    total = sum(qt.in_corpus.values())
+    cov = sum(w for t, w in qt.in_corpus.items() if t in head) / total if total else 0.0
+    col = {name: FEATURES.index(name) for name in ("bm25_head", "dense_head")}
+    x = {
+        "max_p": ps[0] if ps else 0.0,
+        "top3_p": float(np.mean(ps[:3])) if ps else 0.0,
+        "head_cov": cov,
+        "head_bm25": max((u.x[col["bm25_head"]] for u in sec.units), default=0.0),
+        "head_dense": max((u.x[col["dense_head"]] for u in sec.units), default=0.0),
+        "depth": float(len(sec.path)),
+        "size": math.log1p(len(sec.units)),
+        "province_in": float(bool(scope.files) and sec.file in scope.files),
+        "province_out": float(bool(scope.files) and sec.file not in scope.files),
+        "parent": float(sec.parent),
+    }
+    sec.x = np.array([x[name] for name in SECTION_FEATURES], dtype=np.float64)

@@ -1,0 +1,120 @@
+"""What a question asks for, computed once: a figure, a list, a comparison, a document fact…
+
+The cue phrases come from one data file (``kernel/cues.toml``). They are matched as written
+when the question carries diacritics, on folded text only when it carries none (folding
+merges distinct words such as năm/nam). The filler around a request ("mình cần vài ý để phát
+biểu", "cho tôi số liệu để đưa vào báo cáo") is located here so that it never counts as
+content: the answerer scores passages against the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from kernel.text import fold, has_diacritics, nfc
+from kernel.vocabulary import cues
+
+# Where a question asking two things splits: "…, và … nào/gì", "; ".
+_PARTS = re.compile(
+    r",?\s+(?:và|va|and)\s+(?=[^,]*\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b)|;\s*"
+)
+
+
+@dataclass
+class Intent:
+    """The kinds of answer a question asks for (several may hold at once)."""
+
+    figure: bool = False
+    listing: bool = False  # a list, a summary, talking points, a "how / what does" question
+    compare: bool = False
+    rank: Literal["high", "low"] | None = None
+    baseline: bool = False
+    target: bool = False
+    indicators: bool = False  # names targets or indicators as such ("các chỉ tiêu")
+    facts: list[str] = field(default_factory=list)  # document facts asked (signer, date, …)
+    follow_up_cue: bool = False  # worded like a follow-up ("còn …", "… thì sao?")
+    content: str = ""  # the question without its filler phrases
+    parts: list[str] = field(default_factory=list)  # the sub-questions of a two-part question
+
+    def as_dict(self) -> dict:
+        return {
+            "figure": self.figure,
+            "listing": self.listing,
+            "compare": self.compare,
+            "rank": self.rank,
+            "baseline": self.baseline,
+            "target": self.target,
+            "facts": self.facts,
+            "follow_up_cue": self.follow_up_cue,
+        }
+
+
+def _alternation(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+@cache
+def _pattern(phrases: tuple[str, ...], folded: bool) -> re.Pattern[str]:
+    forms = tuple(fold(p) for p in phrases) if folded else tuple(nfc(p).lower() for p in phrases)
+    return re.compile(rf"(?<!\w)(?:{_alternation(forms)})(?!\w)")
+
+
+def _form(question: str) -> tuple[str, bool]:
+    """The question as matched: lower-cased as written, or folded when typed without marks.
+
+    Both keep one character per character of the NFC question, so spans line up.
+    """
+    q = nfc(question)
+    if has_diacritics(q):
+        return q.lower(), False
+    return "".join(fold(ch) if len(fold(ch)) == 1 else ch.lower() for ch in q), True
+
+
+def spans(question: str, phrases: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans of the cue ``phrases`` in ``question`` (as written, or folded if unmarked)."""
+    text, folded = _form(question)
+    return [m.span() for m in _pattern(phrases, folded).finditer(text)]
+
+
+def has(question: str, phrases: tuple[str, ...]) -> bool:
+    """True when one of ``phrases`` occurs in ``question``."""
+    return bool(spans(question, phrases))
+
+
+def without(question: str, phrases: tuple[str, ...]) -> str:
+    """``question`` with every occurrence of ``phrases`` blanked out (spaces collapsed)."""
+    q = nfc(question)
+    for s, e in reversed(spans(q, phrases)):
+        q = q[:s] + " " + q[e:]
+    return re.sub(r"\s+", " ", q).strip()
+
+
+def understand_intent(question: str) -> Intent:
+    """The intent of ``question`` (one pass over the cue lists)."""
+    c = cues()
+    i = c.intents
+    text, _ = _form(question)
+    intent = Intent(
+        figure=has(question, i["figure"]),
+        listing=has(question, i["list"]),
+        compare=has(question, i["compare"]),
+        baseline=has(question, i["baseline"]),
+        target=has(question, i["target"]),
+        indicators=has(question, i["indicators"]),
+        facts=[name for name, phrases in c.facts.items() if has(question, phrases)],
+        content=without(question, c.filler),
+    )
+    if has(question, i["rank_high"]):
+        intent.rank = "high"
+    elif has(question, i["rank_low"]):
+        intent.rank = "low"
+    first = spans(question, i["follow_up"])
+    intent.follow_up_cue = bool(first) and (
+        first[0][0] == 0 or text.rstrip(" ?.!").endswith(text[first[-1][0] : first[-1][1]])
+    )
+    parts = [p.strip() for p in _PARTS.split(intent.content) if p and p.strip()]
+    intent.parts = parts if len(parts) >= 2 else []
+    return intent

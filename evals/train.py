@@ -1,0 +1,360 @@
+"""``python -m evals.train``: fit the unit scorer on the question sets, print leave-one-set-out
+cross-validated figures, write ``assistant/answering/scorer.json``.
+
+Labels come from the gold quotes: a candidate unit overlapping a gold quote of its item is
+positive, every other candidate negative (all of them, for unanswerable items). Questions
+the chain answers from the catalog or the targets table are left out: the scorer never sees
+them. Whole sets are held out, never random items: items of one set share a writer's
+phrasing, and a random split would overstate how well the scorer generalises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import pickle
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kernel.offline import use_offline_environment
+
+use_offline_environment()
+
+from assistant.answering.features import FEATURES  # noqa: E402
+from assistant.answering.scorer import WEIGHTS_FILE, Scorer  # noqa: E402
+from assistant.answering.sections import (  # noqa: E402
+    SECTION_FEATURES,
+    candidate_sections,
+    featurize_section,
+)
+from evals import runner, scoring  # noqa: E402
+from evals.sets import SETS, QuestionSet, with_extra_docs  # noqa: E402
+from kernel.settings import get_settings  # noqa: E402
+
+log = logging.getLogger("evals.train")
+MIN_OVERLAP = 10  # characters a unit must share with a gold quote to be a positive
+THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.01), 2)
+NEAR_MISS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+@dataclass
+class Example:
+    """One question's candidates: features, labels, and what refusal decisions need."""
+
+    set: str
+    id: str
+    answerable: bool
+    x: np.ndarray
+    y: np.ndarray
+    inside: np.ndarray  # candidate is in a document the question names (all True if none)
+    scoped_figure: bool  # one document named and a figure asked: the near-miss rule applies
+    listing: bool = False  # a list or summary question: answered (or refused) by a section
+    sections: list = field(default_factory=list)  # (Section, qt, scope, label): list questions
+
+
+def gold_spans(chunks, sources: list[dict]) -> list[tuple[str, int, int]]:
+    """``(file, start, end)`` of each gold quote in the indexed text (whitespace-flexible)."""
+    out = []
+    for src in sources or []:
+        words = src.get("quote", "").split()
+        if not words:
+            continue
+        rx = re.compile(r"\s+".join(re.escape(w) for w in words))
+        for c in chunks:
+            if c.file != src.get("file"):
+                continue
+            m = rx.search(c.text)
+            if m:
+                out.append((c.file, c.start + m.start(), c.start + m.end()))
+                break
+    return out
+
+
+def _positive(cand, spans: list[tuple[str, int, int]]) -> bool:
+    u = cand.unit
+    for f, s, e in spans:
+        if f == cand.chunk.file and min(u.end, e) - max(u.start, s) >= MIN_OVERLAP:
+            return True
+    return False
+
+
+def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
+    """The examples of one set, through the chain's own understanding and retrieval."""
+    from assistant.answering.facts import answer_facts
+    from assistant.targets.answer import answer_from_targets
+
+    corpus, ext = assistant.corpus, assistant.extractor
+    out = []
+    for item in items:
+        q, scope, intent = assistant.interpret(item["question"], item.get("history"))
+        if intent.facts and answer_facts(q, scope, intent.facts, corpus.docs, corpus.chunks):
+            continue
+        if answer_from_targets(q, scope, intent, assistant.targets, corpus.docs):
+            continue
+        qvec = np.asarray(assistant.embeddings.embed_query(scope.search_text))
+        passages = assistant.retriever.retrieve(scope, k=assistant.settings.retrieval.k, qvec=qvec)
+        scored = ext.score(q, scope, intent, passages, qvec)
+        cands = scored.cands
+        if not cands:
+            continue
+        answerable = item.get("answerable", True)
+        spans = gold_spans(corpus.chunks, item.get("sources", [])) if answerable else []
+        sections = []
+        if intent.listing:
+            inside = [c for c in cands if not scope.files or c.chunk.file in scope.files]
+            # Every section of the candidates (the chain looks at those of the best ones).
+            for sec in candidate_sections(ext, scored, scope, intent, inside, max_leaves=20):
+                label = any(_positive(u, spans) for u in sec.units)
+                sections.append((sec, scored.qt, scope, label))
+        out.append(
+            Example(
+                set=qset.name,
+                id=item["id"],
+                answerable=bool(item.get("answerable", True)),
+                x=np.vstack([c.x for c in cands]),
+                y=np.array([_positive(c, spans) for c in cands], dtype=np.int64),
+                inside=np.array(
+                    [not scope.files or c.chunk.file in scope.files for c in cands], dtype=bool
+                ),
+                scoped_figure=len(scope.files) == 1 and intent.figure,
+                listing=intent.listing,
+                sections=sections,
+            )
+        )
+    return out
+
+
+def fit(examples: list[Example], c: float = 1.0) -> Scorer:
+    """Logistic regression on standardised features; threshold and near-miss ratio chosen
+    on the same examples (balanced accuracy of answer-or-refuse).
+
+    The unit scorer learns from questions answered by a unit (a figure, a fact, a "which"):
+    a list question's gold phrases are spread over a section whose units need not match the
+    question, so those questions train the section scorer instead.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    units = [e for e in examples if not e.listing]
+    x = np.vstack([e.x for e in units])
+    y = np.concatenate([e.y for e in units])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y)
+    scorer = Scorer(FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5, 0.0, {})
+    scorer.threshold, scorer.near_miss = choose_refusal(scorer, units)
+    scorer.section = fit_sections(scorer, examples, c)
+    return scorer
+
+
+def _section_rows(unit: Scorer, examples: list[Example]) -> list:
+    """Per list question: its sections' feature matrix and labels, under this unit scorer."""
+    out = []
+    for e in examples:
+        if not e.sections:
+            continue
+        xs, ys = [], []
+        for sec, qt, scope, label in e.sections:
+            probs = unit.predict(np.vstack([u.x for u in sec.units]))
+            for u, p in zip(sec.units, probs, strict=True):
+                u.p = float(p)
+            featurize_section(sec, qt, scope)
+            xs.append(sec.x)
+            ys.append(int(label))
+        out.append((e, np.vstack(xs), np.array(ys)))
+    return out
+
+
+def fit_sections(unit: Scorer, examples: list[Example], c: float) -> Scorer | None:
+    """The section scorer of list questions, with its own threshold (balanced accuracy of
+    answering answerable list questions and refusing the others)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = _section_rows(unit, examples)
+    if not rows or not any(y.any() for _, _, y in rows):
+        return None
+    x = np.vstack([r[1] for r in rows])
+    y = np.concatenate([r[2] for r in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    sec = Scorer(
+        SECTION_FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5, 0.0, {}
+    )
+    best = [(e.answerable and bool(ys.any()), float(sec.predict(xs).max())) for e, xs, ys in rows]
+    ans = [p for ok, p in best if ok]
+    un = [p for ok, p in best if not ok]
+
+    def balanced(t: float) -> float:
+        hit = sum(p >= t for p in ans) / max(1, len(ans))
+        rej = sum(p < t for p in un) / max(1, len(un))
+        return 0.5 * hit + 0.5 * rej
+
+    sec.threshold = -max((round(balanced(t), 4), -t) for t in THRESHOLDS)[1]
+    return sec
+
+
+def _decisions(scorer: Scorer, examples: list[Example]) -> list[tuple[bool, float, float, bool]]:
+    """Per question: (answerable, best inside p, best outside p, near-miss rule applies)."""
+    out = []
+    for e in examples:
+        p = scorer.predict(e.x)
+        inside = float(p[e.inside].max()) if e.inside.any() else 0.0
+        outside = float(p[~e.inside].max()) if (~e.inside).any() else 0.0
+        out.append((e.answerable, inside, outside, e.scoped_figure))
+    return out
+
+
+def _balanced(dec, tau: float, rho: float) -> float:
+    ans = [a for a in dec if a[0]]
+    un = [a for a in dec if not a[0]]
+
+    def refused(d) -> bool:
+        _, inside, outside, rule = d
+        return inside < tau or (rule and outside >= tau and inside < rho * outside)
+
+    hit = sum(not refused(d) for d in ans) / max(1, len(ans))
+    rej = sum(refused(d) for d in un) / max(1, len(un))
+    return 0.5 * hit + 0.5 * rej
+
+
+def choose_refusal(scorer: Scorer, examples: list[Example]) -> tuple[float, float]:
+    """The (threshold, near-miss ratio) with the best balanced accuracy; ties: lower both."""
+    dec = _decisions(scorer, examples)
+    best = max(
+        ((round(_balanced(dec, t, r), 4), -t, -r) for t in THRESHOLDS for r in NEAR_MISS),
+    )
+    return -best[1], -best[2]
+
+
+def unit_metrics(scorer: Scorer, examples: list[Example]) -> dict[str, float]:
+    """Top-1 precision of the best inside unit on answerable items, and refusal figures
+    (questions answered by a unit, not list questions)."""
+    examples = [e for e in examples if not e.listing]
+    ans = [e for e in examples if e.answerable and e.y.any()]
+    top1 = 0
+    for e in ans:
+        p = scorer.predict(e.x)
+        p = np.where(e.inside, p, -1)
+        top1 += int(e.y[int(p.argmax())] == 1)
+    dec = _decisions(scorer, examples)
+    tau, rho = scorer.threshold, scorer.near_miss
+
+    def refused(d) -> bool:
+        return d[1] < tau or (d[3] and d[2] >= tau and d[1] < rho * d[2])
+
+    un = [d for d in dec if not d[0]]
+    an = [d for d in dec if d[0]]
+    return {
+        "top1": top1 / max(1, len(ans)),
+        "refused": sum(map(refused, un)) / max(1, len(un)),
+        "false_refusals": sum(map(refused, an)) / max(1, len(an)),
+    }
+
+
+def end_to_end(assistant, scorer: Scorer, items: list[dict], out: Path | None = None) -> dict:
+    """The held-out set answered by the whole chain with this scorer, scored as the eval does
+    (its answers and failures written to ``out`` when given)."""
+    saved = assistant.extractor.scorer
+    assistant.extractor.scorer = scorer
+    try:
+        res = runner.run(items, assistant, out, progress=False)
+    finally:
+        assistant.extractor.scorer = saved
+    s = scoring.evaluate(items, res.records)
+    if out is not None:
+        out.with_suffix(".failures.json").write_text(
+            json.dumps(s["failures"], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    return s["overall"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.train", description=__doc__)
+    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="weights file to write")
+    parser.add_argument("--work", type=Path, default=Path("evals/out/train"), help="scratch dir")
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the examples of the last run (same code!)"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # bm25s sets its own logger to DEBUG
+        handler.setLevel(logging.WARNING)
+    from assistant.chain import Assistant
+    from ingest.pipeline import ingest
+
+    t0 = time.perf_counter()
+    extra = [p for s in SETS for p in s.extra_docs]
+    settings = with_extra_docs(get_settings(), extra, args.work)
+    report = ingest(settings, progress=False)
+    print(f"index: {report.summary().splitlines()[0]}")
+    assistant = Assistant(settings, load_scorer=False)
+    items = {s.name: runner.load_questions(s.path) for s in SETS}
+    cache = args.work / "examples.pkl"
+    if args.reuse and cache.exists():
+        examples = pickle.loads(cache.read_bytes())
+    else:
+        examples = {s.name: collect(assistant, s, items[s.name]) for s in SETS}
+        cache.write_bytes(pickle.dumps(examples))
+    n = sum(len(v) for v in examples.values())
+    print(f"{n} questions scored by the unit scorer ({time.perf_counter() - t0:.0f} s)")
+    if not args.no_cv:
+        print("\nleave-one-set-out cross-validation (fit on the other sets, this one unseen):")
+        print(
+            f"{'held out':<10} {'top1':>6} {'refused':>8} {'false r.':>8} "
+            f"{'acc':>6} {'citP':>6} {'citR':>6} {'R@5':>6} {'refused':>8} {'false r.':>8}"
+        )
+        for held in SETS:
+            train = [e for s in SETS if s.name != held.name for e in examples[s.name]]
+            scorer = fit(train, args.c)
+            um = unit_metrics(scorer, examples[held.name])
+            ee = end_to_end(
+                assistant, scorer, items[held.name], args.work / f"loso-{held.name}.jsonl"
+            )
+            cells = [
+                _pct(ee[k], w)
+                for k, w in (
+                    ("answer_accuracy", 6),
+                    ("citation_precision", 6),
+                    ("citation_recall", 6),
+                    ("recall@5", 6),
+                    ("refusal_accuracy", 8),
+                    ("false_refusals", 8),
+                )
+            ]
+            print(
+                f"{held.name:<10} {um['top1']:6.1%} {um['refused']:8.1%} "
+                f"{um['false_refusals']:8.1%} " + " ".join(cells)
+            )
+    final = fit([e for v in examples.values() for e in v], args.c)
+    final.meta = {
+        "sets": {s.name: len(examples[s.name]) for s in SETS},
+        "fitted": time.strftime("%Y-%m-%d"),
+        "c": args.c,
+    }
+    final.save(args.out)
+    print(f"\nthreshold {final.threshold}, near-miss ratio {final.near_miss}")
+    if final.section is not None:
+        print(f"section threshold {final.section.threshold}")
+        for name, w in zip(SECTION_FEATURES, final.section.coef, strict=True):
+            print(f"  section {name:<13} {w:+.3f}")
+    for name, w in sorted(zip(FEATURES, final.coef, strict=True), key=lambda t: -abs(t[1])):
+        print(f"  {name:<16} {w:+.3f}")
+    print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s in all)")
+    return 0
+
+
+def _pct(v: float | None, width: int = 6) -> str:
+    return f"{'n/a':>{width}}" if v is None else f"{v:{width}.1%}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

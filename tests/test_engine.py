@@ -1,0 +1,91 @@
+"""The answer engine on the real index: units as search items, the learned scorers, the
+answer's shape following the question's intent, calibrated refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answering.features import FEATURES
+from assistant.answering.scorer import WEIGHTS_FILE, Scorer, ScorerMismatch
+from assistant.answering.sections import SECTION_FEATURES
+from kernel import store
+from kernel.types import REFUSAL
+
+HD = "000_702489c04bbe0e0b.txt"
+QN = "003_a83315fa0d19e00b.txt"
+
+
+def test_every_unit_and_heading_is_embedded(index_settings, assistant) -> None:
+    col, _ = store.live_collection(index_settings)
+    vectors = store.all_vectors(col)
+    units = [(c.id, k) for c in assistant.corpus.chunks for k in range(len(c.units))]
+    assert set(units) == set(vectors.units)
+    assert vectors.unit_matrix.shape == (len(units), 384)
+    paths = {(c.file, json.dumps(c.headings, ensure_ascii=False)) for c in assistant.corpus.chunks}
+    assert paths == set(vectors.headings)
+
+
+def test_shipped_weights_name_the_features_the_code_computes() -> None:
+    scorer = Scorer.load()
+    assert scorer.features == FEATURES and scorer.section is not None
+    assert scorer.section.features == SECTION_FEATURES
+    assert 0 < scorer.threshold < 1 and 0 < scorer.section.threshold < 1
+    blob = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    blob["features"] = blob["features"][:-1]  # a feature list changed under the weights
+    with pytest.raises(ScorerMismatch, match="evals.train"):
+        Scorer.from_json(blob)
+
+
+def test_filler_does_not_cause_a_refusal(assistant) -> None:
+    q = (
+        "Mình chuẩn bị bài nói chuyện ở xã, cho mình vài ý: "
+        "Hải Dương làm gì để phát triển hạ tầng số?"
+    )
+    a = assistant.ask(q)
+    assert not a.refused, a.answer
+    assert a.citations and {c.file for c in a.citations} == {HD}
+    assert "hạ tầng" in a.answer.lower()
+
+
+def test_a_summary_lists_one_section_in_document_order(assistant) -> None:
+    a = assistant.ask("Tóm tắt các nhiệm vụ trọng tâm về kinh tế số của Quảng Ngãi")
+    bullets = [line for line in a.answer.splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 3, a.answer
+    assert {c.file for c in a.citations} == {QN}
+    assert len({c.section for c in a.citations}) == 1  # one section…
+    starts = [c.sentence_start for c in a.citations]
+    assert starts == sorted(starts)  # …in document order
+    assert "kinh tế số" in a.citations[0].section.lower()
+
+
+def test_answers_stay_short(assistant) -> None:
+    for q in (
+        "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?",
+        "Hải Dương phấn đấu có bao nhiêu doanh nghiệp công nghệ số đến năm 2030?",
+    ):
+        a = assistant.ask(q)
+        assert not a.refused and len(a.answer) <= 600, a.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hải Dương đặt mục tiêu bao nhiêu sân bay quốc tế đến năm 2030?",
+        "Quảng Ngãi đặt mục tiêu bao nhiêu % dân số có chữ ký số năm 2035?",
+    ],
+)
+def test_near_misses_are_refused(assistant, question: str) -> None:
+    a = assistant.ask(question)
+    assert a.refused and a.answer.startswith(REFUSAL) and not a.citations
+
+
+def test_a_vietnamese_follow_up_gets_a_vietnamese_frame(assistant) -> None:
+    history = [
+        {"role": "user", "content": "What is Quảng Ngãi's e-signature target for 2030?"},
+        {"role": "assistant", "content": "70%"},
+    ]
+    a = assistant.ask("còn năm 2025 thì sao?", history=history)
+    assert not a.refused and a.answer.startswith("Theo "), a.answer
+    assert "According to" not in a.answer and "50%" in a.answer
