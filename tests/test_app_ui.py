@@ -194,6 +194,7 @@ def test_document_html_marks_sentence_across_offsets() -> None:
     html = document_html(FileMeta(file="f.txt", title="Nghị quyết"), [chunk], cite)
     assert html.count("1. Mục tiêu") == 2  # once as a heading, once in the contents
     assert html.count("<h4") == 1 and '<mark class="nq-mark">- Câu hai 70%.</mark>' in html
+    assert 'data-start="50">- Câu một.' in html  # no empty line left where the heading was
 
 
 def test_conversation_markdown(handlers: ChatHandlers) -> None:

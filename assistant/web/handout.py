@@ -17,7 +17,7 @@ from docx.shared import Cm
 
 from assistant.targets.quiz import QuizQuestion, figure_span, key_answer
 from assistant.web.docx_style import labelled, new_document, quote
-from assistant.web.ui.render import citation_meta
+from assistant.web.ui.render import citation_meta, section_path
 from kernel.types import Citation
 
 _LETTERS = "ABCDEFGH"
@@ -74,7 +74,7 @@ def answer_key_docx(
             else f"{q.doc_title} — {q.province}"
         )
         labelled(doc, "Nguồn: ", source)
-        labelled(doc, "Mục: ", (c.section if c else q.section) or "—")
+        labelled(doc, "Mục: ", (section_path(c) if c else q.section) or "—")
     path = Path(path)
     doc.save(str(path))
     return path

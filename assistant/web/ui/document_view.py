@@ -62,7 +62,10 @@ def _lead(text: str, heading: str) -> _Lead:
     if len(first) <= len(target) + 2 or (
         heading.endswith("…") and not _TERMINAL.search(first) and len(first) <= _MAX_HEADING
     ):
-        return _Lead(skip=len(text) if end < 0 else end + 1, title=first)
+        skip = len(text) if end < 0 else end + 1
+        while skip < len(text) and text[skip].isspace():
+            skip += 1  # the blank lines after the heading would print as an empty line
+        return _Lead(skip=skip, title=first)
     return _Lead(runs_in=True)
 
 
