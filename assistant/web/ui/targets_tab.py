@@ -51,7 +51,7 @@ KIND_CHOICES = [
 ]
 PICK_ROW = "Bấm vào một dòng của bảng để xem câu gốc nêu chỉ tiêu đó."
 PICK_CARD = "Mở “Câu gốc và mục” của một thẻ để xem câu gốc nêu chỉ tiêu đó."
-SEARCH_HINT = "Gõ từ cần tìm, có dấu hoặc không dấu (vd: chu ky so)"
+SEARCH_HINT = "Có dấu hoặc không dấu, vd: chu ky so"
 EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-targets"
 TABLE_STYLE = (
     "<style>#nq-targets-table .body-cell, #nq-targets-table .body-cell *, "
