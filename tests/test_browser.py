@@ -421,6 +421,9 @@ def test_contrast_and_screenshots_light_and_dark(browser, server) -> None:
                     for r in pg.evaluate(CONTRAST_JS, targets)
                     if r["ratio"] < 4.5
                 ]
+                if size == PHONE:  # a card opens its sentence in the document, as a row does
+                    pg.locator(".nq-card .nq-open").first.click()
+                    pg.wait_for_selector("#nq-doc-view #nq-cited", state="visible")
             finally:
                 pg.context.close()
     assert not low, f"text below 4.5:1 contrast: {low[:10]}"

@@ -121,9 +121,13 @@ class TargetHandlers:
         rows, problem = self._try_rows()
         kind = kind or "target"
         metrics = [("Tất cả chỉ tiêu", ALL)] + metric_choices(rows, None if _any(kind) else kind)
-        metric = metric if metric in {v for _, v in metrics} else ALL
+        # A value is sent back only when it has to change: another filter's answer arriving
+        # late must not undo a year or metric the user picked meanwhile.
+        keep_metric = metric in {v for _, v in metrics}
+        metric = metric if keep_metric else ALL
         years = self._years(rows, kind)
-        year = year if year in {v for _, v in years} else ALL
+        keep_year = year in {v for _, v in years}
+        year = year if keep_year else ALL
         filtered = select(
             rows, provinces, _given(pillar), _given(year), _given(metric), _given(kind)
         )
@@ -161,8 +165,10 @@ class TargetHandlers:
                 f"Không có số liệu “{kind_label(charted_kind)}” nào để vẽ biểu đồ với bộ lọc này."
             )
         return (
-            gr.Dropdown(choices=metrics, value=metric),
-            gr.Dropdown(choices=years, value=year),
+            gr.Dropdown(choices=metrics)
+            if keep_metric
+            else gr.Dropdown(choices=metrics, value=ALL),
+            gr.Dropdown(choices=years) if keep_year else gr.Dropdown(choices=years, value=ALL),
             table_frame(chosen),
             cards_html(chosen),
             [r.id for r in chosen],
