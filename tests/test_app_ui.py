@@ -14,6 +14,7 @@ from assistant.web.feedback import FeedbackStore
 from assistant.web.ui.chat import (
     FEEDBACK_NONE,
     THINKING,
+    THINKING_EN,
     ChatHandlers,
     chat_messages,
     feedback_label,
@@ -303,6 +304,8 @@ def test_sources_grouped_by_document_and_markers_linked() -> None:
 
 
 def test_labels_follow_the_question_language() -> None:
+    assert chat_messages([], pending="What are the targets?")[-1]["content"] == THINKING_EN
+    assert chat_messages([], pending="muc tieu la gi?")[-1]["content"] == THINKING
     c = _cite("Câu hai 70%.", "Câu hai 70%.")
     en = Answer(question="q", answer="x [1]", citations=[c], scope={"lang": "en"})
     vi = en.model_copy(update={"scope": {"lang": "vi-nodiacritics"}})

@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.question.scope import detect_lang
 from assistant.service import AssistantService, friendly_error
 from assistant.web.export import conversation_docx
 from assistant.web.feedback import FeedbackStore
@@ -38,7 +39,11 @@ EXAMPLES = [
     "What are Thanh Hoa's digital transformation targets for 2026?",
 ]
 THINKING = "Đang tìm trong các văn bản…"
-NO_SCOPE = "Vui lòng chọn ít nhất một văn bản trong “Phạm vi tìm kiếm”."
+THINKING_EN = "Searching the documents…"
+NO_SCOPE = (
+    "Vui lòng chọn ít nhất một văn bản trong “Phạm vi tìm kiếm”. / "
+    "Please tick at least one document in the search scope."
+)
 EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-exports"
 STEP_DELAY_S = 0.04  # pause between streamed steps: visible progress, negligible latency
 # The chat fills the screen above the question box and the examples (1366×768: both visible).
@@ -55,22 +60,21 @@ def chat_messages(turns: list[dict], pending: str | None = None) -> list[dict]:
     if pending is not None:
         msgs += [
             {"role": "user", "content": plain_md(pending)},
-            {"role": "assistant", "content": THINKING},
+            {"role": "assistant", "content": thinking(pending)},
         ]
     return msgs
+
+
+def thinking(question: str) -> str:
+    """The waiting note, in the language of the question being answered."""
+    return THINKING_EN if detect_lang(question) == "en" else THINKING
 
 
 def _reply(turn: dict, number: int) -> str:
     a = turn.get("answer")
     if a is None:
         return plain_md(turn.get("error") or "")
-    text = answer_markdown(a, turn=number)
-    if turn.get("note"):
-        # The scope note goes right under the answer, before the source list.
-        body, _, rest = text.partition("\n\n")
-        note = f"_{plain_md(words(a)['notice'])}:_ {plain_md(turn['note'])}"
-        text = "\n\n".join(x for x in (body, note, rest) if x)
-    return text
+    return answer_markdown(a, turn=number, note=turn.get("note", ""))
 
 
 def history(turns: list[dict]) -> list[dict]:
@@ -171,8 +175,8 @@ class ChatHandlers:
         if not q.strip():
             yield (chat_messages(turns), skip, turns, skip, "", skip, skip, skip)
             return
-        thinking = sources_html(None, THINKING)
-        yield chat_messages(turns, pending=q), thinking, turns, skip, "", skip, "", skip
+        waiting = sources_html(None, thinking(q))
+        yield chat_messages(turns, pending=q), waiting, turns, skip, "", skip, "", skip
         yield from self._answer(q, turns, selected)
 
     def _answer(self, q: str, turns: list[dict], selected: list[str] | None):

@@ -136,17 +136,19 @@ def answer_body(answer: Answer) -> str:
     return _MARKER.sub(r"**\\[\1\\]**", plain_md(answer.answer))
 
 
-def answer_markdown(answer: Answer, turn: int = 1) -> str:
-    """The assistant's chat message: answer with ``[n]`` links, notice, sources, copy button.
+def answer_markdown(answer: Answer, turn: int = 1, note: str = "") -> str:
+    """The assistant's chat message: answer with ``[n]`` links, notices, sources, copy button.
 
     ``turn`` (1-based) is the answer's place in the conversation, written into the links so
-    a click shows that answer's sources even when another answer's are on screen.
+    a click shows that answer's sources even when another answer's are on screen; ``note``
+    is the UI's own remark (e.g. about the user's search scope), shown under the answer.
     """
     w = words(answer)
     body = _MARKER.sub(lambda m: ref_link(turn, m.group(1)), plain_md(answer.answer))
     parts = [body]
-    if answer.notice and answer.notice != answer.answer:
-        parts.append(f"_{plain_md(w['notice'])}:_ " + plain_md(answer.notice))
+    for extra in (answer.notice, note):
+        if extra and extra != answer.answer:
+            parts.append(f"_{plain_md(w['notice'])}:_ " + plain_md(extra))
     if answer.citations:
         where = (
             f'(<span class="nq-wide">{esc(w["sources_wide"])}</span>'
