@@ -349,7 +349,7 @@ def build_targets_tab(
         )
     with gr.Row():
         pillar = gr.Dropdown(
-            [("Tất cả trụ cột", ALL), *[(p, p) for p in vocabulary().pillar_names]],
+            [("Tất cả", ALL), *[(p, p) for p in vocabulary().pillar_names]],
             value=ALL,
             label="Trụ cột",
             scale=1,
@@ -363,12 +363,14 @@ def build_targets_tab(
             value=ALL,
             label="Chỉ tiêu",
             scale=2,
+            min_width=300,  # a row of its own on a phone: metric names are long
             elem_id="nq-targets-metric",
         )
         search_box = gr.Textbox(
             label="Tìm trong bảng",
             placeholder=SEARCH_HINT,
             scale=2,
+            min_width=300,
             elem_id="nq-targets-search",
             max_lines=1,
         )
