@@ -21,6 +21,7 @@ from assistant.chain import Assistant  # noqa: E402
 from assistant.service import AssistantService  # noqa: E402
 from assistant.web.api import build_api  # noqa: E402
 from assistant.web.feedback import FeedbackStore  # noqa: E402
+from assistant.web.page import LocalizedPage  # noqa: E402
 from assistant.web.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
 from assistant.web.ui.documents import (  # noqa: E402
     CHAT_TAB,
@@ -30,15 +31,19 @@ from assistant.web.ui.documents import (  # noqa: E402
 )
 from assistant.web.ui.render import document_choices, esc  # noqa: E402
 from assistant.web.ui.targets_tab import TARGETS_TAB, TargetHandlers, build_targets_tab  # noqa: E402
-from assistant.web.ui.theme import CSS, make_theme  # noqa: E402
+from assistant.web.ui.theme import CSS, HEAD, make_theme  # noqa: E402
 from kernel.settings import Settings, get_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 TITLE = "Trợ lý nghị quyết chuyển đổi số"
 INTRO = (
-    "Hỏi đáp về các nghị quyết chuyển đổi số của các tỉnh. Mỗi câu trả lời kèm đoạn văn bản "
-    "gốc đã dùng — số trong ngoặc vuông [1], [2] ứng với nguồn ở khung bên phải."
+    "Hỏi đáp về các nghị quyết chuyển đổi số của các tỉnh; mỗi câu trả lời kèm đoạn văn bản "
+    "gốc đã dùng — bấm [1], [2] để xem nguồn."
+)
+DESCRIPTION = (
+    "Trợ lý hỏi đáp về các nghị quyết chuyển đổi số của các tỉnh, trả lời kèm đúng đoạn văn "
+    "bản gốc; bảng chỉ tiêu và bộ câu hỏi ôn tập cho Bình dân học vụ số."
 )
 
 
@@ -57,7 +62,7 @@ def build_app(
     _, problem = service.try_get() if not catalog else (None, "")
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        gr.Markdown(f"# {TITLE}\n{INTRO}", elem_id="nq-header")
         banner = gr.HTML(_banner(problem), elem_id="nq-banner", visible=bool(problem))
         with gr.Tabs() as tabs:
             with gr.Tab("Hỏi đáp", id=CHAT_TAB):
@@ -114,12 +119,14 @@ def create_server(
         auth_message="Đăng nhập để dùng trợ lý." if auth else None,
         theme=make_theme(),
         css=CSS,
-        footer_links=["settings"],
+        head=HEAD,
+        footer_links=[],  # no English developer panel (settings, API page) for officials
         run_history=False,
         show_error=False,
         ssr_mode=False,
         mcp_server=False,
     )
+    app.add_middleware(LocalizedPage, title=TITLE, description=DESCRIPTION)
     return app, demo
 
 

@@ -1,4 +1,4 @@
-"""Chat/document handlers, HTML rendering and Markdown export, on the real test index."""
+"""Chat/document handlers, HTML rendering and the conversation export, on the real test index."""
 
 from __future__ import annotations
 
@@ -9,11 +9,23 @@ import gradio as gr
 import pytest
 
 from assistant.service import INDEX_MISSING, AssistantService
-from assistant.web.export import conversation_markdown
+from assistant.web.export import conversation_docx, conversation_markdown
 from assistant.web.feedback import FeedbackStore
-from assistant.web.ui.chat import THINKING, ChatHandlers, chat_messages, history, scope_filters
+from assistant.web.ui.chat import (
+    FEEDBACK_NONE,
+    THINKING,
+    THINKING_EN,
+    ChatHandlers,
+    chat_messages,
+    feedback_label,
+    history,
+    scope_filters,
+    scope_label,
+)
+from assistant.web.ui.document_view import document_html
 from assistant.web.ui.documents import DocumentHandlers
-from assistant.web.ui.render import document_html, plain_md, sources_html, tidy
+from assistant.web.ui.reflow import reflow
+from assistant.web.ui.render import answer_markdown, copy_text, plain_md, sources_html, tidy
 from kernel.settings import Settings
 from kernel.types import Answer, Citation
 
@@ -26,6 +38,12 @@ def handlers(index_settings, assistant, tmp_path: Path) -> ChatHandlers:
     return ChatHandlers(
         AssistantService(index_settings, assistant), FeedbackStore(tmp_path / "fb.sqlite3")
     )
+
+
+def _docx_text(path: Path) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(str(path)).paragraphs)
 
 
 def _run(h: ChatHandlers, q: str, turns: list | None = None, selected=None) -> list[tuple]:
@@ -54,15 +72,17 @@ def test_respond_streams_then_shows_sources(handlers: ChatHandlers) -> None:
     assert len(steps) >= 3  # waiting note, answer in steps, final with sources
     first_chat = steps[0][0]
     assert first_chat[-1]["content"] == THINKING and first_chat[-2]["content"] == plain_md(Q_2030)
-    chat, panel, turns, shown, box, download, _ = steps[-1]
-    assert "70%" in chat[-1]["content"] and "**\\[1\\]**" in chat[-1]["content"]
+    chat, panel, turns, shown, box, download, _, feedback = steps[-1]
+    assert "70%" in chat[-1]["content"]
+    assert '<a class="nq-ref" href="#nq-src-1-1">\\[1\\]</a>' in chat[-1]["content"]
+    assert Q_2030 in feedback.label  # the feedback box names the question it rates
     assert len(chat) == 2 and len(turns) == 1 and shown == 0 and box == ""
     assert 'class="nq-src"' in panel and "Quảng Ngãi" in panel
     mark = re.search(r'<mark class="nq-mark">(.*?)</mark>', panel, re.S)
     assert mark and "70%" in mark.group(1)
     assert 'data-marker="1"' in panel  # the "Mở trong văn bản" button
     exported = Path(download.value["path"] if isinstance(download.value, dict) else download.value)
-    assert "70%" in exported.read_text(encoding="utf-8")
+    assert exported.suffix == ".docx" and "70%" in _docx_text(exported)
 
 
 def test_follow_up_passes_history(handlers: ChatHandlers) -> None:
@@ -139,7 +159,7 @@ def test_select_message_shows_its_sources(handlers: ChatHandlers) -> None:
     turns = _run(handlers, Q_2030)[-1][2]
     turns = _run(handlers, "còn năm 2025 thì sao?", turns)[-1][2]
     evt = gr.SelectData(None, {"index": 1, "value": "x"})
-    panel, shown = handlers.show_sources(turns, evt)
+    panel, shown, _ = handlers.show_sources(turns, evt)
     assert shown == 0 and "4.3" in panel
 
 
@@ -173,8 +193,9 @@ def test_document_html_marks_sentence_across_offsets() -> None:
     )
     cite = _cite(text, "- Câu hai 70%.", start=50)
     html = document_html(FileMeta(file="f.txt", title="Nghị quyết"), [chunk], cite)
-    assert html.count("1. Mục tiêu") == 1  # the repeated heading line is not printed twice
-    assert '<mark class="nq-mark">- Câu hai 70%.</mark>' in html
+    assert html.count("1. Mục tiêu") == 2  # once as a heading, once in the contents
+    assert html.count("<h4") == 1 and '<mark class="nq-mark">- Câu hai 70%.</mark>' in html
+    assert 'data-start="50">- Câu một.' in html  # no empty line left where the heading was
 
 
 def test_conversation_markdown(handlers: ChatHandlers) -> None:
@@ -185,6 +206,8 @@ def test_conversation_markdown(handlers: ChatHandlers) -> None:
     assert "## Câu hỏi 1" in md and "## Câu hỏi 2" in md and "### Nguồn" in md
     assert "**[1]**" in md and "Quảng Ngãi" in md
     assert re.search(r"\*\*[^*]*70%[^*]*\*\*", md)  # supporting sentence in bold
+    cite = turns[0]["answer"].citations[0]
+    assert cite.file not in md and "ký tự" not in md  # nothing printed a reader cannot use
     assert "<script>" not in md and "&lt;script&gt;" in md and "_Lỗi thử_" in md
     # dicts (e.g. from JSON) work too
     dumped = [
@@ -206,3 +229,143 @@ def test_chat_messages_pair_turns_with_indices() -> None:
     msgs = chat_messages(turns, pending="c")
     assert [m["role"] for m in msgs] == ["user", "assistant"] * 3
     assert msgs[2]["content"] == "b" and msgs[-1]["content"] == THINKING
+
+
+def _chunk(text: str, headings: list[str], start: int = 0):
+    from kernel.types import Chunk
+
+    return Chunk(
+        id=str(start),
+        file="f.txt",
+        start=start,
+        end=start + len(text),
+        text=text,
+        index_text=text,
+        headings=headings,
+    )
+
+
+def test_wrapped_and_shortened_headings_print_once() -> None:
+    """A PDF heading hard-wrapped in the text and shortened with "…" in the heading path."""
+    from kernel.types import FileMeta
+
+    wrapped = _chunk(
+        "4. Chuyển đổi số trong hoạt động của các cơ quan Đảng, Nhà nước, \n\n"
+        "Mặt trận Tổ quốc và các tổ chức chính trị - xã hội",
+        ["III. NHIỆM VỤ", "4. Chuyển đổi số trong hoạt động của các cơ quan Đảng, Nhà nước, Mặt…"],
+    )
+    runin = _chunk(
+        "1. Các cấp ủy đảng, chính quyền, Mặt trận Tổ quốc và các tổ chức chính trị \n\n"
+        "- xã hội trong tỉnh tập trung lãnh đạo, chỉ đạo tổ chức học tập Nghị quyết.",
+        ["IV. TỔ CHỨC THỰC HIỆN", "1. Các cấp ủy đảng, chính quyền, Mặt trận Tổ quốc và các…"],
+        start=500,
+    )
+    html = document_html(FileMeta(file="f.txt", title="NQ"), [wrapped, runin])
+    body = html.split('class="nq-doc-body"', 1)[1]
+    # printed once, in full, as a heading; the passage that only repeated it is gone
+    assert body.count("Mặt trận Tổ quốc và các tổ chức chính trị - xã hội</h4>") == 1
+    assert body.count("4. Chuyển đổi số") == 1
+    # a heading that runs into its paragraph stays in the text, not above it
+    assert body.count("1. Các cấp ủy đảng") == 1 and "<h4" not in body.split("IV. TỔ")[1]
+    assert "chính trị - xã hội trong tỉnh" in " ".join(body.split())  # re-flowed
+    # contents and find box
+    assert '<details class="nq-toc">' in html and 'href="#nq-h-0"' in html
+    assert 'class="nq-find-input"' in html
+
+
+def test_reflow_keeps_offsets_and_real_breaks() -> None:
+    text = (
+        "- Phổ cập dịch vụ mạng Internet băng rộng cáp quang và dịch vụ mạng di \n\n"
+        "động 5G.\n\n- Trên 70% dân số trưởng thành có chữ ký số."
+    )
+    flowed = reflow(text)
+    assert len(flowed) == len(text)
+    assert "mạng di" in flowed and "di \n" not in flowed  # mid-phrase break joined
+    assert "5G.\n\n- Trên" in flowed  # a new bullet keeps its line
+    assert reflow("II. MỤC TIÊU\n1. Quan điểm") == "II. MỤC TIÊU\n1. Quan điểm"
+    heading = "1. Chuyển đổi nhận thức \n\n- Đẩy mạnh công tác tuyên truyền"
+    assert reflow(heading) == heading  # a bullet, even one starting with "Đ"
+
+
+def test_sources_grouped_by_document_and_markers_linked() -> None:
+    text = "Câu một 50%. Câu hai 70%."
+    a, b = _cite(text, "Câu một 50%."), _cite(text, "Câu hai 70%.")
+    b = b.model_copy(update={"marker": 2})
+    answer = Answer(question="q", answer="Một [1], hai [2].", citations=[a, b])
+    panel = sources_html(answer, turn=3, question="q?")
+    assert panel.count('class="nq-src-group"') == 1  # one document: its title once
+    assert panel.count('class="nq-title"') == 1 and panel.count('class="nq-src"') == 2
+    assert 'id="nq-src-1"' in panel and 'id="nq-src-2"' in panel and "“q?”" in panel
+    msg = answer_markdown(answer, turn=3)
+    assert msg.count('href="#nq-src-3-2"') == 2  # in the answer and in the source list
+    assert 'class="nq-copy"' in msg and "xem khung bên phải" in msg and "xem ngay bên dưới" in msg
+    clip = copy_text(answer)
+    assert clip.startswith("Một [1], hai [2].") and "[2] T — Quảng Ngãi" in clip
+
+
+def test_labels_follow_the_question_language() -> None:
+    assert chat_messages([], pending="What are the targets?")[-1]["content"] == THINKING_EN
+    assert chat_messages([], pending="muc tieu la gi?")[-1]["content"] == THINKING
+    c = _cite("Câu hai 70%.", "Câu hai 70%.")
+    en = Answer(question="q", answer="x [1]", citations=[c], scope={"lang": "en"})
+    vi = en.model_copy(update={"scope": {"lang": "vi-nodiacritics"}})
+    assert "Open in the document" in sources_html(en) and "Sources" in answer_markdown(en)
+    assert "Copy" in answer_markdown(en) and "Mở trong văn bản" not in sources_html(en)
+    assert "Mở trong văn bản" in sources_html(vi) and "Nguồn" in answer_markdown(vi)
+
+
+def test_scope_header_and_note_follow_the_users_filter(handlers: ChatHandlers) -> None:
+    catalog = handlers.service.catalog()
+    files = [m.file for m in catalog]
+    kh = next(m.file for m in catalog if m.province == "Khánh Hòa")
+    assert scope_label(files, catalog) == "Phạm vi tìm kiếm: tất cả văn bản"
+    assert "1/5 văn bản — Khánh Hòa" in scope_label([kh], catalog)
+    assert "chưa chọn" in scope_label([], catalog)
+    assert "Khánh Hòa" in handlers.scope_changed([kh]).label
+    turns = _run(handlers, Q_2030, selected=[kh])[-1][2]
+    note = turns[0]["note"]
+    assert "Bạn đang giới hạn tìm kiếm trong: Khánh Hòa" in note and "Quảng Ngãi" in note
+    chat = chat_messages(turns)[-1]["content"]
+    assert "Bạn đang giới hạn tìm kiếm trong" in chat
+    assert _run(handlers, Q_2030, selected=files)[-1][2][0]["note"] == ""
+
+
+def test_clear_resets_everything(handlers: ChatHandlers) -> None:
+    turns = _run(handlers, Q_2030)[-1][2]
+    chat, panel, state, shown, box, download, status, feedback, comment = handlers.reset()
+    assert chat == [] and state == [] and shown == -1 and "data-turn" not in panel
+    assert download.interactive is False and feedback.label == FEEDBACK_NONE
+    # the next question starts a new conversation: nothing earlier comes back
+    chat, panel, turns, *_ = _run(
+        handlers, "Khánh Hòa đặt mục tiêu gì về kinh tế số đến năm 2025?"
+    )[-1]
+    assert len(turns) == 1 and len(chat) == 2
+
+
+def test_feedback_goes_to_the_answer_named_in_its_header(handlers: ChatHandlers) -> None:
+    turns = _run(handlers, Q_2030)[-1][2]
+    turns = _run(handlers, "còn năm 2025 thì sao?", turns)[-1][2]
+    assert "còn năm 2025" in feedback_label(turns, 1)
+    panel, shown, box = handlers.show_sources(turns, gr.SelectData(None, {"index": 0, "value": ""}))
+    assert shown == 0 and Q_2030 in box.label
+    handlers.on_vote("up", "", turns, shown)
+    assert list(handlers.store.rows())[-1]["question"] == Q_2030
+
+
+def test_conversation_docx(handlers: ChatHandlers, tmp_path: Path) -> None:
+    from docx import Document
+
+    turns = _run(handlers, Q_2030)[-1][2]
+    turns.append({"question": XSS, "answer": None, "error": "Lỗi thử"})
+    path = conversation_docx(turns, tmp_path / "c.docx")
+    doc = Document(str(path))
+    styles = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert styles[0] == ("Title", "Hỏi đáp về nghị quyết chuyển đổi số")
+    assert ("Heading 1", f"Câu hỏi 1: {Q_2030}") in styles and ("Heading 2", "Nguồn") in styles
+    quotes = [p for p in doc.paragraphs if p.style.name == "Quote"]
+    assert quotes and any(r.bold and "70%" in r.text for r in quotes[0].runs)
+    text = "\n".join(t for _, t in styles)
+    cite = turns[0]["answer"].citations[0]
+    assert cite.title in text and "Quảng Ngãi" in text and "Mục: " in text
+    assert cite.file not in text and "ký tự" not in text and str(cite.start) not in text
+    assert XSS in text and "Lỗi thử" in text  # a Word file shows typed text as text

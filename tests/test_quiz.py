@@ -7,7 +7,14 @@ import re
 import pytest
 
 from assistant.targets.model import Target
-from assistant.targets.quiz import QuizQuestion, make_quiz, quiz_markdown
+from assistant.targets.quiz import (
+    QuizQuestion,
+    answer_key_markdown,
+    figure_span,
+    key_answer,
+    make_quiz,
+    quiz_markdown,
+)
 
 QN = "003_a83315fa0d19e00b.txt"
 
@@ -97,15 +104,34 @@ def test_equal_figures_in_one_sentence_blank_the_right_one(table) -> None:
         assert abs(k / len(q.sentence) - share) < 0.15
 
 
-def test_markdown_handout(table) -> None:
+def test_sheet_and_answer_key(table) -> None:
     rows = table[1]
     quiz = make_quiz(rows, file=QN, n=6, seed=0)
-    md = quiz_markdown(quiz, "Ôn tập — Quảng Ngãi")
-    assert md.startswith("# Ôn tập — Quảng Ngãi")
-    questions, key = md.split("## Đáp án")
+    sheet = quiz_markdown(quiz, "Ôn tập — Quảng Ngãi", "Mã đề 0")
+    key = answer_key_markdown(quiz, "Ôn tập — Quảng Ngãi")
+    assert sheet.startswith("# Ôn tập — Quảng Ngãi") and "Đáp án" not in sheet
     for q in quiz:
-        assert f"**Câu {q.number}.**" in questions and f"**Câu {q.number}.**" in key
-        assert f"> “{q.sentence}”" in key
-        assert f"ký tự {q.start}–{q.end}" in key
-        assert q.answer_display in key
-    assert "- A. " in questions and "Trả lời:" in questions
+        assert f"**Câu {q.number}.**" in sheet and f"**Câu {q.number}.**" in key
+        assert f"> “{q.sentence}”" in key and key_answer(q) in key
+        assert q.file not in key and "ký tự" not in key
+    assert "Nguồn" not in sheet
+    assert "- A. " in sheet and "Trả lời:" in sheet
+
+
+def test_key_repeats_the_option_as_the_sheet_lists_it(table) -> None:
+    """Option "A. 95%" is "A. 95%" in the key too; the document's "trên 95%" is added."""
+    mc = [q for q in make_quiz(table[1], n=30, seed=0) if q.kind == "multiple_choice"]
+    assert mc
+    for q in mc:
+        letter = "ABCD"[q.answer_index]
+        assert key_answer(q).startswith(f"{letter}. {q.options[q.answer_index]}")
+        if q.answer_display != q.options[q.answer_index]:
+            assert f"“{q.answer_display}”" in key_answer(q)
+    with_comparator = [q for q in mc if q.answer_display != q.options[q.answer_index]]
+    assert with_comparator  # the case the handout got wrong ("A. 95%" → "A. trên 95%")
+
+
+def test_figure_span_points_at_the_answer(table) -> None:
+    for q in make_quiz(table[1], n=40, seed=5):
+        s, e = figure_span(q)
+        assert q.sentence[s:e].replace(" ", "") == q.answer.replace(" ", "")

@@ -30,9 +30,11 @@ def handlers(index_settings, assistant) -> TargetHandlers:
     return TargetHandlers(service, DocumentHandlers(service))
 
 
-def _apply(h: TargetHandlers, provinces=None, pillar=ALL, year=ALL, metric=ALL, kind="target"):
-    out = h.apply(provinces, pillar, year, metric, kind)
-    keys = ["metric", "year", "table", "ids", "note", "csv", "xlsx", "plot", "caption"]
+def _apply(
+    h: TargetHandlers, provinces=None, pillar=ALL, year=ALL, metric=ALL, kind="target", query=""
+):
+    out = h.apply(provinces, pillar, year, metric, kind, query)
+    keys = ["metric", "year", "table", "cards", "ids", "note", "csv", "xlsx", "plot", "caption"]
     return dict(zip(keys, out, strict=True))
 
 
@@ -75,22 +77,53 @@ def test_kinds_years_and_empty_filters(handlers: TargetHandlers) -> None:
     assert "2030" in years and "2019" in years
     assert "2019" not in [v for _, v in _apply(handlers)["year"].choices]
     none = _apply(handlers, provinces=[])
-    assert len(none["table"]) == 0 and "Không có chỉ tiêu" in none["note"]
+    assert len(none["table"]) == 0 and "Không có dòng nào khớp bộ lọc" in none["note"]
     assert none["csv"].interactive is False
 
 
 def test_downloads_hold_the_filtered_rows(handlers: TargetHandlers) -> None:
     out = _apply(handlers, ["Quảng Ngãi"], "xã hội số", "2030")
+    df = out["table"]
     csv_path, xlsx_path = _path(out["csv"]), _path(out["xlsx"])
     assert csv_path.suffix == ".csv" and xlsx_path.suffix == ".xlsx"
     with csv_path.open(encoding="utf-8-sig", newline="") as fh:
         records = list(csv.DictReader(fh))
-    assert [r["id"] for r in records] == out["ids"]
-    assert any("70%" in r["value_text"] for r in records)
+    # The columns and values on screen, in Vietnamese: no developer names or codes.
+    assert list(records[0])[:2] == ["STT", "Tỉnh/TP"] and "metric_key" not in records[0]
+    for col in ("STT", "Tỉnh/TP", "Trụ cột", "Chỉ tiêu (theo văn bản)", "Mức", "Năm", "Loại"):
+        assert [r[col] for r in records] == list(df[col]), col
+    assert {r["Loại"] for r in records} == {"mục tiêu"} and "trên 70%" in df["Mức"].tolist()
+    assert all(r["Văn bản"].startswith("Nghị quyết") and r["Câu trích dẫn"] for r in records)
     ws = load_workbook(xlsx_path).active
     header, *body = list(ws.values)
-    assert [dict(zip(header, r, strict=True))["id"] for r in body] == out["ids"]
-    assert {dict(zip(header, r, strict=True))["province"] for r in body} == {"Quảng Ngãi"}
+    assert [dict(zip(header, r, strict=True))["Mức"] for r in body] == list(df["Mức"])
+    assert {dict(zip(header, r, strict=True))["Tỉnh/TP"] for r in body} == {"Quảng Ngãi"}
+
+
+def test_search_ignores_diacritics_and_says_when_nothing_matches(handlers) -> None:
+    out = _apply(handlers, query="chu ky")
+    df = out["table"]
+    assert len(df) >= 2 and all("chữ ký" in m for m in df["Chỉ tiêu (theo văn bản)"])
+    assert "chứa “chu ky”" in out["note"] and len(out["ids"]) == len(df)
+    assert out["cards"].count('class="nq-card"') == len(df)  # the phone layout: same rows
+    nothing = _apply(handlers, query="xyz khong co")
+    assert len(nothing["table"]) == 0 and "Không có dòng nào chứa “xyz khong co”" in nothing["note"]
+    assert nothing["csv"].interactive is False
+
+
+def test_baseline_view_charts_baselines(handlers: TargetHandlers) -> None:
+    out = _apply(handlers, kind="baseline")
+    assert set(out["table"]["Loại"]) == {"hiện trạng"}
+    assert "hiện trạng" in out["caption"] and "mục tiêu" not in out["caption"]
+    title = out["plot"].axes[0].get_title()
+    assert title.startswith("Hiện trạng") and "2030" not in title
+
+
+def test_rows_without_a_subject_get_one(handlers: TargetHandlers) -> None:
+    df = _apply(handlers, ["Hải Dương"], kind="baseline")["table"]
+    metrics = [m for m in df["Chỉ tiêu (theo văn bản)"] if "bậc" in m]
+    assert metrics and not [m for m in metrics if m.startswith("Tăng")]
+    assert any(m.startswith("Chỉ số cải cách hành chính (PAR Index): tăng") for m in metrics)
 
 
 def test_chart_for_metric_and_year(handlers: TargetHandlers) -> None:
@@ -132,15 +165,25 @@ def test_select_row_shows_and_opens_its_passage(handlers: TargetHandlers) -> Non
     assert handlers.select(out["ids"], evt)[1] == picked
 
 
-def test_quiz_markdown_and_handout(handlers: TargetHandlers) -> None:
-    shown, download = handlers.quiz(QN, ALL, 5, 3)
-    assert shown.count("**Câu ") == 10  # five questions, five answers
-    assert "## Đáp án" in shown and "> Nguồn:" in shown and "Quảng Ngãi" in shown
-    text = _path(download).read_text(encoding="utf-8")
-    assert text.startswith("# Bộ câu hỏi") and "## Câu hỏi" in text and "## Đáp án" in text
-    assert text.count("> Nguồn:") == 5 and QN in text
-    assert handlers.quiz(QN, ALL, 5, 3)[0] == shown  # same seed, same quiz
-    empty, dl = handlers.quiz("no-such-file.txt", ALL, 5, 0)
+def _docx(path: Path) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(str(path)).paragraphs)
+
+
+def test_quiz_sheet_and_key_are_separate(handlers: TargetHandlers) -> None:
+    shown, key, sheet, key_file = handlers.quiz(QN, ALL, 5, 3)
+    assert shown.count("**Câu ") == 5 and "Đáp án" not in shown  # the sheet has no answers
+    assert key.count("**Câu ") == 5 and "> Nguồn:" in key
+    title = next(r.doc_title for r in handlers.rows() if r.file == QN)
+    assert title in shown  # the full title, not cut at 90 characters
+    sheet_text, key_text = _docx(_path(sheet)), _docx(_path(key_file))
+    assert _path(sheet).suffix == ".docx" and sheet_text.count("Câu ") >= 5
+    assert "Đáp án" in key_text and "Đáp án" not in sheet_text and title in sheet_text
+    assert QN not in key_text and "ký tự" not in key_text  # nothing a reader cannot use
+    assert key_text.count("Nguồn: ") == 5 and "Mục: " in key_text
+    assert handlers.quiz(QN, ALL, 5, 3)[:2] == (shown, key)  # same seed, same quiz
+    empty, _, dl, _ = handlers.quiz("no-such-file.txt", ALL, 5, 0)
     assert "Không đủ chỉ tiêu" in empty and dl.interactive is False
 
 
@@ -153,9 +196,10 @@ def test_quiz_display_escapes_document_text(index_settings, assistant) -> None:
     tampered.targets = bad
     service = AssistantService(index_settings, tampered)
     h = TargetHandlers(service, DocumentHandlers(service))
-    shown, download = h.quiz(ALL, "kinh tế số", 3, 0)
-    assert "<img" not in shown and "&lt;img" in shown and "\\*\\*x\\*\\*" in shown
-    assert XSS in _path(download).read_text(encoding="utf-8")  # the file keeps the words
+    shown, key, _, key_file = h.quiz(ALL, "kinh tế số", 3, 0)
+    assert "<img" not in key and "&lt;img" in key and "\\*\\*x\\*\\*" in key
+    assert "<img" not in shown
+    assert XSS in _docx(_path(key_file))  # the Word file keeps the words as text
 
 
 def test_missing_index_is_a_readable_message(tmp_path: Path, model_dir: Path) -> None:
@@ -165,6 +209,6 @@ def test_missing_index_is_a_readable_message(tmp_path: Path, model_dir: Path) ->
     out = _apply(h)
     assert "python -m ingest" in out["note"] and "Traceback" not in out["note"]
     assert len(out["table"]) == 0 and out["plot"] is None
-    shown, _ = h.quiz(ALL, ALL, 5, 0)
+    shown, *_ = h.quiz(ALL, ALL, 5, 0)
     assert "python" in shown and "ingest" in shown
     assert h.refresh()[0].choices == []

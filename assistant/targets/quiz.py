@@ -175,9 +175,31 @@ def _distractors(row: Target, targets: list[Target], rng: random.Random) -> list
     return chosen
 
 
-def quiz_markdown(questions: list[QuizQuestion], title: str) -> str:
-    """A printable handout: the questions, then an answer key quoting the sources."""
-    lines = [f"# {title}", "", "## Câu hỏi", ""]
+def key_answer(q: QuizQuestion) -> str:
+    """The answer as the key prints it: the option exactly as the sheet lists it ("A. 95%"),
+    and the document's own wording when it says more ("trên 95%")."""
+    if q.answer_index is None:
+        return q.answer
+    option = q.options[q.answer_index]
+    shown = f"{_LETTERS[q.answer_index]}. {option}"
+    return shown if q.answer_display == option else f"{shown} (văn bản ghi: “{q.answer_display}”)"
+
+
+def figure_span(q: QuizQuestion) -> tuple[int, int] | None:
+    """Where the answer's figure is in ``q.sentence`` (the one the question is about)."""
+    body = r"\s*".join(map(re.escape, q.answer.split()))
+    hits = list(re.finditer(rf"(?<![\d.,]){body}(?!\d)", q.sentence))
+    if not hits:
+        return None
+    share = (q.value_start - q.start) / max(1, q.end - q.start)
+    size = max(1, len(q.sentence))
+    m = min(hits, key=lambda h: abs(h.start() / size - share))
+    return m.start(), m.end()
+
+
+def quiz_markdown(questions: list[QuizQuestion], title: str, subtitle: str = "") -> str:
+    """The question sheet (no answers: it may be projected or handed out)."""
+    lines = [f"# {title}", ""] + ([subtitle, ""] if subtitle else []) + ["## Câu hỏi", ""]
     for q in questions:
         lines.append(f"**Câu {q.number}.** {q.prompt}")
         lines.append("")
@@ -186,13 +208,15 @@ def quiz_markdown(questions: list[QuizQuestion], title: str) -> str:
         else:
             lines.append("Trả lời: ______________")
         lines.append("")
-    lines += ["## Đáp án", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def answer_key_markdown(questions: list[QuizQuestion], title: str) -> str:
+    """The answer key, for the trainer: each answer with the sentence and document it is from."""
+    lines = [f"## Đáp án — {title}", ""]
     for q in questions:
-        letter = f"{_LETTERS[q.answer_index]}. " if q.answer_index is not None else ""
-        lines.append(f"**Câu {q.number}.** {letter}{q.answer_display}")
+        lines.append(f"**Câu {q.number}.** {key_answer(q)}")
         lines.append(f"> “{q.sentence}”")
-        lines.append(
-            f"> Nguồn: {q.doc_title} — {q.section} (tệp {q.file}, ký tự {q.start}–{q.end})"
-        )
+        lines.append(f"> Nguồn: {q.doc_title} — {q.section}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,8 +1,13 @@
-"""A conversation and its sources as a Markdown file officials can keep or forward.
+"""A conversation and its sources as a Word file (.docx) officials can print or forward.
 
 A turn is ``{"question": str, "answer": Answer | dict | None, "error": str}`` (what the web
-app keeps per question). Text from users and passages is written with ``<``, ``>`` and
-``&`` escaped, so opening the file in a Markdown viewer never runs markup someone typed.
+app keeps per question). The document has a heading per question, the answer, then its
+sources grouped by document: title, province, number and date, the section, and the cited
+passage as a quotation with the supporting sentence in bold. Nothing a reader does not
+need — no file names, no character offsets — is printed.
+
+One function per format (:func:`conversation_docx`, :func:`conversation_markdown`); where
+the files are kept is the caller's business.
 """
 
 from __future__ import annotations
@@ -11,21 +16,17 @@ import html
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from assistant.web.docx_style import labelled, new_document, quote
+from assistant.web.ui.reflow import reflow
+from assistant.web.ui.render import citation_meta, section_path, sentence_span, tidy
 from kernel.types import Answer, Citation
 
 TITLE = "Hỏi đáp về nghị quyết chuyển đổi số"
 _SPACES = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
-
-
-def _text(s: Any) -> str:
-    return html.escape("" if s is None else str(s), quote=False)
-
-
-def _quote(s: str) -> str:
-    """A Markdown blockquote of ``s`` (blank lines folded so the quote stays together)."""
-    return "\n".join("> " + line for line in _SPACES.sub("\n", s.strip()).splitlines())
+_RUNS = re.compile(r"[ \t]{2,}")
 
 
 def _as_answer(a: Any) -> Answer | None:
@@ -36,59 +37,110 @@ def _as_answer(a: Any) -> Answer | None:
     raise TypeError(f"not an answer: {type(a).__name__}")
 
 
-def _passage(c: Citation) -> str:
-    """The passage with the supporting sentence in bold (``**…**``)."""
-    s, e = c.sentence_start - c.start, c.sentence_end - c.start
-    if not (0 <= s < e <= len(c.text)):
-        return _text(c.text)
-    body = c.text.replace("**", "")  # the file's own bold markers would unbalance ours
-    if body != c.text:  # offsets changed: find the sentence again in the cleaned text
-        sent = c.text[s:e].replace("**", "").strip()
-        i = body.find(sent) if sent else -1
-        if i < 0:
-            return _text(body)
-        s, e = i, i + len(sent)
-    return _text(body[:s]) + "**" + _text(body[s:e]) + "**" + _text(body[e:])
+def _clean(text: str) -> str:
+    """Tidied, re-flowed text with single spaces (no blank lines)."""
+    return _RUNS.sub(" ", tidy(text))
 
 
-def _citation(c: Citation) -> list[str]:
-    meta = " · ".join(
-        x
-        for x in (
-            c.province,
-            f"Số {c.doc_number}" if c.doc_number else "",
-            f"ngày {c.date}" if c.date else "",
-        )
-        if x
-    )
-    lines = [f"**[{c.marker}]** {_text(c.title or c.file)}" + (f" — {_text(meta)}" if meta else "")]
+def passage_parts(c: Citation) -> tuple[str, str, str]:
+    """The passage as (before, supporting sentence, after), re-flowed and tidied."""
+    text = reflow(c.text)
+    span = sentence_span(text, c.start, c.sentence_start, c.sentence_end, c.sentence)
+    if not span:
+        return _clean(text).strip(), "", ""
+    s, e = span
+    before, sentence, after = _clean(text[:s]), _clean(text[s:e]), _clean(text[e:])
+    return before.lstrip(), sentence, after.rstrip()
+
+
+def _groups(citations: list[Citation]) -> list[list[Citation]]:
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.file, []).append(c)
+    return list(groups.values())
+
+
+def _stamp(now: datetime, n: int) -> str:
+    return f"Xuất lúc {now:%H:%M} ngày {now:%d/%m/%Y} · {n} câu hỏi"
+
+
+def conversation_docx(turns: Iterable[dict], path: str | Path, now: datetime | None = None) -> Path:
+    """Write the conversation as a print-ready Word document at ``path``."""
+    turns = list(turns)
+    doc = new_document(TITLE, _stamp(now or datetime.now(), len(turns)))
+    if not turns:
+        doc.add_paragraph("Chưa có câu hỏi nào.")
+    for n, turn in enumerate(turns, start=1):
+        question = " ".join(str(turn.get("question", "")).split())
+        doc.add_heading(f"Câu hỏi {n}: {question}", level=1)
+        answer = _as_answer(turn.get("answer"))
+        if answer is None:
+            doc.add_paragraph().add_run(turn.get("error") or "Không có câu trả lời.").italic = True
+            continue
+        doc.add_paragraph().add_run("Trả lời:").bold = True
+        for line in answer.answer.strip().splitlines():
+            if line.strip():
+                doc.add_paragraph(line.strip())
+        for note in (answer.notice, turn.get("note", "")):
+            if note and note != answer.answer:
+                doc.add_paragraph().add_run(f"Lưu ý: {note}").italic = True
+        if not answer.citations:
+            continue
+        doc.add_heading("Nguồn", level=2)
+        for group in _groups(answer.citations):
+            first = group[0]
+            head = doc.add_paragraph()
+            head.add_run(first.title or first.province).bold = True
+            head.add_run(f" — {citation_meta(first)}")
+            for c in group:
+                labelled(doc, f"[{c.marker}] ", f"Mục: {section_path(c) or '—'}")
+                before, sentence, after = passage_parts(c)
+                text = "“" + before + sentence + after + "”"
+                start = 1 + len(before)
+                quote(doc, text, (start, start + len(sentence)) if sentence else None)
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
+def _text(s: Any) -> str:
+    return html.escape("" if s is None else str(s), quote=False)
+
+
+def _quote_md(s: str) -> str:
+    """A Markdown blockquote of ``s`` (blank lines folded so the quote stays together)."""
+    return "\n".join("> " + line for line in _SPACES.sub("\n", s.strip()).splitlines())
+
+
+def _citation_md(c: Citation) -> list[str]:
+    lines = [f"**[{c.marker}]** {_text(c.title or c.province)} — {_text(citation_meta(c))}  "]
     if c.section:
-        lines.append(f"Mục: {_text(c.section)}  ")
-    lines.append(f"Tệp: `{c.file}`, ký tự {c.start}–{c.end}")
-    lines += ["", _quote(_passage(c)), ""]
-    return lines
+        lines.append(f"Mục: {_text(section_path(c))}")
+    before, sentence, after = passage_parts(c)
+    body = _text(before) + (f"**{_text(sentence)}**" if sentence else "") + _text(after)
+    return [*lines, "", _quote_md(body), ""]
 
 
 def conversation_markdown(turns: Iterable[dict], now: datetime | None = None) -> str:
-    """The whole conversation, each answer followed by its cited passages."""
+    """The same conversation as Markdown (text from users and passages HTML-escaped)."""
+    turns = list(turns)
     now = now or datetime.now()
-    out = [f"# {TITLE}", "", f"Xuất lúc {now:%H:%M ngày %d/%m/%Y}.", ""]
-    n = 0
-    for turn in turns:
-        n += 1
+    out = [f"# {TITLE}", "", _stamp(now, len(turns)) + ".", ""]
+    for n, turn in enumerate(turns, start=1):
         answer = _as_answer(turn.get("answer"))
-        out += [f"## Câu hỏi {n}", "", _quote(_text(turn.get("question", ""))), ""]
+        out += [f"## Câu hỏi {n}", "", _quote_md(_text(turn.get("question", ""))), ""]
         if answer is None:
             out += [f"_{_text(turn.get('error') or 'Không có câu trả lời.')}_", ""]
             continue
         # Two trailing spaces keep the answer's own line breaks in rendered Markdown.
         out += ["**Trả lời:**", "", "  \n".join(_text(answer.answer).splitlines()), ""]
-        if answer.notice and answer.notice != answer.answer:
-            out += [f"_Lưu ý: {_text(answer.notice)}_", ""]
+        for note in (answer.notice, turn.get("note", "")):
+            if note and note != answer.answer:
+                out += [f"_Lưu ý: {_text(note)}_", ""]
         if answer.citations:
             out += ["### Nguồn", ""]
             for c in answer.citations:
-                out += _citation(c)
-    if n == 0:
+                out += _citation_md(c)
+    if not turns:
         out += ["_Chưa có câu hỏi nào._", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -9,7 +9,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.service import AssistantService, friendly_error
-from assistant.web.ui.render import document_choices, document_html, esc
+from assistant.web.ui.document_view import document_html
+from assistant.web.ui.render import document_choices, esc
 from assistant.web.ui.theme import DOCUMENT_JS
 from kernel.types import Citation
 

@@ -1,10 +1,13 @@
-"""Text and HTML shown in the web app, built from answers, citations and chunks.
+"""Text and HTML shown in the web app, built from answers and citations.
 
 Everything that comes from users, passages or documents goes through :func:`html.escape`
 here (and, for the chat, Markdown escaping too): no markup typed by a user or present in a
 passage ever reaches the browser as markup. Passages keep their exact words; only the
-Markdown-ish formatting of the source files (``**``, ``<sup>``, ``#``) is tidied so it
-reads as plain text.
+Markdown-ish formatting of the source files (``**``, ``<sup>``, ``#``) is tidied and hard
+line breaks inside a phrase are re-flowed (:mod:`.reflow`, offsets unchanged).
+
+The few tags the chat message itself adds (``[n]`` links, the copy button) are ones the
+Chatbot's sanitizer keeps: ``a`` with ``class``/``href``, ``button``, ``span hidden``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import html
 import re
 from collections.abc import Iterable
 
-from kernel.types import REFUSAL, Answer, Chunk, Citation, FileMeta
+from assistant.web.ui.labels import words
+from assistant.web.ui.reflow import reflow
+from kernel.types import REFUSAL, Answer, Citation, FileMeta
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>])")
 _SUP = re.compile(r"<sup>\s*([^<]{0,12}?)\s*</sup>", re.IGNORECASE)
@@ -50,7 +55,7 @@ def tidy(text: str) -> str:
     return _BLANK_LINES.sub("\n", text)
 
 
-def _span_in(
+def sentence_span(
     text: str, start: int, sent_start: int, sent_end: int, sentence: str
 ) -> tuple[int, int] | None:
     """The supporting sentence's span relative to a passage starting at ``start``."""
@@ -65,7 +70,8 @@ def _span_in(
 
 
 def marked_html(text: str, span: tuple[int, int] | None, mark_id: str = "") -> str:
-    """Escaped, tidied ``text`` with ``<mark>`` around ``span`` (relative offsets)."""
+    """Escaped, re-flowed, tidied ``text`` with ``<mark>`` around ``span`` (relative offsets)."""
+    text = reflow(text)  # same length: the span still points at the same characters
     if not span:
         return esc(tidy(text))
     s, e = max(0, span[0]), min(len(text), span[1])
@@ -79,145 +85,149 @@ def marked_html(text: str, span: tuple[int, int] | None, mark_id: str = "") -> s
     )
 
 
-def citation_meta(c: Citation) -> str:
+def citation_meta(c: Citation, lang: str = "vi") -> str:
     """``Quảng Ngãi · Số 16-NQ/TU · ngày 19/10/2021`` (what the citation knows)."""
+    w = words(lang=lang)
     bits = [c.province or "—"]
     if c.doc_number:
-        bits.append(f"Số {c.doc_number}")
+        bits.append(f"{w['number']} {c.doc_number}")
     if c.date:
-        bits.append(f"ngày {c.date}")
+        bits.append(f"{w['date']} {c.date}")
     if not (c.doc_number or c.date):
-        bits.append("văn bản không ghi số, ngày")
+        bits.append(w["no_number"])
     return " · ".join(bits)
+
+
+def section_path(c: Citation) -> str:
+    """The heading path without the province in front (the group header names it)."""
+    prefix = f"{c.province} › " if c.province else ""
+    return c.section[len(prefix) :] if prefix and c.section.startswith(prefix) else c.section
 
 
 def _last_heading(section: str) -> str:
     return section.split(" › ")[-1] if section else ""
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The assistant's chat message: answer, notice and a short source list, all literal."""
-    body = _MARKER.sub(r"**\\[\1\\]**", plain_md(answer.answer))
-    parts = [body]
+def ref_link(turn: int, marker: int | str) -> str:
+    """A ``[n]`` marker as a link to source ``n`` of answer ``turn`` (see SOURCES_JS)."""
+    return f'<a class="nq-ref" href="#nq-src-{int(turn)}-{int(marker)}">\\[{int(marker)}\\]</a>'
+
+
+def copy_text(answer: Answer) -> str:
+    """What "Sao chép" puts on the clipboard: the answer, its note and full citations."""
+    w = words(answer)
+    parts = [answer.answer.strip()]
     if answer.notice and answer.notice != answer.answer:
-        parts.append("_Lưu ý:_ " + plain_md(answer.notice))
+        parts.append(f"{w['notice']}: {answer.notice}")
     if answer.citations:
-        lines = ["_Nguồn (xem khung bên phải):_"]
+        lines = [f"{w['sources']}:"]
         for c in answer.citations:
-            where = " — ".join(x for x in (c.province, _last_heading(c.section)) if x)
-            lines.append(f"**\\[{c.marker}\\]** " + plain_md(where or c.title))
+            where = section_path(c)
+            lines.append(
+                f"[{c.marker}] {c.title or c.province} — {citation_meta(c, w['lang'])}"
+                + (f" — {w['section']}: {where}" if where else "")
+            )
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
 
-def sources_html(answer: Answer | None, message: str = "", turn: int | None = None) -> str:
-    """The sources panel: one card per citation, the supporting sentence in ``<mark>``.
+def answer_body(answer: Answer) -> str:
+    """The answer text alone, literal, markers in bold (what is shown while it streams)."""
+    return _MARKER.sub(r"**\\[\1\\]**", plain_md(answer.answer))
+
+
+def answer_markdown(answer: Answer, turn: int = 1, note: str = "") -> str:
+    """The assistant's chat message: answer with ``[n]`` links, notices, sources, copy button.
+
+    ``turn`` (1-based) is the answer's place in the conversation, written into the links so
+    a click shows that answer's sources even when another answer's are on screen; ``note``
+    is the UI's own remark (e.g. about the user's search scope), shown under the answer.
+    """
+    w = words(answer)
+    body = _MARKER.sub(lambda m: ref_link(turn, m.group(1)), plain_md(answer.answer))
+    parts = [body]
+    for extra in (answer.notice, note):
+        if extra and extra != answer.answer:
+            parts.append(f"_{plain_md(w['notice'])}:_ " + plain_md(extra))
+    if answer.citations:
+        where = (
+            f'(<span class="nq-wide">{esc(w["sources_wide"])}</span>'
+            f'<span class="nq-narrow">{esc(w["sources_narrow"])}</span>)'
+        )
+        lines = [f"_{plain_md(w['sources'])}_ {where}:"]
+        for c in answer.citations:
+            label = " — ".join(x for x in (c.province, _last_heading(c.section)) if x)
+            lines.append(ref_link(turn, c.marker) + " " + plain_md(label or c.title))
+        parts.append("  \n".join(lines))
+    clip = plain_md(copy_text(answer)).replace("\n", "<br>")
+    parts.append(
+        f'<button type="button" class="nq-copy">{esc(w["copy"])}</button>'
+        f'<span hidden class="nq-copytext">{clip}</span>'
+    )
+    return "\n\n".join(parts)
+
+
+def _groups(citations: list[Citation]) -> list[list[Citation]]:
+    """Citations of one document together, in the order the document is first cited."""
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.file, []).append(c)
+    return list(groups.values())
+
+
+def sources_html(
+    answer: Answer | None, message: str = "", turn: int | None = None, question: str = ""
+) -> str:
+    """The sources panel: citations grouped by document, the supporting sentence in ``<mark>``.
 
     ``turn`` (1-based) is written as ``data-turn`` so scripts and tests can tell which
     answer the panel belongs to, and that the answer has finished streaming.
     """
+    w = words(answer)
+    lang = w["lang"]
     attr = f' data-turn="{int(turn)}"' if turn is not None else ""
+    attr += f' lang="{lang}"'
     if answer is None:
         note = message or "Các đoạn văn bản được trích dẫn sẽ hiện ở đây."
         return f'<div class="nq-sources nq-empty"{attr}><p>{esc(note)}</p></div>'
     out = [f'<div class="nq-sources"{attr}>']
     if answer.citations:
-        out.append(f'<h3 class="nq-h">Nguồn trích dẫn ({len(answer.citations)})</h3>')
-        for c in answer.citations:
-            span = _span_in(c.text, c.start, c.sentence_start, c.sentence_end, c.sentence)
+        out.append(f'<h3 class="nq-h">{esc(w["panel_title"])} ({len(answer.citations)})</h3>')
+        if question:
+            out.append(f'<p class="nq-for">{esc(w["sources_of"].format(question=question))}</p>')
+        for group in _groups(answer.citations):
+            first = group[0]
             out.append(
-                f'<article class="nq-src" id="nq-src-{c.marker}">'
-                f'<div class="nq-src-head"><span class="nq-marker">[{c.marker}]</span> '
-                f'<strong class="nq-title">{esc(c.title or c.file)}</strong></div>'
-                f'<div class="nq-meta">{esc(citation_meta(c))}</div>'
-                f'<div class="nq-section">Mục: {esc(c.section or "—")}</div>'
-                f'<blockquote class="nq-passage">{marked_html(c.text, span)}</blockquote>'
-                f'<button type="button" class="nq-open" data-marker="{c.marker}">'
-                "Mở trong văn bản</button></article>"
+                '<section class="nq-src-group">'
+                f'<div class="nq-group-head"><strong class="nq-title">'
+                f"{esc(first.title or first.province)}</strong>"
+                f'<div class="nq-meta">{esc(citation_meta(first, lang))}</div></div>'
             )
+            for c in group:
+                span = sentence_span(c.text, c.start, c.sentence_start, c.sentence_end, c.sentence)
+                out.append(
+                    f'<article class="nq-src" id="nq-src-{c.marker}">'
+                    f'<div class="nq-src-head"><span class="nq-marker">[{c.marker}]</span> '
+                    f'<span class="nq-section">{esc(w["section"])}: '
+                    f"{esc(section_path(c) or '—')}</span></div>"
+                    f'<blockquote class="nq-passage">{marked_html(c.text, span)}</blockquote>'
+                    f'<button type="button" class="nq-open" data-marker="{c.marker}">'
+                    f"{esc(w['open'])}</button></article>"
+                )
+            out.append("</section>")
     elif answer.refused or REFUSAL in answer.answer:
-        out.append(f"<p>{esc(REFUSAL)}</p>")
+        out.append(f"<p>{esc(answer.answer if answer.refused else REFUSAL)}</p>")
+        if message:
+            out.append(f'<p class="nq-scope-note" role="note">{esc(message)}</p>')
         if answer.passages:
-            out.append('<h3 class="nq-h">Các đoạn gần nhất (không đủ để trả lời)</h3><ul>')
+            out.append(f'<h3 class="nq-h">{esc(w["nearest"])}</h3><ul>')
             for p in answer.passages[:3]:
                 out.append(f"<li>{esc(p.chunk.title)} — {esc(p.chunk.section)}</li>")
             out.append("</ul>")
     else:
-        out.append(f"<p>{esc(message or 'Câu trả lời này không có trích dẫn.')}</p>")
+        out.append(f"<p>{esc(message or w['no_citation'])}</p>")
     out.append("</div>")
     return "".join(out)
-
-
-def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None = None) -> str:
-    """A whole document: its headings (from the chunks' heading paths) and passages in order.
-
-    With ``cite``, the passages it spans get the ``nq-cited`` class, the first one the
-    ``nq-cited`` anchor id, and the supporting sentence a ``<mark>``.
-    """
-    chunks = sorted(chunks, key=lambda c: c.start)
-    head = [f'<h2 class="nq-doc-title">{esc(meta.title or meta.file)}</h2>']
-    facts = [f"Tỉnh/cơ quan: {meta.province or '—'}"]
-    for p in meta.parts:
-        bits = [
-            p.label or p.kind,
-            f"ngày {p.date}" if p.date else "",
-            p.issuing_body,
-            f"ký: {p.signer}" if p.signer else "",
-        ]
-        facts.append(" · ".join(b for b in bits if b))
-    head.append("".join(f'<div class="nq-meta">{esc(f)}</div>' for f in facts))
-    body: list[str] = []
-    prev: list[str] = []
-    anchored = False
-    for i, c in enumerate(chunks):
-        # First heading level that differs from the previous passage: print from there.
-        same = min(len(prev), len(c.headings))
-        depth = next((k for k in range(same) if prev[k] != c.headings[k]), same)
-        new_heading = depth < len(c.headings)
-        # The passage usually repeats its heading as its first line: print it once. A line
-        # that only repeats the heading is skipped; a run-in heading ("a) Về …: 100% …")
-        # stays in the text and is not printed above it.
-        skip = _repeated_heading(c.text, c.headings[-1]) if new_heading else 0
-        runin = new_heading and not skip and _runs_in(c.text, c.headings[-1])
-        shown = c.headings[depth : len(c.headings) - 1 if runin else None]
-        for level, title in enumerate(shown, start=depth):
-            tag = f"h{min(3 + level, 6)}"
-            body.append(f'<{tag} class="nq-h nq-level-{level}">{esc(title)}</{tag}>')
-        prev = c.headings
-        cited = cite is not None and c.start < cite.end and cite.start < c.end
-        span = None
-        if cited and cite.sentence_end > c.start and cite.sentence_start < c.end:
-            span = (cite.sentence_start - c.start - skip, cite.sentence_end - c.start - skip)
-        if not c.text[skip:].strip() and not cited:
-            continue  # the passage was only its heading, already printed above
-        attrs = ' id="nq-cited"' if cited and not anchored else f' id="nq-chunk-{i}"'
-        anchored = anchored or cited
-        cls = "nq-chunk nq-cited" if cited else "nq-chunk"
-        body.append(
-            f'<section class="{cls}"{attrs} data-start="{c.start}">'
-            f"{marked_html(c.text[skip:], span)}</section>"
-        )
-    if not body:
-        body.append("<p>Không có nội dung cho văn bản này trong chỉ mục.</p>")
-    return '<div class="nq-doc">' + "".join(head) + "".join(body) + "</div>"
-
-
-def _repeated_heading(text: str, heading: str) -> int:
-    """Length of ``text``'s first line when it just repeats ``heading`` (else 0)."""
-    line_end = text.find("\n")
-    first = text if line_end < 0 else text[:line_end]
-    norm = " ".join(tidy(first).split())
-    target = " ".join(heading.rstrip("…").split())
-    if norm and target and norm.startswith(target) and len(norm) <= len(target) + 2:
-        return len(text) if line_end < 0 else line_end + 1
-    return 0
-
-
-def _runs_in(text: str, heading: str) -> bool:
-    """True when ``text`` starts with ``heading`` (maybe shortened with …) and goes on."""
-    first = " ".join(tidy(text.split("\n", 1)[0]).split())
-    target = " ".join(heading.rstrip("…").split())
-    return bool(target) and first.startswith(target) and len(first) > len(target) + 2
 
 
 def document_label(meta: FileMeta, width: int = 90) -> str:

@@ -18,8 +18,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.service import AssistantService
-from assistant.targets.model import Target, metric_label, target_citation
-from assistant.targets.quiz import make_quiz, quiz_markdown
+from assistant.targets.model import Target, kind_label, metric_label, target_citation
+from assistant.targets.quiz import QuizQuestion, answer_key_markdown, make_quiz, quiz_markdown
 from assistant.targets.table import (
     COLUMNS,
     NO_YEAR,
@@ -29,11 +29,14 @@ from assistant.targets.table import (
     highlight,
     metric_chart,
     metric_choices,
+    search,
     select,
     table_frame,
 )
+from assistant.web.handout import answer_key_docx, quiz_sheet_docx
 from assistant.web.ui.documents import DOCS_TAB, DocumentHandlers
-from assistant.web.ui.render import citation_meta, document_choices, esc, plain_md
+from assistant.web.ui.render import document_choices, esc, plain_md
+from assistant.web.ui.targets_view import CARDS_JS, cards_html, passage_html
 from kernel.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ KIND_CHOICES = [
     ("Tất cả", ALL),
 ]
 PICK_ROW = "Bấm vào một dòng của bảng để xem câu gốc nêu chỉ tiêu đó."
+PICK_CARD = "Mở “Câu gốc và mục” của một thẻ để xem câu gốc nêu chỉ tiêu đó."
+SEARCH_HINT = "Có dấu hoặc không dấu, vd: chu ky so"
 EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-targets"
 TABLE_STYLE = (
     "<style>#nq-targets-table .body-cell, #nq-targets-table .body-cell *, "
@@ -57,6 +62,15 @@ TABLE_STYLE = (
 def _note(text: str, error: bool = False) -> str:
     cls = "nq-banner" if error else "nq-meta"
     return f'<div class="{cls}" role="{"alert" if error else "status"}">{esc(text)}</div>'
+
+
+def _count_note(text: str) -> str:
+    """ "88 dòng." and how to see a row's sentence, for the layout in use (table or cards)."""
+    return (
+        f'<div class="nq-meta" role="status">{esc(text)} '
+        f'<span class="nq-on-wide">{esc(PICK_ROW)}</span>'
+        f'<span class="nq-on-narrow">{esc(PICK_CARD)}</span></div>'
+    )
 
 
 def _any(value: Any) -> bool:
@@ -100,43 +114,63 @@ class TargetHandlers:
         years = [(str(y), str(y)) for y in sorted(y for y in present if y is not None)]
         return [("Tất cả", ALL), *years] + ([("Không nêu năm", NO_YEAR)] if None in present else [])
 
-    def apply(self, provinces, pillar, year, metric, kind) -> tuple:
-        """Any filter changed: table, row ids, note, downloads, chart and its caption.
-
-        Also the metric and year choices, which depend on the kind of rows shown.
+    def apply(self, provinces, pillar, year, metric, kind, query: str = "") -> tuple:
+        """Any filter or the search changed: table, cards, row ids, note, downloads, chart
+        and its caption. Also the metric and year choices, which depend on the kind shown.
         """
         rows, problem = self._try_rows()
         kind = kind or "target"
         metrics = [("Tất cả chỉ tiêu", ALL)] + metric_choices(rows, None if _any(kind) else kind)
-        metric = metric if metric in {v for _, v in metrics} else ALL
+        # A value is sent back only when it has to change: another filter's answer arriving
+        # late must not undo a year or metric the user picked meanwhile.
+        keep_metric = metric in {v for _, v in metrics}
+        metric = metric if keep_metric else ALL
         years = self._years(rows, kind)
-        year = year if year in {v for _, v in years} else ALL
-        chosen = select(rows, provinces, _given(pillar), _given(year), _given(metric), _given(kind))
+        keep_year = year in {v for _, v in years}
+        year = year if keep_year else ALL
+        filtered = select(
+            rows, provinces, _given(pillar), _given(year), _given(metric), _given(kind)
+        )
+        chosen = search(filtered, query)
         if problem:
             note = _note(problem, error=True)
+        elif not filtered:
+            note = _note("Không có dòng nào khớp bộ lọc. Hãy bỏ bớt điều kiện lọc.")
         elif not chosen:
-            note = _note("Không có chỉ tiêu nào khớp bộ lọc. Hãy bỏ bớt điều kiện lọc.")
+            note = _note(
+                f"Không có dòng nào chứa “{query.strip()}” trong {len(filtered)} dòng đã lọc. "
+                "Hãy thử từ khác hoặc xoá ô tìm kiếm."
+            )
         else:
-            note = _note(f"{len(chosen)} dòng. {PICK_ROW}")
+            found = f" chứa “{query.strip()}”" if (query or "").strip() else ""
+            note = _count_note(f"{len(chosen)} dòng{found}.")
         csv_file, xlsx_file = self.export(chosen) if chosen else (None, None)
-        # The chart compares all provinces; the ticked ones stand out.
+        # The chart compares all provinces; the ticked ones stand out. It shows the kind of
+        # figure listed (targets when every kind is).
+        charted_kind = "target" if _any(kind) else kind
         key, when, charted = chart_choice(
-            rows, _given(metric), _given(year), provinces, _given(pillar)
+            rows, _given(metric), _given(year), provinces, _given(pillar), kind=charted_kind
         )
-        fig = metric_chart(charted, key, when) if charted else None
+        fig = metric_chart(charted, key, when, kind=charted_kind) if charted else None
         if fig is not None:
             label = metric_label(key, key)
-            caption = f"Biểu đồ: mục tiêu “{label}”, {f'năm {when}' if when else 'không nêu năm'}."
+            what = kind_label(charted_kind)
+            caption = f"Biểu đồ: {what} “{label}”, {f'năm {when}' if when else 'không nêu năm'}."
             if highlight(fig, provinces):
                 caption += " Tỉnh đang chọn tô màu xanh, các tỉnh khác màu xám."
             if _any(metric):
                 caption += " Chọn một chỉ tiêu và năm để đổi biểu đồ."
         else:
-            caption = "Không có mục tiêu nào để vẽ biểu đồ với bộ lọc này."
+            caption = (
+                f"Không có số liệu “{kind_label(charted_kind)}” nào để vẽ biểu đồ với bộ lọc này."
+            )
         return (
-            gr.Dropdown(choices=metrics, value=metric),
-            gr.Dropdown(choices=years, value=year),
+            gr.Dropdown(choices=metrics)
+            if keep_metric
+            else gr.Dropdown(choices=metrics, value=ALL),
+            gr.Dropdown(choices=years) if keep_year else gr.Dropdown(choices=years, value=ALL),
             table_frame(chosen),
+            cards_html(chosen),
             [r.id for r in chosen],
             note,
             gr.DownloadButton(value=csv_file, interactive=bool(csv_file)),
@@ -151,7 +185,7 @@ class TargetHandlers:
         return (
             gr.CheckboxGroup(choices=c["provinces"], value=c["provinces"]),
             gr.Dropdown(choices=c["files"], value=ALL),
-            *self.apply(c["provinces"], ALL, ALL, ALL, "target"),
+            *self.apply(c["provinces"], ALL, ALL, ALL, "target", ""),
         )
 
     def export(self, rows: list[Target]) -> tuple[str | None, str | None]:
@@ -200,32 +234,30 @@ class TargetHandlers:
             self.docs.render(row.file, cite),
         )
 
+    def open_card(self, evt: gr.EventData) -> tuple:
+        """A card's "Mở trong văn bản" (phone layout): the row's id comes with the click."""
+        data = getattr(evt, "_data", None) or {}
+        return self.open_row(data.get("id") if isinstance(data, dict) else None)
+
     def quiz(self, file: str | None, pillar: str | None, n: Any, seed: Any) -> tuple:
-        """A quiz for trainers: the handout shown (text escaped) and as a .md download."""
+        """A quiz for trainers: the question sheet shown, the key apart (folded away), both
+        as print-ready Word files. Returns sheet, key, sheet download, key download."""
+        none = gr.DownloadButton(value=None, interactive=False)
         rows, problem = self._try_rows()
         if problem:
-            return plain_md(problem), gr.DownloadButton(value=None, interactive=False)
+            return plain_md(problem), "", none, none
         n = min(30, max(1, _int(n, 8)))
         file = None if _any(file) else file
         pillar = None if _any(pillar) else pillar
         questions = make_quiz(rows, file=file, pillar=pillar, n=n, seed=_int(seed, 0))
         if not questions:
             msg = "Không đủ chỉ tiêu để tạo câu hỏi cho lựa chọn này. Hãy chọn văn bản khác."
-            return plain_md(msg), gr.DownloadButton(value=None, interactive=False)
-        files = {k: v for v, k in self.choices()["files"]}
+            return plain_md(msg), "", none, none
         title = "Bộ câu hỏi ôn tập chỉ tiêu chuyển đổi số"
-        title += f" — {files.get(file, file)}" if file else " — tất cả văn bản"
-        title += f" — trụ cột {pillar}" if pillar else ""
-        handout = quiz_markdown(questions, title)
-        try:
-            path = _export_folder() / f"bo-cau-hoi-{time.strftime('%Y%m%d-%H%M%S')}.md"
-            path.write_text(handout, encoding="utf-8")
-            download = gr.DownloadButton(value=str(path), interactive=True)
-        except Exception:
-            log.exception("could not write the quiz handout")
-            download = gr.DownloadButton(value=None, interactive=False)
-        # Shown in the browser: the same handout, every document text made literal.
-        text_fields = ("prompt", "answer_display", "sentence", "doc_title", "section", "file")
+        subtitle = self._quiz_scope(rows, file, pillar) + f" · Mã đề {_int(seed, 0)}"
+        sheet, key = self._quiz_files(questions, rows, title, subtitle)
+        # Shown in the browser: the same texts, every document text made literal.
+        text_fields = ("prompt", "answer", "answer_display", "sentence", "doc_title", "section")
         safe = [
             q.model_copy(
                 update={f: plain_md(getattr(q, f)) for f in text_fields}
@@ -233,21 +265,41 @@ class TargetHandlers:
             )
             for q in questions
         ]
-        return quiz_markdown(safe, plain_md(title)), download
+        return (
+            quiz_markdown(safe, plain_md(title), plain_md(subtitle)),
+            answer_key_markdown(safe, plain_md(title)),
+            sheet,
+            key,
+        )
 
+    @staticmethod
+    def _quiz_scope(rows: list[Target], file: str | None, pillar: str | None) -> str:
+        """ "Quảng Ngãi — Nghị quyết về …" (the full title) and the pillar, for the heading."""
+        doc = next((r for r in rows if r.file == file), None) if file else None
+        where = f"{doc.province} — {doc.doc_title}" if doc else "Tất cả văn bản"
+        return where + (f" · Trụ cột: {pillar}" if pillar else "")
 
-def passage_html(row: Target, docs: dict | None = None) -> str:
-    """The cited sentence of ``row`` with its document, section and figure, all escaped."""
-    c = target_citation(1, row, docs)
-    return (
-        '<article class="nq-src">'
-        f'<div class="nq-src-head"><strong class="nq-title">{esc(c.title or c.file)}</strong>'
-        f" — {esc(row.label)}: <strong>{esc(row.display)}</strong></div>"
-        f'<div class="nq-meta">{esc(citation_meta(c))}</div>'
-        f'<div class="nq-section">Mục: {esc(c.section or "—")}</div>'
-        f'<blockquote class="nq-passage"><mark class="nq-mark">{esc(c.sentence)}</mark>'
-        "</blockquote></article>"
-    )
+    def _quiz_files(
+        self, questions: list[QuizQuestion], rows: list[Target], title: str, subtitle: str
+    ) -> tuple[gr.DownloadButton, gr.DownloadButton]:
+        by_id = {r.id: r for r in rows}
+        docs = self._docs()
+        cites = {q.number: target_citation(q.number, by_id[q.target_id], docs) for q in questions}
+        try:
+            folder = _export_folder()
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            sheet = quiz_sheet_docx(questions, title, subtitle, folder / f"cau-hoi-{stamp}.docx")
+            key = answer_key_docx(
+                questions, cites, title, subtitle, folder / f"dap-an-{stamp}.docx"
+            )
+        except Exception:
+            log.exception("could not write the quiz handouts")
+            none = gr.DownloadButton(value=None, interactive=False)
+            return none, none
+        return (
+            gr.DownloadButton(value=str(sheet), interactive=True),
+            gr.DownloadButton(value=str(key), interactive=True),
+        )
 
 
 def _short(label: str, width: int = 90) -> str:
@@ -284,14 +336,20 @@ def build_targets_tab(
             value=c["provinces"],
             label="Tỉnh/thành phố",
             scale=3,
+            min_width=320,
             elem_id="nq-targets-provinces",
         )
         kind = gr.Radio(
-            KIND_CHOICES, value="target", label="Loại số liệu", scale=2, elem_id="nq-targets-kind"
+            KIND_CHOICES,
+            value="target",
+            label="Loại số liệu",
+            scale=2,
+            min_width=320,
+            elem_id="nq-targets-kind",
         )
     with gr.Row():
         pillar = gr.Dropdown(
-            [("Tất cả trụ cột", ALL), *[(p, p) for p in vocabulary().pillar_names]],
+            [("Tất cả", ALL), *[(p, p) for p in vocabulary().pillar_names]],
             value=ALL,
             label="Trụ cột",
             scale=1,
@@ -305,7 +363,16 @@ def build_targets_tab(
             value=ALL,
             label="Chỉ tiêu",
             scale=2,
+            min_width=300,  # a row of its own on a phone: metric names are long
             elem_id="nq-targets-metric",
+        )
+        search_box = gr.Textbox(
+            label="Tìm trong bảng",
+            placeholder=SEARCH_HINT,
+            scale=2,
+            min_width=300,
+            elem_id="nq-targets-search",
+            max_lines=1,
         )
     # head=: the app CSS does not reach the table's cells, whose default monospace font
     # has no glyphs for letters like "ố" on a stock Debian (DejaVu Sans Mono).
@@ -316,10 +383,13 @@ def build_targets_tab(
         wrap=True,
         max_height=460,
         column_widths=["5%", "10%", "9%", "36%", "10%", "6%", "8%", "16%"],
-        show_search="search",
+        show_search="none",
+        buttons=["fullscreen"],
         elem_id="nq-targets-table",
         label="Bảng chỉ tiêu",
     )
+    # The phone layout of the same rows (CSS shows one or the other by screen width).
+    cards = gr.HTML(cards_html([]), js_on_load=CARDS_JS, elem_id="nq-targets-cards")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=320):
             passage = gr.HTML(_note(PICK_ROW), elem_id="nq-targets-passage")
@@ -354,21 +424,35 @@ def build_targets_tab(
             q_seed = gr.Number(0, precision=0, label="Mã đề (seed)", scale=1, minimum=0)
         with gr.Row():
             q_make = gr.Button("Tạo bộ câu hỏi", variant="primary", elem_id="nq-quiz-make")
-            q_download = gr.DownloadButton(
-                "Tải bộ câu hỏi (.md)", interactive=False, elem_id="nq-quiz-download"
+            q_sheet = gr.DownloadButton(
+                "Tải phiếu câu hỏi (Word)", interactive=False, elem_id="nq-quiz-download"
+            )
+            q_key_file = gr.DownloadButton(
+                "Tải đáp án (Word)", interactive=False, elem_id="nq-quiz-key-download"
             )
         q_out = gr.Markdown(elem_id="nq-quiz", latex_delimiters=[], line_breaks=True)
+        with gr.Accordion("Đáp án (dành cho giảng viên — không chiếu)", open=False):
+            q_key = gr.Markdown(elem_id="nq-quiz-key", latex_delimiters=[], line_breaks=True)
     ids = gr.State([])
     picked = gr.State(None)
 
-    filters = [provinces, pillar, year, metric, kind]
-    outs = [metric, year, table, ids, note, csv_btn, xlsx_btn, plot, caption]
+    filters = [provinces, pillar, year, metric, kind, search_box]
+    outs = [metric, year, table, cards, ids, note, csv_btn, xlsx_btn, plot, caption]
     # .input, not .change: the handler sets metric/year itself and must not re-trigger.
-    gr.on([f.input for f in filters], h.apply, filters, outs, show_progress="hidden")
+    # The search box only changes by the user (typing, pasting): .change sees both.
+    gr.on(
+        [f.input for f in filters[:-1]] + [search_box.change],
+        h.apply,
+        filters,
+        outs,
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
     table.select(h.select, [ids], [passage, picked, open_btn], show_progress="hidden")
     tabs, pick, view = open_in
     open_btn.click(h.open_row, [picked], [tabs, pick, view], show_progress="hidden")
-    q_make.click(h.quiz, [q_file, q_pillar, q_n, q_seed], [q_out, q_download])
+    cards.click(h.open_card, None, [tabs, pick, view], show_progress="hidden")
+    q_make.click(h.quiz, [q_file, q_pillar, q_n, q_seed], [q_out, q_key, q_sheet, q_key_file])
     demo.load(h.refresh, None, [provinces, q_file, *outs], show_progress="hidden")
     return {
         "provinces": provinces,
@@ -376,7 +460,9 @@ def build_targets_tab(
         "year": year,
         "metric": metric,
         "kind": kind,
+        "search": search_box,
         "table": table,
+        "cards": cards,
         "note": note,
         "passage": passage,
         "open": open_btn,
@@ -384,4 +470,5 @@ def build_targets_tab(
         "xlsx": xlsx_btn,
         "plot": plot,
         "quiz": q_out,
+        "quiz_key": q_key,
     }
