@@ -68,7 +68,9 @@ def build_app(
             with gr.Tab("Hỏi đáp", id=CHAT_TAB):
                 c = build_chat_tab(chat, catalog)
             with gr.Tab("Văn bản", id=DOCS_TAB):
-                d = build_documents_tab(docs, catalog)
+                # Adding documents needs a signed-in user: only where a login is set.
+                uploads = bool(settings.server.username and settings.server.password)
+                d = build_documents_tab(docs, catalog, uploads=uploads)
             with gr.Tab("Chỉ tiêu", id=TARGETS_TAB):
                 build_targets_tab(TargetHandlers(service, docs), demo, (tabs, d["pick"], d["view"]))
         c["sources"].click(

@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.citations import cite
 from assistant.answering.extractive import Extractor
-from assistant.answering.facts import answer_facts
+from assistant.answering.facts import about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
 from assistant.answering.scorer import Scorer
 from assistant.question.followup import resolve
@@ -172,7 +172,7 @@ class Assistant:
                 timings=st.timings,
             )
         facts = None
-        if st.intent.facts:
+        if st.intent.facts and about_the_document(st.resolved, st.scope, self.corpus.docs):
             facts = answer_facts(
                 st.resolved, st.scope, st.intent.facts, self.corpus.docs, self.corpus.chunks
             )
@@ -187,6 +187,14 @@ class Assistant:
             st.passages = self._with_cited(st.passages, draft.citations)
         else:
             draft = self.extractor.answer(st.resolved, st.scope, st.intent, st.passages, st.qvec)
+            if draft.refused and st.intent.facts:  # no passage says it: the catalog may
+                fallback = answer_facts(
+                    st.resolved, st.scope, st.intent.facts, self.corpus.docs, self.corpus.chunks
+                )
+                if fallback is not None and not fallback.refused:
+                    draft = fallback
+                    draft.ranking = [c.id for c in self._cited_chunks(draft.citations)]
+                    st.passages = self._with_cited(st.passages, draft.citations)
         st.passages = _rerank(st.passages, draft.ranking)
         text = draft.text
         if draft.refused and st.scope.reply_lang == "en" and REFUSAL_EN not in text:

@@ -68,6 +68,11 @@ class AssistantService:
                 log.info("assistant loaded: %d passages", len(self._assistant.corpus.chunks))
             return self._assistant
 
+    def refresh(self) -> Assistant:
+        """The assistant of the index live now (after an ingest this process ran itself)."""
+        self._checked = 0.0  # check the pointer on this call, not within seconds
+        return self.get()
+
     def _index_moved(self, force: bool = False) -> bool:
         if not force and time.monotonic() - self._checked < 5.0:
             return False

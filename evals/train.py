@@ -54,7 +54,7 @@ class Example:
     y: np.ndarray
     inside: np.ndarray  # candidate is in a document the question names (all True if none)
     scoped_figure: bool  # one document named and a figure asked: the near-miss rule applies
-    listing: bool = False  # a list or summary question: answered (or refused) by a section
+    listing: bool = False  # a summary question: answered (or refused) by a section
     sections: list = field(default_factory=list)  # (Section, qt, scope, label): list questions
 
 
@@ -86,14 +86,18 @@ def _positive(cand, spans: list[tuple[str, int, int]]) -> bool:
 
 def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
     """The examples of one set, through the chain's own understanding and retrieval."""
-    from assistant.answering.facts import answer_facts
+    from assistant.answering.facts import about_the_document, answer_facts
     from assistant.targets.answer import answer_from_targets
 
     corpus, ext = assistant.corpus, assistant.extractor
     out = []
     for item in items:
         q, scope, intent = assistant.interpret(item["question"], item.get("history"))
-        if intent.facts and answer_facts(q, scope, intent.facts, corpus.docs, corpus.chunks):
+        if (
+            intent.facts
+            and about_the_document(q, scope, corpus.docs)
+            and answer_facts(q, scope, intent.facts, corpus.docs, corpus.chunks)
+        ):
             continue
         if answer_from_targets(q, scope, intent, assistant.targets, corpus.docs):
             continue
@@ -123,7 +127,7 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
                     [not scope.files or c.chunk.file in scope.files for c in cands], dtype=bool
                 ),
                 scoped_figure=len(scope.files) == 1 and intent.figure,
-                listing=intent.listing,
+                listing=intent.summary,
                 sections=sections,
             )
         )

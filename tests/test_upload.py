@@ -77,3 +77,26 @@ def test_names_are_made_safe() -> None:
     assert safe_name("../../etc/passwd.txt") == "passwd.txt"
     assert safe_name("Kế hoạch số 15.DOCX") == "Kế-hoạch-số-15.docx"
     assert safe_name("   .pdf") == "tai-lieu.pdf"
+
+
+def test_the_document_tab_adds_a_file_and_shows_its_facts(tmp_path: Path, model_dir: Path) -> None:
+    from assistant.service import AssistantService
+    from assistant.web.ui.documents import DocumentHandlers
+
+    s = _settings(tmp_path, model_dir)
+    (s.corpus_dir / "seed.txt").write_text(PLAN.replace("15/KH", "14/KH"), encoding="utf-8")
+    from ingest.pipeline import ingest
+
+    ingest(s, progress=False)
+    h = DocumentHandlers(AssistantService(s))
+    new = tmp_path / "ke-hoach-15.txt"
+    new.write_text(PLAN, encoding="utf-8")
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.4 not a pdf")
+    pick, status = h.upload([str(new), str(bad)], progress=None)
+    assert pick.value == "ke-hoach-15.txt"
+    assert "ke-hoach-15.txt" in [v for _, v in pick.choices]
+    assert "Đã thêm: ke-hoach-15.txt" in status and "scan.pdf" in status and "PDF" in status
+    shown = h.render("ke-hoach-15.txt")
+    assert "Thông tin văn bản" in shown and "15/KH-UBND" in shown and "kế hoạch" in shown
+    assert "phát hiện tự động" in shown  # no manifest entry: the official is told to check

@@ -58,7 +58,7 @@ class Composer:
         threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
         best = inside[0]
         sides = self._sides(scope, intent, inside, threshold)
-        if len(sides) >= 2:
+        if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope)
         if intent.listing or best.unit.text.rstrip().endswith(":"):
             chosen = self._section_units(best, scope, intent, scored, threshold)
@@ -213,7 +213,8 @@ class Composer:
             return []
         by_side: dict[str, list[Candidate]] = {}
         for c in inside:
-            if c.p >= threshold * 0.8:
+            # A title announces a side's content; it states nothing to compare.
+            if c.p >= threshold * 0.8 and not self._is_title(c.chunk, c.unit.text):
                 by_side.setdefault(side(c), []).append(c)
         if len(by_side) < 2:
             return []
@@ -229,7 +230,16 @@ class Composer:
                 for s, cs in by_side.items():
                     fit = [c for c in cs if y in year_context(c.chunk, c.unit_no)]
                     by_side[s] = fit or cs
-        return [by_side[s][0] for s in order if s in by_side]
+        picked = []
+        for s in order:
+            if s not in by_side:
+                continue
+            best, *rest = by_side[s]
+            picked.append(best)
+            if not intent.figure:  # what a side says, not one figure: a second unit of it
+                more = [c for c in rest if c.chunk.id == best.chunk.id and c.p >= 0.5 * best.p]
+                picked += more[:1]
+        return picked
 
     def candidate(self, chunk: Chunk, unit_no: int, p: float = 0.0) -> Candidate:
         ci = self.corpus.by_id.get(chunk.id, -1)
@@ -254,14 +264,21 @@ class Composer:
         return Draft("\n".join([self.lead(first, scope.reply_lang), *lines]), citations)
 
     def _compare(self, sides: list[Candidate], scope: Scope) -> Draft:
+        """One cited line per side (a side's units of one passage read together)."""
+        groups: dict[str, list[Candidate]] = {}
+        for c in sides:
+            groups.setdefault(c.chunk.id, []).append(c)
         lines, citations = [], []
-        for n, c in enumerate(sides, start=1):
-            ys = sorted(y for y in year_context(c.chunk, c.unit_no) if y > 2020)
+        for n, group in enumerate(groups.values(), start=1):
+            group.sort(key=lambda c: c.unit_no)
+            c = group[0]
+            ys = sorted(y for g in group for y in year_context(g.chunk, g.unit_no) if y > 2020)
             when = f" (năm {ys[-1]})" if ys and not scope.years else ""
             if scope.years and set(scope.years) & set(ys):
                 when = f" (năm {max(set(scope.years) & set(ys))})"
-            lines.append(f"- {self.doc_name(c.chunk)}{when}: {c.text} [{n}]")
-            citations.append(cite(n, c.chunk, [c.unit], self.corpus.docs))
+            said = " … ".join(g.text for g in group)
+            lines.append(f"- {self.doc_name(c.chunk)}{when}: {said} [{n}]")
+            citations.append(cite(n, c.chunk, [g.unit for g in group], self.corpus.docs))
         head = "Comparison (quoted in Vietnamese):" if scope.reply_lang == "en" else "So sánh:"
         return Draft("\n".join([head, *lines]), citations)
 

@@ -135,8 +135,12 @@ class Extractor:
         ranking = list(dict.fromkeys(c.chunk.id for c in cands))
         threshold = self.scorer.threshold if self.scorer is not None else 0.5
         inside = [c for c in cands if not scope.files or c.chunk.file in scope.files]
-        section = self.best_section(scored, scope, intent, inside)
-        if section is not None:  # a list or summary question, answered by a section
+        # A summary is a section's to give; a "what / how" question is a unit's when one
+        # answers it well enough, its section's otherwise.
+        section = None
+        if intent.summary or (intent.listing and (not inside or inside[0].p < threshold)):
+            section = self.best_section(scored, scope, intent, inside)
+        if section is not None:
             draft = self.compose.listing(section, scope)
             draft.ranking = [c.id for c in section.chunks] + ranking
             return draft

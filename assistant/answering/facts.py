@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from assistant.answering.citations import cite
+from assistant.question.intent import without
 from assistant.question.scope import Scope
 from kernel.text import SIGNATURE_MARK, fold, nfc
 from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
-from kernel.vocabulary import vocabulary
+from kernel.vocabulary import cues, vocabulary
 
 _LABELS_VI = {
     "signer": "Người ký",
@@ -80,6 +81,21 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
         if kind == part.kind.lower():
             score += 4.0 if rank == 0 else 0.5
     return score
+
+
+def about_the_document(question: str, scope: Scope, docs: dict[str, FileMeta]) -> bool:
+    """Whether a question asking a fact (who signed, when, which period…) asks it of the
+    document itself: little else besides the document's name, kind and issuer. "Quy hoạch
+    … được tích hợp vào quy hoạch tỉnh thời kỳ nào?" asks about content, not the document."""
+    from assistant.question.followup import topic_words
+
+    parts = [p for f in (scope.files or list(docs)) for p in docs[f].parts]
+    named = " ".join(f"{p.title} {p.kind} {p.issuing_body} {p.label}" for p in parts)
+    known = set(topic_words(named)) | set(
+        topic_words(" ".join(k.name for k in vocabulary().document_kinds))
+    )
+    cue_free = without(question, tuple(p for ps in cues().facts.values() for p in ps))
+    return len([w for w in topic_words(cue_free) if w not in known]) <= 4
 
 
 def answer_facts(

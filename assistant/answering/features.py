@@ -45,6 +45,7 @@ FEATURES = (
     "target_goals",  # a target is asked and the unit sits in a goals section
     "baseline_state",  # the current state is asked and the unit sits in a state section
     "heading_like",  # the unit only announces what follows ("… như sau:") or is a title
+    "announced",  # how well the unit announcing it ("… các nền tảng số quốc gia như:") matches
     "bullet",  # the unit is a list item
     "first_in_block",  # the unit opens its paragraph
     "length",  # log of its length
@@ -149,6 +150,16 @@ def _words(text: str, folded: bool) -> set[str]:
     return set(toks) | set(bigrams(toks))
 
 
+def _announced(c: Candidate, qt: QuestionTerms) -> float:
+    """The coverage of the question by the unit that announces this one: the nearest unit
+    before it (same passage, at most two back) that ends with ":"."""
+    for k in range(c.unit_no - 1, max(-1, c.unit_no - 3), -1):
+        text = c.chunk.units[k].text
+        if text.rstrip().endswith(":"):
+            return _coverage(qt.in_corpus, _words(text, qt.folded))
+    return 0.0
+
+
 def featurize(
     cands: list[Candidate],
     qt: QuestionTerms,
@@ -222,6 +233,7 @@ def featurize(
             "heading_like": float(
                 u.text.rstrip().endswith(":") or u.text.rstrip(":").strip() in labels
             ),
+            "announced": _announced(c, qt),
             "bullet": float(bool(_BULLET.match(u.text))),
             "first_in_block": float(
                 c.unit_no == 0 or c.chunk.units[c.unit_no - 1].block != u.block

@@ -28,7 +28,8 @@ class Intent:
     """The kinds of answer a question asks for (several may hold at once)."""
 
     figure: bool = False
-    listing: bool = False  # a list, a summary, talking points, a "how / what does" question
+    summary: bool = False  # a summary, a list, talking points: a section's content
+    listing: bool = False  # a "what / which / how" question, or a summary
     compare: bool = False
     rank: Literal["high", "low"] | None = None
     baseline: bool = False
@@ -42,6 +43,7 @@ class Intent:
     def as_dict(self) -> dict:
         return {
             "figure": self.figure,
+            "summary": self.summary,
             "listing": self.listing,
             "compare": self.compare,
             "rank": self.rank,
@@ -99,7 +101,8 @@ def understand_intent(question: str) -> Intent:
     text, _ = _form(question)
     intent = Intent(
         figure=has(question, i["figure"]),
-        listing=has(question, i["list"]),
+        summary=has(question, i["summary"]),
+        listing=has(question, i["list"]) or has(question, i["summary"]),
         compare=has(question, i["compare"]),
         baseline=has(question, i["baseline"]),
         target=has(question, i["target"]),

@@ -87,6 +87,7 @@ def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None
         ]
         facts.append(" · ".join(b for b in bits if b))
     head.append("".join(f'<div class="nq-meta">{esc(f)}</div>' for f in facts))
+    head.append(facts_html(meta))
     body: list[str] = []
     toc: list[tuple[int, str, str]] = []  # (level, anchor, title)
     prev: list[str] = []
@@ -154,4 +155,38 @@ def _tools(toc: list[tuple[int, str, str]]) -> str:
         '<button type="button" class="nq-find-next" aria-label="Kết quả sau" '
         'title="Kết quả sau">↓</button>'
         '<span class="nq-find-count" aria-live="polite"></span></div></div>'
+    )
+
+
+_FACT_LABELS = (
+    ("kind", "Loại văn bản"),
+    ("number", "Số hiệu"),
+    ("date", "Ngày ban hành"),
+    ("issuing_body", "Cơ quan ban hành"),
+    ("signer", "Người ký"),
+    ("signer_title", "Chức vụ người ký"),
+    ("period", "Giai đoạn"),
+    ("implements", "Thực hiện (văn bản căn cứ)"),
+)
+
+
+def facts_html(meta: FileMeta) -> str:
+    """What is known of each document of the file, and whether it was read from its text,
+    so an official can check what the assistant will say about it."""
+    source = (
+        "Các thông tin dưới đây được phát hiện tự động từ nội dung văn bản: vui lòng kiểm tra; "
+        "có thể sửa bằng tệp corpus/manifest.json."
+        if meta.detected
+        else "Theo danh mục văn bản (corpus/manifest.json); ô trống được bổ sung từ nội dung."
+    )
+    rows = []
+    for p in meta.parts:
+        cells = "".join(
+            f"<tr><th>{esc(label)}</th><td>{esc(getattr(p, name) or '—')}</td></tr>"
+            for name, label in _FACT_LABELS
+        )
+        rows.append(f'<table class="nq-facts">{cells}</table>')
+    return (
+        '<details class="nq-facts-box"><summary>Thông tin văn bản</summary>'
+        f'<p class="nq-meta">{esc(source)}</p>{"".join(rows)}</details>'
     )

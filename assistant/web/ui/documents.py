@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -12,6 +13,7 @@ from assistant.service import AssistantService, friendly_error
 from assistant.web.ui.document_view import document_html
 from assistant.web.ui.render import document_choices, esc
 from assistant.web.ui.theme import DOCUMENT_JS
+from assistant.web.upload import add_documents, max_upload_bytes
 from kernel.types import Citation
 
 log = logging.getLogger(__name__)
@@ -25,11 +27,38 @@ def _note(text: str) -> str:
     return f'<div class="nq-doc"><p>{esc(text)}</p></div>'
 
 
+UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx"]
+
+
 @dataclass
 class DocumentHandlers:
     """Event handlers of the document tab."""
 
     service: AssistantService
+
+    def upload(self, files: list | None, progress: gr.Progress | None = gr.Progress()) -> tuple:  # noqa: B008
+        """Add the uploaded files to the corpus and the index; a line per file."""
+        if not files:
+            return gr.skip(), _status("Chưa chọn tệp nào.")
+        # Gradio keeps an upload under its own name, in a folder of its own.
+        named = [(Path(str(f)).name, Path(str(f))) for f in files]
+        step = (lambda f, m: progress(f, desc=m)) if progress is not None else None
+        try:
+            res = add_documents(
+                self.service.settings, named, max_upload_bytes(self.service.settings), step
+            )
+        except Exception as exc:  # the live index is untouched: say so, keep the files
+            log.exception("upload failed")
+            return gr.skip(), _status(f"Không thêm được văn bản: {friendly_error(exc)}", error=True)
+        lines = [f"✔ Đã thêm: {name}" for name in res.added]
+        lines += [f"✘ {name}: {why}" for name, why in res.errors.items()]
+        if res.added:
+            self.service.refresh()
+        choices = document_choices(self.service.catalog())
+        value = res.added[0] if res.added else None
+        return gr.Dropdown(choices=choices, value=value), _status(
+            "\n".join(lines), bool(res.errors)
+        )
 
     def render(self, file: str | None, cite: Citation | None = None) -> str:
         """The document ``file`` as HTML (the cited span marked), or a readable note."""
@@ -63,12 +92,42 @@ class DocumentHandlers:
         )
 
 
-def build_documents_tab(h: DocumentHandlers, catalog: list[tuple[str, str]]) -> dict[str, Any]:
-    """Lay out the document tab inside the current Blocks context; returns its components."""
+def _status(text: str, error: bool = False) -> str:
+    cls = "nq-banner" if error else "nq-meta"
+    lines = "".join(f"<div>{esc(line)}</div>" for line in text.splitlines())
+    return f'<div class="{cls}" role="status">{lines}</div>'
+
+
+def build_documents_tab(
+    h: DocumentHandlers, catalog: list[tuple[str, str]], uploads: bool = False
+) -> dict[str, Any]:
+    """Lay out the document tab inside the current Blocks context; returns its components.
+
+    ``uploads``: signed-in users may add documents (only where a login is configured).
+    """
     pick = gr.Dropdown(
         choices=catalog, value=None, label="Văn bản", elem_id="nq-doc-pick", interactive=True
     )
+    out: dict[str, Any] = {}
+    if uploads:
+        limit = max_upload_bytes(h.service.settings) / 1e6
+        with gr.Accordion("Thêm văn bản vào kho", open=False, elem_id="nq-upload-box"):
+            gr.Markdown(
+                f"Tệp .txt, .md, .pdf (có lớp chữ) hoặc .docx, tối đa {limit:.0f} MB mỗi tệp. "
+                "Văn bản được thêm vào kho và lập chỉ mục; có thể hỏi ngay sau khi xong."
+            )
+            files = gr.File(
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                label="Chọn tệp",
+                elem_id="nq-upload",
+            )
+            add = gr.Button("Thêm vào kho văn bản", variant="primary", elem_id="nq-upload-add")
+            status = gr.HTML(elem_id="nq-upload-status")
+        out |= {"upload": files, "upload_add": add, "upload_status": status}
     view = gr.HTML(_note(PICK), js_on_load=DOCUMENT_JS, elem_id="nq-doc-view")
     # .input, not .change: setting the dropdown from a citation must not redraw unmarked.
     pick.input(h.render, [pick], view, show_progress="hidden")
-    return {"pick": pick, "view": view}
+    if uploads:
+        add.click(h.upload, [files], [pick, status]).then(h.render, [pick], view)
+    return {"pick": pick, "view": view, **out}
