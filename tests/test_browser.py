@@ -150,8 +150,8 @@ def test_chat_sources_document_feedback_export(page, server) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser.png"), full_page=True)
 
-    # feedback: the Chatbot's thumbs and the comment form both reach SQLite
-    store = FeedbackStore(settings.feedback_db)
+    # feedback: the Chatbot's thumbs and the comment form both reach the state database
+    store = FeedbackStore.from_settings(settings)
     n0 = store.count()
     page.locator('#nq-chat button[aria-label="Like"]').last.click()
     page.wait_for_function(

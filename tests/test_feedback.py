@@ -126,10 +126,10 @@ def test_export_csv_and_jsonl(tmp_path: Path) -> None:
 
 
 def test_cli_exports_the_configured_database(tmp_path: Path) -> None:
-    # The autouse fixture points NQCDS_DATA_DIR at tmp_path/data: settings.feedback_db is there.
+    # The autouse fixture points NQCDS_DATA_DIR at tmp_path/data: the state database is there.
     from kernel.settings import get_settings
 
-    store = FeedbackStore(get_settings().feedback_db)
+    store = FeedbackStore.from_settings(get_settings())
     store.add("up", question="Bình dân học vụ số", comment="tốt")
     out_csv, out_jsonl = tmp_path / "fb.csv", tmp_path / "fb.jsonl"
     assert main(["export", "--format", "csv", "--out", str(out_csv)]) == 0
