@@ -148,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
+    if settings.chroma.host and settings.state.database_url is None:
+        log.warning(
+            "Chroma server without NQCDS_STATE__DATABASE_URL: the index pointer, catalog, "
+            "targets and feedback stay in %s; replicas on other hosts need a shared "
+            "PostgreSQL (docs/deploy.md)",
+            settings.state_db,
+        )
     probe = AssistantService(settings)
     assistant, problem = probe.try_get()  # load the model now, not on first question
     if problem:

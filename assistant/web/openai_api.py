@@ -137,7 +137,7 @@ def citation_line(c: Citation) -> str:
     lines = [f"[{c.marker}] {c.title or c.file}" + (f" — {meta}" if meta else "")]
     if c.section:
         lines.append(f"    Mục: {c.section}")
-    quoted = " ".join((c.sentence or c.text).split())
+    quoted = " ".join((c.sentence or c.text).split()).lstrip("-+•* ")
     if quoted:
         lines.append(f"    “{quoted}”")
     return "\n".join(lines)
