@@ -59,6 +59,11 @@ bench: setup
 	$(BIN)/python -m ingest.bench
 	$(BIN)/python -m evals.bench
 
+# One replica's answers/s per core (JSON API and web UI) and memory, against a real app.
+sizing: setup ingest
+	$(BIN)/python -m evals.sizing --cores 1
+	$(BIN)/python -m evals.sizing --cores 2
+
 eval: setup ingest
 	$(BIN)/python -m evals run --compare
 
