@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -148,8 +149,6 @@ class StateStore:
         if self.is_sqlite:
             path = make_url(url).database
             if path and path != ":memory:":
-                from pathlib import Path
-
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(url, connect_args={"timeout": 30})
             _sqlite_pragmas(self.engine)
@@ -202,8 +201,18 @@ class StateStore:
         """Record a complete build and make it the active one, in one transaction.
 
         Builds other than the new one and the one active until now are forgotten (their
-        collections are dropped by the ingest, which keeps the same two).
+        collections are dropped by the ingest, which keeps the same two). Two processes
+        recording the same build at once (replicas adopting an old index): the second one
+        finds it recorded on its retry.
         """
+        try:
+            self._activate(prefix, collection, info, docs)
+        except IntegrityError:
+            self._activate(prefix, collection, info, docs)
+
+    def _activate(
+        self, prefix: str, collection: str, info: dict[str, Any], docs: dict[str, dict]
+    ) -> None:
         stamp = now_iso()
         with self.transaction() as con:
             previous = con.execute(

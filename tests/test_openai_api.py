@@ -244,3 +244,14 @@ def test_one_rate_limit_budget_across_api_and_v1(index_settings, assistant) -> N
         assert over.status_code == 429 and "Retry-After" in over.headers
         assert over.json()["error"]["code"] == "rate_limit_exceeded"
         assert c.post("/api/ask", json={"question": Q_2030}).status_code == 429
+
+
+def test_oversized_body_is_refused_before_it_is_read(url: str) -> None:
+    big = b'{"model": "nqcds-assistant", "messages": [' + b" " * 1_100_000 + b"]}"
+    r = httpx.post(
+        f"{url}/v1/chat/completions",
+        content=big,
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"

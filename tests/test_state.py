@@ -118,6 +118,24 @@ def test_postgresql_state_and_concurrent_feedback(postgres) -> None:
         th.join()
     assert sorted(wins) == [False, False, False, True]
     assert shared.targets("race", "v") == [{"i": i} for i in range(50)]
+    # Replicas adopting the same index at the same moment: both succeed, one record.
+    errors: list[BaseException] = []
+    gate = threading.Barrier(4)
+
+    def adopt() -> None:
+        try:
+            gate.wait()
+            shared.activate("q", "q_1", {"chunks": 1}, {"a.txt": {"file": "a.txt"}})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    ths = [threading.Thread(target=adopt) for _ in range(4)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    assert not errors, errors
+    assert shared.active("q") == "q_1" and shared.build("q_1")[0]["chunks"] == 1
 
 
 def test_unreachable_state_database_is_a_readable_message(tmp_path: Path) -> None:

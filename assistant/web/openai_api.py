@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.chain import clean_question
 from assistant.service import AssistantService, friendly_error
-from assistant.web.api import Denied, Guard
+from assistant.web.api import MAX_BODY, Denied, Guard
 from assistant.web.openai_types import (
     AnswerDetails,
     ChatCompletion,
@@ -63,12 +63,13 @@ _ERROR_TYPES = {
     400: ("invalid_request_error", None),
     401: ("invalid_request_error", "invalid_api_key"),
     404: ("invalid_request_error", "model_not_found"),
+    413: ("invalid_request_error", "request_too_large"),
     429: ("requests", "rate_limit_exceeded"),
     500: ("server_error", None),
     503: ("server_error", "service_unavailable"),
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 404, 429, 500, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 429, 500, 503)
 }
 
 
@@ -111,6 +112,8 @@ def _guarded_route(guard: Guard) -> type[APIRoute]:
             async def guarded(request: Request) -> Response:
                 if (denied := guard.check(request, limit=limited)) is not None:
                     return _denied(denied)
+                if int(request.headers.get("content-length") or 0) > MAX_BODY:
+                    return openai_error(413, "Nội dung quá lớn / Request body too large")
                 try:
                     return await handler(request)
                 except RequestValidationError as exc:
@@ -217,7 +220,10 @@ def _question(messages: list[ChatMessage], limit: int) -> tuple[str, list[dict],
 def build_openai_api(settings: Settings, service: AssistantService, guard: Guard) -> APIRouter:
     """The ``/v1`` router: ``GET /v1/models``, ``GET /v1/models/{id}``,
     ``POST /v1/chat/completions``."""
-    router = APIRouter(prefix="/v1", tags=["openai"], route_class=_guarded_route(guard))
+    # max_body_size: also bounds bodies sent without a Content-Length, while they stream in.
+    router = APIRouter(
+        prefix="/v1", tags=["openai"], route_class=_guarded_route(guard), max_body_size=MAX_BODY
+    )
     model_id = settings.server.openai_model
     enc = get_encoding(settings.chunking.encoding)
 
