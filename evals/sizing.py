@@ -26,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(f"--cores 1..{available}, --users 1..200, --paths api,ui", file=sys.stderr)
         return 2
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"nqcds-sizing-{os.getpid()}.log"
+    log = Path(tempfile.gettempdir()) / f"nqcds-sizing-{os.getpid()}.log"
     app = App(args.cores, log)
     try:
         app.wait(300)
@@ -243,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     finally:
         app.stop()
+    print(f"(app log: {log})", file=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
