@@ -147,9 +147,9 @@ def current_info(cl: ClientAPI, settings: Settings) -> IndexInfo | None:
         return _adopt_legacy_pointer(cl, settings)
     try:
         cl.get_collection(name, embedding_function=ChromaEmbeddingFunction(settings))
-    except NotFoundError:  # the pointer names a collection that is gone (Chroma data lost)
-        log.warning("index pointer names missing collection %s", name)
-        return None
+    except NotFoundError:  # gone from Chroma (data lost, or a state database restored
+        log.warning("index pointer names missing collection %s", name)  # from a backup)
+        return _adopt_legacy_pointer(cl, settings)  # the mirror may name a newer one
     info, docs = recorded
     return IndexInfo(
         collection=name,

@@ -233,3 +233,17 @@ def test_targets_table_is_stored_once_and_read_by_every_process(model_dir, tmp_p
     assert [t.model_dump() for t in second.targets] == [t.model_dump() for t in first.targets]
     rows = state_store(s).targets(first.corpus.collection, targets_version())
     assert {r["value_text"] for r in rows} >= {"25%", "90%", "300"}
+
+
+def test_state_restored_from_an_older_backup_follows_the_chroma_mirror(
+    index_settings, tmp_path
+) -> None:
+    """The state database names a build Chroma no longer has: the mirror's one is used."""
+    data = tmp_path / "data"
+    shutil.copytree(index_settings.data_dir, data)
+    s = index_settings.model_copy(update={"data_dir": data})
+    live = store.current_collection_name(s)
+    state_store(s).activate("nqcds", "nqcds_gone", {"chunks": 1}, {})
+    info = store.current_info(store.client(s), s)
+    assert info is not None and info.collection == live
+    assert store.current_collection_name(s) == live
