@@ -220,10 +220,7 @@ def _question(messages: list[ChatMessage], limit: int) -> tuple[str, list[dict],
 def build_openai_api(settings: Settings, service: AssistantService, guard: Guard) -> APIRouter:
     """The ``/v1`` router: ``GET /v1/models``, ``GET /v1/models/{id}``,
     ``POST /v1/chat/completions``."""
-    # max_body_size: also bounds bodies sent without a Content-Length, while they stream in.
-    router = APIRouter(
-        prefix="/v1", tags=["openai"], route_class=_guarded_route(guard), max_body_size=MAX_BODY
-    )
+    router = APIRouter(prefix="/v1", tags=["openai"], route_class=_guarded_route(guard))
     model_id = settings.server.openai_model
     enc = get_encoding(settings.chunking.encoding)
 
