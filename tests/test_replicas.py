@@ -235,7 +235,7 @@ def test_two_replicas_share_index_feedback_and_switch_together(
                     Settings(
                         data_dir=tmp_path / "job2",
                         corpus_dir=corpus,
-                        embedding={"model": str(model_dir), "threads": 1},
+                        embedding={"model": str(model_dir)},
                         chroma={"host": "127.0.0.1", "port": chroma.port},
                         state={"database_url": pg.database_url},
                     ),
