@@ -230,7 +230,7 @@ def launch_app(work: Path, env: dict[str, str], name: str = "app") -> Server:
     return Server(proc, port, log)
 
 
-def wait_ready(app: Server, timeout: float = 120) -> None:
+def wait_ready(app: Server, timeout: float = 300) -> None:
     """Until the app answers HTTP (``/v1/models``: 200 even while there is no index)."""
     wait_until(_http_ok(f"{app.url}/v1/models"), app.proc, app.log, timeout, app.log.stem)
 

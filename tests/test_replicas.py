@@ -1,7 +1,8 @@
 """Several app replicas on shared servers: ``chroma run``, a throwaway PostgreSQL, two
 ``python app.py`` processes on two ports (each with its own empty data folder), and the
-ingest as a separate job (``python -m ingest`` first, then the same function in the test
-process).
+ingest job run by the test process (``python -m ingest`` itself is run as a command by
+tests/test_ingest_faults.py; here a third process is what matters, and the model this
+process has loaded keeps the test well under a minute).
 
 One ingest; both replicas give identical answers; votes through both land in PostgreSQL,
 none lost; the pointer, catalog and targets table are in PostgreSQL; a re-ingest of a changed
@@ -10,8 +11,6 @@ corpus switches both replicas without a restart while questions keep being answe
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,6 @@ from kernel.settings import Settings
 
 from .servers import (
     CHROMA_BIN,
-    ROOT,
     app_env,
     launch_app,
     postgres_bin,
@@ -87,19 +85,19 @@ QUESTIONS = [
 VOTES_PER_REPLICA = 15
 
 
-def _ingest(corpus: Path, data: Path, env: dict[str, str], log: Path) -> None:
-    """``python -m ingest`` as the job a deployment runs (its own data folder)."""
-    with log.open("ab") as out:
-        res = subprocess.run(
-            [sys.executable, "-m", "ingest", "--quiet"],
-            cwd=ROOT,
-            env={**env, "NQCDS_CORPUS_DIR": str(corpus), "NQCDS_DATA_DIR": str(data)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=180,
-            check=False,
-        )
-    assert res.returncode == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+def _job(corpus: Path, data: Path, model_dir: Path, chroma_port: int, database_url: str):
+    """The ingest job (what ``python -m ingest`` runs), in this process: another process
+    than either replica, sharing nothing with them but the two servers."""
+    settings = Settings(
+        data_dir=data,
+        corpus_dir=corpus,
+        embedding={"model": str(model_dir)},  # the model the suite has loaded already
+        chroma={"host": "127.0.0.1", "port": chroma_port},
+        state={"database_url": database_url},
+    )
+    report = ingest(settings, progress=False)
+    assert not report.errors, report.summary()
+    return report
 
 
 def _ask(client: httpx.Client, url: str, q: str) -> dict:
@@ -148,7 +146,8 @@ def test_two_replicas_share_index_feedback_and_switch_together(
             for i in (1, 2)
         ]
         servers += replicas
-        _ingest(corpus, tmp_path / "job", env, tmp_path / "ingest.log")
+        first_job = _job(corpus, tmp_path / "job", model_dir, chroma.port, pg.database_url)
+        assert first_job.embedded_files == ["thu_nghiem.txt"]
         mark("first ingest done")
         for r in replicas:
             wait_ready(r)
@@ -229,18 +228,7 @@ def test_two_replicas_share_index_feedback_and_switch_together(
             asker.start()
             try:
                 mark("votes checked; re-ingest")
-                # The same job in this process (the model is loaded here already when the
-                # whole suite runs): it writes the new build and moves the shared pointer.
-                report = ingest(
-                    Settings(
-                        data_dir=tmp_path / "job2",
-                        corpus_dir=corpus,
-                        embedding={"model": str(model_dir)},
-                        chroma={"host": "127.0.0.1", "port": chroma.port},
-                        state={"database_url": pg.database_url},
-                    ),
-                    progress=False,
-                )
+                report = _job(corpus, tmp_path / "job", model_dir, chroma.port, pg.database_url)
                 assert report.embedded_files == ["kiem_thu.txt", "thu_nghiem.txt"]
                 mark("re-ingest done")
                 with engine.connect() as con:
@@ -251,7 +239,7 @@ def test_two_replicas_share_index_feedback_and_switch_together(
                     return http.get(f"{url}/api/health", timeout=30).json().get("documents") == 2
 
                 for u in urls:
-                    _until(lambda u=u: switched(u), 30, f"{u} did not switch to the new index")
+                    _until(lambda u=u: switched(u), 60, f"{u} did not switch to the new index")
                 mark("both replicas switched")
             finally:
                 stop_asking.set()
