@@ -112,7 +112,8 @@ def _guarded_route(guard: Guard) -> type[APIRoute]:
             async def guarded(request: Request) -> Response:
                 if (denied := guard.check(request, limit=limited)) is not None:
                     return _denied(denied)
-                if int(request.headers.get("content-length") or 0) > MAX_BODY:
+                length = request.headers.get("content-length", "")
+                if length.isdigit() and int(length) > MAX_BODY:
                     return openai_error(413, "Nội dung quá lớn / Request body too large")
                 try:
                     return await handler(request)
