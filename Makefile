@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (install, build the model, ingest, serve) and
-# `make test` (install, build the model, install Chromium if missing, run the tests).
+# `make test` (install, build the model, install Chromium and PostgreSQL if missing, run the tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,12 +13,12 @@ export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test setup install model ingest chromium lint bench eval clean
+.PHONY: run test setup install model ingest chromium postgresql lint bench eval sizing clean
 
 run: setup ingest
 	$(BIN)/python app.py
 
-test: setup chromium
+test: setup chromium postgresql
 	$(BIN)/python -m pytest
 
 setup: install model
@@ -44,6 +44,13 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "warning: could not install chromium; browser tests will be skipped"
 
+# Debian's PostgreSQL for the shared-state tests (a throwaway cluster per test run, on
+# loopback; the service the package starts is not used). Debian keeps initdb off PATH.
+postgresql:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
+	  echo "warning: could not install postgresql; PostgreSQL tests will be skipped"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -51,6 +58,11 @@ lint: install
 bench: setup
 	$(BIN)/python -m ingest.bench
 	$(BIN)/python -m evals.bench
+
+# One replica's answers/s per core (JSON API and web UI) and memory, against a real app.
+sizing: setup ingest
+	$(BIN)/python -m evals.sizing --cores 1
+	$(BIN)/python -m evals.sizing --cores 2
 
 eval: setup ingest
 	$(BIN)/python -m evals run --compare

@@ -1,7 +1,8 @@
 """The web app officials and trainers use: chat with cited sources, documents, feedback.
 
-``python app.py`` (or ``nqcds-app``) serves the Gradio app at ``/`` and the HTTP API at
-``/api`` on ``settings.server.host:port`` (127.0.0.1:7860 unless configured), fully offline.
+``python app.py`` (or ``nqcds-app``) serves the Gradio app at ``/``, the HTTP API at ``/api``
+and the OpenAI-compatible API at ``/v1`` on ``settings.server.host:port`` (127.0.0.1:7860
+unless configured), fully offline.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ use_offline_environment()
 
 import logging  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
 from assistant.chain import Assistant  # noqa: E402
 from assistant.service import AssistantService  # noqa: E402
-from assistant.web.api import build_api  # noqa: E402
+from assistant.web.api import Guard, build_api  # noqa: E402
 from assistant.web.feedback import FeedbackStore  # noqa: E402
+from assistant.web.feedback_api import build_feedback_api  # noqa: E402
+from assistant.web.openai_api import build_openai_api  # noqa: E402
 from assistant.web.page import LocalizedPage  # noqa: E402
 from assistant.web.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
 from assistant.web.ui.documents import (  # noqa: E402
@@ -32,6 +36,7 @@ from assistant.web.ui.documents import (  # noqa: E402
 from assistant.web.ui.render import document_choices, esc  # noqa: E402
 from assistant.web.ui.targets_tab import TARGETS_TAB, TargetHandlers, build_targets_tab  # noqa: E402
 from assistant.web.ui.theme import CSS, HEAD, make_theme  # noqa: E402
+from kernel.embeddings import load_embeddings  # noqa: E402
 from kernel.settings import Settings, get_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -55,7 +60,7 @@ def build_app(
 ) -> gr.Blocks:
     """The Gradio Blocks app (queue configured); ``assistant`` defaults to a lazy one."""
     service = service or AssistantService(settings, assistant)
-    store = FeedbackStore(settings.feedback_db)
+    store = FeedbackStore.from_settings(settings)
     chat = ChatHandlers(service, store)
     docs = DocumentHandlers(service)
     catalog = document_choices(service.catalog())
@@ -103,12 +108,17 @@ def _banner(problem: str) -> str:
 def create_server(
     settings: Settings, assistant: Assistant | None = None
 ) -> tuple[FastAPI, gr.Blocks]:
-    """FastAPI app with ``/api`` routes and the Gradio app mounted at ``/``."""
+    """FastAPI app with ``/api`` and ``/v1`` routes and the Gradio app mounted at ``/``."""
     service = AssistantService(settings, assistant)
     demo = build_app(settings, service=service)
     # No Swagger/ReDoc pages: they load their scripts from a CDN. The schema stays.
     app = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.include_router(build_api(settings, service))  # before the "/" mount, which catches all
+    # Before the "/" mount, which catches all. One guard: one login and one rate-limit
+    # budget per client across /api and /v1.
+    guard = Guard(settings)
+    app.include_router(build_api(settings, service, guard))
+    app.include_router(build_feedback_api(settings, guard))
+    app.include_router(build_openai_api(settings, service, guard))
     s = settings.server
     auth = (s.username, s.password.get_secret_value()) if s.username and s.password else None
     gr.mount_gradio_app(
@@ -132,6 +142,13 @@ def create_server(
     return app, demo
 
 
+def _warm_model(settings: Settings) -> None:
+    try:
+        load_embeddings(settings)
+    except Exception as exc:  # a missing model is reported when a question needs it
+        log.info("embedding model not loaded at start: %s", exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the app and API with uvicorn on the configured host and port."""
     import uvicorn
@@ -140,13 +157,23 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
+    if settings.chroma.host and settings.state.database_url is None:
+        log.warning(
+            "Chroma server without NQCDS_STATE__DATABASE_URL: the index pointer, catalog, "
+            "targets and feedback stay in %s; replicas on other hosts need a shared "
+            "PostgreSQL (docs/deploy.md)",
+            settings.state_db,
+        )
     probe = AssistantService(settings)
     assistant, problem = probe.try_get()  # load the model now, not on first question
     if problem:
         log.warning("starting without an assistant: %s", problem)
+        # Load the embedding model meanwhile, so the first question after the ingest (or
+        # the model build) only has to load the index.
+        threading.Thread(target=_warm_model, args=(settings,), daemon=True).start()
     app, _ = create_server(settings, assistant)
     s = settings.server
-    log.info("serving on http://%s:%d (API at /api)", s.host, s.port)
+    log.info("serving on http://%s:%d (API at /api, OpenAI-compatible at /v1)", s.host, s.port)
     uvicorn.run(app, host=s.host, port=s.port, log_level="info", access_log=False)
     return 0
 

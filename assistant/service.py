@@ -1,7 +1,8 @@
 """The assistant's lifecycle, shared by the web app, the HTTP API and other front ends.
 
 One :class:`AssistantService` per process builds the :class:`Assistant` lazily, rebuilds it
-when a re-ingest moves the index pointer, and turns failures into readable messages.
+(in the background) when a re-ingest moves the index pointer, and turns failures into
+readable messages.
 
 The app starts even without an index or a model, so an official who opens it sees what is
 wrong in Vietnamese instead of a crashed server; once the index is built, the next
@@ -15,6 +16,7 @@ import threading
 import time
 
 from assistant.chain import Assistant
+from assistant.shared import share_targets
 from kernel.embeddings import ModelMissing
 from kernel.settings import Settings
 from kernel.store import IndexMissing, current_collection_name
@@ -46,46 +48,89 @@ def friendly_error(exc: BaseException) -> str:
 
 
 class AssistantService:
-    """One :class:`Assistant` per process, built on first use (thread-safe)."""
+    """One :class:`Assistant` per process, built on first use (thread-safe).
+
+    When a re-ingest (on any host) makes another index active, the new assistant is built
+    in the background while the current one keeps answering; questions already being
+    answered finish on the index they started with (ingest keeps the previous build).
+    """
 
     def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
         self.settings = settings
         self._assistant = assistant
         self._lock = threading.Lock()
         self._checked = time.monotonic()
+        self._reloading: threading.Thread | None = None
 
     def get(self) -> Assistant:
         """The assistant; raises ``IndexMissing``/``ModelMissing`` while it cannot be built.
 
-        A re-ingest moves the index pointer to a new collection: the assistant is rebuilt
-        on the next question after that (checked at most every few seconds).
+        Checks at most every ``state.check_interval_s`` seconds whether the active index
+        moved; the first question after that starts the reload and is answered by the
+        assistant already loaded.
         """
-        if self._assistant is not None and not self._index_moved():
-            return self._assistant
+        current = self._assistant
+        if current is not None:
+            if self._index_moved():
+                self._start_reload()
+            return current
         with self._lock:
-            if self._assistant is None or self._index_moved(force=True):
-                self._assistant = Assistant(self.settings)
-                log.info("assistant loaded: %d passages", len(self._assistant.corpus.chunks))
+            if self._assistant is None:
+                self._assistant = self._build()
             return self._assistant
 
     def refresh(self) -> Assistant:
-        """The assistant of the index live now (after an ingest this process ran itself)."""
-        self._checked = 0.0  # check the pointer on this call, not within seconds
+        """The assistant of the index live now, built before returning (after an ingest
+        this process ran itself, e.g. an upload: the user asks about the file next)."""
+        self._checked = 0.0  # check the pointer now
+        if self._assistant is None or self._index_moved():
+            self._start_reload()
+            self.wait_for_reload()
         return self.get()
 
-    def _index_moved(self, force: bool = False) -> bool:
-        if not force and time.monotonic() - self._checked < 5.0:
+    def _build(self) -> Assistant:
+        a = Assistant(self.settings)
+        share_targets(self.settings, a)
+        log.info(
+            "assistant loaded: index %s, %d passages", a.corpus.collection, len(a.corpus.chunks)
+        )
+        return a
+
+    def _index_moved(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked < self.settings.state.check_interval_s:
             return False
-        self._checked = time.monotonic()
+        self._checked = now
         try:
             name = current_collection_name(self.settings)
-        except Exception:  # store unreachable: keep serving what is loaded
+        except Exception:  # state database unreachable: keep serving what is loaded
+            log.warning("could not read the index pointer", exc_info=True)
             return False
-        return (
-            bool(name)
-            and self._assistant is not None
-            and (name != self._assistant.corpus.collection)
-        )
+        current = self._assistant
+        return bool(name) and current is not None and name != current.corpus.collection
+
+    def _start_reload(self) -> None:
+        with self._lock:
+            if self._reloading is not None and self._reloading.is_alive():
+                return
+            self._reloading = threading.Thread(
+                target=self._reload, name="nqcds-reload", daemon=True
+            )
+            self._reloading.start()
+
+    def _reload(self) -> None:
+        try:
+            fresh = self._build()
+        except Exception:  # keep the loaded assistant; the next check retries
+            log.warning("could not load the new index; serving the previous one", exc_info=True)
+            return
+        self._assistant = fresh  # one reference swap: callers hold the assistant they got
+
+    def wait_for_reload(self, timeout: float | None = None) -> None:
+        """Block until a reload in progress (if any) has finished (for tools and tests)."""
+        t = self._reloading
+        if t is not None:
+            t.join(timeout)
 
     def try_get(self) -> tuple[Assistant | None, str]:
         """``(assistant, "")`` or ``(None, readable message)``; logs the failure."""

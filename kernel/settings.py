@@ -87,6 +87,22 @@ class ServerSettings(BaseModel):
     password: SecretStr | None = Field(None, description="login password")
     concurrency: int = Field(2, description="answers computed at once (queue concurrency)")
     rate_limit_per_minute: int = Field(60, description="HTTP API requests per client per minute")
+    openai_model: str = Field(
+        "nqcds-assistant", description="model id of the assistant on the OpenAI-compatible /v1"
+    )
+
+
+class StateSettings(BaseModel):
+    """Where the state shared by every process lives (pointer, catalog, targets, feedback)."""
+
+    database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql://nqcds:PASSWORD@db:5432/nqcds; "
+        "unset = SQLite file data_dir/state.sqlite3",
+    )
+    check_interval_s: float = Field(
+        5.0, description="how often a running app checks whether a new index became active"
+    )
 
 
 class Settings(BaseSettings):
@@ -105,6 +121,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     server: ServerSettings = ServerSettings()
+    state: StateSettings = StateSettings()
 
     @property
     def model_path(self) -> str:
@@ -116,7 +133,13 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def state_db(self) -> Path:
+        """The shared-state SQLite file, used when no database URL is set."""
+        return self.data_dir / "state.sqlite3"
+
+    @property
     def feedback_db(self) -> Path:
+        """Where feedback was kept before the state database; imported from once."""
         return self.data_dir / "feedback.sqlite3"
 
     @property

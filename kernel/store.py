@@ -1,7 +1,7 @@
 """The Chroma index: client (embedded or server), the live collection, chunk records.
 
-Ingest writes every build into a fresh collection and then moves a pointer (the metadata
-of a small ``<prefix>__current`` collection) to it, so a failed or killed ingest never
+Ingest writes every build into a fresh collection and then moves a pointer (in the
+shared-state database, :mod:`kernel.state`) to it, so a failed or killed ingest never
 leaves a half-written index in use: readers follow the pointer to the last complete one.
 """
 
@@ -20,7 +20,10 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaClientSettings
+from chromadb.errors import NotFoundError
+from sqlalchemy.exc import SQLAlchemyError
 
+from kernel import state
 from kernel.embeddings import ChromaEmbeddingFunction
 from kernel.settings import Settings
 from kernel.text import fold
@@ -130,8 +133,40 @@ def _pointer(cl: ClientAPI, settings: Settings) -> Collection:
     )
 
 
+# -- the index pointer: in the shared-state database (kernel.state) --------------------
+# Readers follow the state database's pointer; ingest records a build there (with its
+# catalog) when it is complete. The pointer is also mirrored into the metadata of the
+# ``<prefix>__current`` collection, where it lived before: an index built by an older
+# version is adopted from there on first read, and a lost state database recovers from it.
+
+
 def current_info(cl: ClientAPI, settings: Settings) -> IndexInfo | None:
     """Description of the live collection, or None when there is none."""
+    shared = state.state_store(settings)
+    name = shared.active(settings.chroma.collection_prefix)
+    recorded = shared.build(name) if name else None
+    if not name or recorded is None:
+        return _adopt_legacy_pointer(cl, settings)
+    try:
+        cl.get_collection(name, embedding_function=ChromaEmbeddingFunction(settings))
+    except NotFoundError:  # gone from Chroma (data lost, or a state database restored
+        log.warning("index pointer names missing collection %s", name)  # from a backup)
+        return _adopt_legacy_pointer(cl, settings)  # the mirror may name a newer one
+    info, docs = recorded
+    return IndexInfo(
+        collection=name,
+        model=str(info.get("model", "")),
+        chunker_version=str(info.get("chunker_version", "")),
+        settings_hash=str(info.get("settings_hash", "")),
+        files=dict(info.get("files", {})),
+        docs={f: FileMeta(**m) for f, m in docs.items()},
+        chunks=int(info.get("chunks", 0)),
+        built_at=str(info.get("built_at", "")),
+    )
+
+
+def _adopt_legacy_pointer(cl: ClientAPI, settings: Settings) -> IndexInfo | None:
+    """The build the Chroma pointer names (indexes made before the state database)."""
     name = (_pointer(cl, settings).metadata or {}).get("current")
     if not name:
         return None
@@ -140,17 +175,40 @@ def current_info(cl: ClientAPI, settings: Settings) -> IndexInfo | None:
     except Exception:  # the pointer names a collection that is gone
         log.warning("index pointer names missing collection %s", name)
         return None
-    return IndexInfo.from_metadata(name, col.metadata)
+    info = IndexInfo.from_metadata(name, col.metadata)
+    _record(settings, info)
+    log.info("adopted index %s into the state database", name)
+    return info
+
+
+def _record(settings: Settings, info: IndexInfo) -> None:
+    md = info.to_metadata()
+    fields = {k: md[k] for k in ("model", "chunker_version", "settings_hash", "built_at")}
+    state.state_store(settings).activate(
+        settings.chroma.collection_prefix,
+        info.collection,
+        {**fields, "files": info.files, "chunks": info.chunks},
+        {f: m.model_dump() for f, m in info.docs.items()},
+    )
 
 
 def current_collection_name(settings: Settings) -> str | None:
-    """The name the index pointer holds (cheap: one small read)."""
-    return (_pointer(client(settings), settings).metadata or {}).get("current")
+    """The name the index pointer holds (cheap: one small read of the state database)."""
+    return state.state_store(settings).active(settings.chroma.collection_prefix)
 
 
 def set_current(cl: ClientAPI, settings: Settings, name: str) -> None:
-    """Atomically switch readers to collection ``name``."""
-    _pointer(cl, settings).modify(metadata={"current": name})
+    """Switch every reader to the complete collection ``name`` (described by its metadata).
+
+    One transaction of the state database records the build and its catalog and moves the
+    pointer; readers on other hosts pick it up on their next check.
+    """
+    col = cl.get_collection(name, embedding_function=ChromaEmbeddingFunction(settings))
+    _record(settings, IndexInfo.from_metadata(name, col.metadata))
+    _pointer(cl, settings).modify(metadata={"current": name})  # the mirror
+
+
+# -- end of the index pointer ---------------------------------------------------------------
 
 
 def open_collection(cl: ClientAPI, settings: Settings, name: str) -> Collection:
@@ -162,6 +220,12 @@ def live_collection(settings: Settings) -> tuple[Collection, IndexInfo]:
     try:
         cl = client(settings)
         info = current_info(cl, settings)
+    except SQLAlchemyError as exc:  # the shared-state database is down or unreachable
+        raise IndexMissing(
+            f"Không đọc được cơ sở dữ liệu trạng thái ({type(exc).__name__}). Kiểm tra máy chủ "
+            "PostgreSQL (NQCDS_STATE__DATABASE_URL) rồi thử lại. / "
+            "Cannot read the state database."
+        ) from exc
     except Exception as exc:  # corrupt directory, server down
         if settings.chroma.host:
             where = f"{settings.chroma.host}:{settings.chroma.port}"

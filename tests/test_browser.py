@@ -251,7 +251,8 @@ def test_chat_sources_document_feedback_export(page, server) -> None:
     # the feedback box names the latest question; clicking an earlier answer retargets it
     feedback = page.locator("#nq-feedback")
     assert Q_KH in feedback.inner_text()
-    store = FeedbackStore(settings.feedback_db)
+    # the Chatbot's thumbs and the comment form both reach the state database
+    store = FeedbackStore.from_settings(settings)
     n0 = store.count()
     page.locator('#nq-chat button[aria-label="Hữu ích"]').last.click()
     page.wait_for_function(

@@ -126,10 +126,10 @@ def test_export_csv_and_jsonl(tmp_path: Path) -> None:
 
 
 def test_cli_exports_the_configured_database(tmp_path: Path) -> None:
-    # The autouse fixture points NQCDS_DATA_DIR at tmp_path/data: settings.feedback_db is there.
+    # The autouse fixture points NQCDS_DATA_DIR at tmp_path/data: the state database is there.
     from kernel.settings import get_settings
 
-    store = FeedbackStore(get_settings().feedback_db)
+    store = FeedbackStore.from_settings(get_settings())
     store.add("up", question="Bình dân học vụ số", comment="tốt")
     out_csv, out_jsonl = tmp_path / "fb.csv", tmp_path / "fb.jsonl"
     assert main(["export", "--format", "csv", "--out", str(out_csv)]) == 0
@@ -167,3 +167,65 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout.splitlines()[0])["comment"] == "chưa đúng"
+
+
+# -- POST /api/feedback --------------------------------------------------------------------------
+def _feedback_app(tmp_path: Path, **server):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from assistant.web.api import Guard
+    from assistant.web.feedback_api import build_feedback_api
+    from kernel.settings import ServerSettings, Settings
+
+    s = Settings(data_dir=tmp_path / "data", server=ServerSettings.model_validate(server))
+    app = FastAPI()
+    app.include_router(build_feedback_api(s, Guard(s)))
+    return TestClient(app), FeedbackStore.from_settings(s)
+
+
+def test_api_feedback_records_a_vote(tmp_path: Path) -> None:
+    client, store = _feedback_app(tmp_path)
+    body = {
+        "vote": "down",
+        "question": "Mục tiêu chữ ký số?",
+        "answer": "Trên 70% [1]",
+        "citations": [_citation().model_dump()],
+        "comment": "thiếu năm 2025",
+    }
+    r = client.post("/api/feedback", json=body)
+    assert r.status_code == 201 and isinstance(r.json()["id"], int)
+    (row,) = list(store.rows())
+    assert row["vote"] == "down" and row["source"] == "api" and row["comment"] == "thiếu năm 2025"
+    assert row["citations"][0]["sentence_start"] == 12
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b"not json", 400, "JSON"),
+        (b'{"vote": "meh"}', 422, "vote"),
+        (b'{"question": "x"}', 422, "vote"),
+        (b'{"vote": "up", "question": 5}', 422, "question"),
+        (b'{"vote": "up", "extra": 1}', 422, "extra"),
+        (b'{"vote": "up", "citations": "x"}', 422, "citations"),
+    ],
+)
+def test_api_feedback_rejects_bad_bodies(tmp_path: Path, body, status, words) -> None:
+    client, store = _feedback_app(tmp_path)
+    r = client.post("/api/feedback", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == status, r.text
+    assert words in r.json()["detail"] and " / " in r.json()["detail"]
+    assert store.count() == 0
+
+
+def test_api_feedback_takes_the_login_and_rate_limit(tmp_path: Path) -> None:
+    client, store = _feedback_app(
+        tmp_path, username="canbo", password="mat-khau", rate_limit_per_minute=2
+    )
+    assert client.post("/api/feedback", json={"vote": "up"}).status_code == 401
+    ok = {"Authorization": "Bearer canbo:mat-khau"}
+    assert client.post("/api/feedback", json={"vote": "up"}, headers=ok).status_code == 201
+    over = client.post("/api/feedback", json={"vote": "up"}, headers=ok)
+    assert over.status_code == 429 and "Retry-After" in over.headers
+    assert store.count() == 1

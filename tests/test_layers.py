@@ -1,7 +1,7 @@
 """Dependencies point one way: no module imports from a later stage of the pipeline.
 
 The stages, earliest first: kernel → ingest → assistant (question → retrieval → answering →
-targets → chain/service → web) → app, evals. Every import counts, also one inside a function.
+targets → chain/service → web → mcp) → app, evals. Every import counts, also one inside a function.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ STAGES = [
     "assistant.targets",
     "assistant",  # chain.py, service.py, __main__.py
     "assistant.web",
+    "assistant.mcp",  # the MCP server: a front end like the web app
     "app",
     "evals",
 ]

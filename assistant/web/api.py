@@ -4,7 +4,8 @@
 returns the :class:`~assistant.types.Answer` as JSON; ``GET /api/health`` says whether the
 index is loaded. Requests are limited per client address, validated before they reach the
 assistant (a bad body is a 4xx with a message, never a 500), and protected by the same
-username/password as the web app when those are set (HTTP Basic).
+username/password as the web app when those are set (HTTP Basic, or a Bearer token
+``user:password``). :class:`Guard` is shared with the OpenAI-compatible routes (``/v1``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,15 +36,6 @@ MAX_HISTORY = 100  # messages
 
 def _error(status: int, vi: str, en: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"detail": f"{vi} / {en}"}, status_code=status, headers=headers)
-
-
-def _login_required() -> JSONResponse:
-    return _error(
-        401,
-        "Cần đăng nhập",
-        "Authentication required",
-        headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
-    )
 
 
 class RateLimiter:
@@ -76,21 +69,84 @@ class RateLimiter:
             return 0.0
 
 
-def _basic_auth_ok(request: Request, username: str, password: str) -> bool:
+def _credentials(request: Request) -> tuple[str, str] | None:
+    """``(user, password)`` from HTTP Basic, or from a Bearer token ``user:password`` (what
+    OpenAI-style clients send as their API key)."""
     import base64
 
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        user, _, pw = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-    except Exception:
-        return False
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except Exception:
+            return None
+    elif scheme.lower() == "bearer":
+        decoded = value.strip()
+    else:
+        return None
+    user, sep, pw = decoded.partition(":")
+    return (user, pw) if sep else None
+
+
+def _basic_auth_ok(request: Request, username: str, password: str) -> bool:
+    got = _credentials(request)
+    user, pw = got if got is not None else ("", "")
     # compare_digest on both, always: no timing hint of which part was wrong
     ok_user = secrets.compare_digest(user.encode(), username.encode())
     ok_pw = secrets.compare_digest(pw.encode(), password.encode())
-    return ok_user and ok_pw
+    return got is not None and ok_user and ok_pw
+
+
+@dataclass(frozen=True)
+class Denied:
+    """Why a request may not go ahead; each router renders it in its own error shape."""
+
+    status: int
+    vi: str
+    en: str
+    headers: dict[str, str] | None = None
+
+
+class Guard:
+    """What every programmatic route shares: the login, the per-client rate limit (one
+    budget per client across ``/api`` and ``/v1``) and the bound on answers computed at once.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        s = settings.server
+        self.limiter = RateLimiter(s.rate_limit_per_minute)
+        # Bounds CPU work from the API the way the queue bounds it for the web app.
+        self.slots = threading.BoundedSemaphore(max(1, s.concurrency))
+        self.user = s.username
+        self.password = s.password.get_secret_value() if s.password else None
+
+    def login_ok(self, request: Request) -> bool:
+        """True without a configured login, else when the request carries it."""
+        if not (self.user and self.password):
+            return True
+        return _basic_auth_ok(request, self.user, self.password)
+
+    def check(self, request: Request, *, limit: bool = True) -> Denied | None:
+        """None when the request may go ahead (and is counted), else why not."""
+        if limit:
+            client = request.client.host if request.client else "unknown"
+            wait = self.limiter.check(client)
+            if wait:
+                return Denied(
+                    429,
+                    "Quá nhiều yêu cầu, vui lòng thử lại sau",
+                    "Too many requests, please retry later",
+                    headers={"Retry-After": str(int(wait) + 1)},
+                )
+        if not self.login_ok(request):
+            return Denied(
+                401,
+                "Cần đăng nhập",
+                "Authentication required",
+                headers={"WWW-Authenticate": 'Basic realm="nqcds"'},
+            )
+        return None
 
 
 def _validate(body: Any, max_chars: int) -> tuple[dict | None, JSONResponse | None]:
@@ -139,38 +195,25 @@ def _validate(body: Any, max_chars: int) -> tuple[dict | None, JSONResponse | No
     return {"question": q, "history": (hist or [])[-MAX_HISTORY:], "filters": filters}, None
 
 
-def build_api(settings: Settings, service: AssistantService) -> APIRouter:
+def build_api(
+    settings: Settings, service: AssistantService, guard: Guard | None = None
+) -> APIRouter:
     """The ``/api`` router: ``POST /api/ask`` and ``GET /api/health``."""
     router = APIRouter(prefix="/api", tags=["api"])
-    limiter = RateLimiter(settings.server.rate_limit_per_minute)
-    # Bounds CPU work from the API the way the queue bounds it for the web app.
-    busy = threading.BoundedSemaphore(max(1, settings.server.concurrency))
-    user = settings.server.username
-    pw = settings.server.password.get_secret_value() if settings.server.password else None
+    guard = guard or Guard(settings)
 
-    def guard(request: Request) -> JSONResponse | None:
-        client = request.client.host if request.client else "unknown"
-        wait = limiter.check(client)
-        if wait:
-            return _error(
-                429,
-                "Quá nhiều yêu cầu, vui lòng thử lại sau",
-                "Too many requests, please retry later",
-                headers={"Retry-After": str(int(wait) + 1)},
-            )
-        if user and pw and not _basic_auth_ok(request, user, pw):
-            return _login_required()
-        return None
+    def _denied(d: Denied) -> JSONResponse:
+        return _error(d.status, d.vi, d.en, headers=d.headers)
 
     def _ask(args: dict):
-        with busy:
+        with guard.slots:
             return service.get().ask(**args)
 
     @router.post("/ask")
     async def ask(request: Request) -> JSONResponse:
         """Answer a question; the Answer as JSON (answer, citations, passages, …)."""
-        if (denied := guard(request)) is not None:
-            return denied
+        if (denied := guard.check(request)) is not None:
+            return _denied(denied)
         raw = await request.body()
         if len(raw) > MAX_BODY:
             return _error(413, "Nội dung quá lớn", "Request body too large")
@@ -198,8 +241,8 @@ def build_api(settings: Settings, service: AssistantService) -> APIRouter:
     @router.get("/health")
     async def health(request: Request) -> JSONResponse:
         """``{"status": "ok", "documents": n, "passages": n}`` or 503 with the reason."""
-        if user and pw and not _basic_auth_ok(request, user, pw):
-            return _login_required()
+        if (denied := guard.check(request, limit=False)) is not None:
+            return _denied(denied)
         a, message = await run_in_threadpool(service.try_get)
         if a is None:
             return JSONResponse({"status": "unavailable", "detail": message}, status_code=503)

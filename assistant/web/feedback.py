@@ -1,11 +1,16 @@
-"""Feedback on answers (👍/👎 + optional comment), stored in SQLite, exportable as CSV/JSONL.
+"""Feedback on answers (👍/👎 + optional comment), in the shared-state database, exportable.
 
-Every write opens its own connection and commits one short transaction, so any number of
-Gradio worker threads (or processes) can record feedback at once: WAL mode lets readers
-run beside the single writer, and ``busy_timeout`` makes writers wait for the lock instead
-of failing.
+Rows live in the ``feedback`` table of :mod:`kernel.state`: a SQLite file under the data
+directory by default, PostgreSQL when ``NQCDS_STATE__DATABASE_URL`` is set, so votes given
+through any replica land in one table. Every write is one short transaction, so any number
+of worker threads or processes can record feedback at once (SQLite: WAL mode, writers wait
+for the lock instead of failing).
 
-``python -m assistant.web.feedback export --format csv|jsonl [--out FILE]`` exports everything.
+Feedback kept by earlier versions in ``data/feedback.sqlite3`` is imported once, when the
+app first opens the state database, and the old file renamed ``….imported-<time>``.
+
+``python -m assistant.web.feedback export --format csv|jsonl [--out FILE] [--db PATH|URL]``
+exports everything.
 """
 
 from __future__ import annotations
@@ -19,9 +24,14 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from kernel.settings import Settings
+from kernel.state import StateStore, feedback, now_iso, state_store
 
 log = logging.getLogger(__name__)
 
@@ -36,47 +46,37 @@ COLUMNS = (
     "citations",
     "source",
 )
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-    comment TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL DEFAULT '',
-    answer TEXT NOT NULL DEFAULT '',
-    citations TEXT NOT NULL DEFAULT '[]',
-    source TEXT NOT NULL DEFAULT 'chat'
-)
-"""
 MAX_TEXT = 20_000  # a pasted novel in the comment box must not bloat the database
 
 
-def _citations_json(citations: Any) -> str:
-    """Citations (pydantic models or dicts) as a JSON array."""
+def _citations(citations: Any) -> list[dict]:
+    """Citations (pydantic models or dicts) as plain JSON values."""
     out = []
     for c in citations or []:
-        out.append(c.model_dump() if hasattr(c, "model_dump") else dict(c))
-    return json.dumps(out, ensure_ascii=False)
+        out.append(c.model_dump(mode="json") if hasattr(c, "model_dump") else dict(c))
+    return out
 
 
 class FeedbackStore:
-    """The feedback table in one SQLite file; safe to share between threads."""
+    """The feedback table; safe to share between threads and processes.
 
-    def __init__(self, path: Path | str, timeout_s: float = 30.0) -> None:
-        self.path = Path(path)
-        self.timeout_s = timeout_s
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
-            # WAL is a property of the file: set once, every later connection uses it.
-            con.execute("PRAGMA journal_mode=WAL")
-            with con:
-                con.execute(_SCHEMA)
+    ``where`` is a state store, a database URL, or the path of a SQLite file.
+    """
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
-        con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-        con.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL mode, much faster
-        return con
+    def __init__(self, where: StateStore | Path | str) -> None:
+        if isinstance(where, StateStore):
+            self.state = where
+        elif isinstance(where, str) and "://" in where:
+            self.state = StateStore(where)
+        else:
+            self.state = StateStore(f"sqlite:///{Path(where)}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedbackStore:
+        """The configured state database, with feedback from before it imported once."""
+        store = cls(state_store(settings))
+        import_legacy(store, settings.feedback_db)
+        return store
 
     def add(
         self,
@@ -90,42 +90,76 @@ class FeedbackStore:
         """Record one vote (``"up"`` or ``"down"``); returns the new row id."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}, not {vote!r}")
-        row = (
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            vote,
-            str(comment or "")[:MAX_TEXT],
-            str(question or "")[:MAX_TEXT],
-            str(answer or "")[:MAX_TEXT],
-            _citations_json(citations),
-            source,
-        )
-        with closing(self._connect()) as con:
-            con.execute("BEGIN IMMEDIATE")  # take the write lock now, wait for it politely
-            try:
-                cur = con.execute(
-                    "INSERT INTO feedback (created_at, vote, comment, question, answer,"
-                    " citations, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return int(cur.lastrowid)
+        row = {
+            "created_at": now_iso(),
+            "vote": vote,
+            "comment": str(comment or "")[:MAX_TEXT],
+            "question": str(question or "")[:MAX_TEXT],
+            "answer": str(answer or "")[:MAX_TEXT],
+            "citations": _citations(citations),
+            "source": str(source or "chat")[:40],
+        }
+        with self.state.transaction() as con:
+            return int(con.execute(insert(feedback).values(**row)).inserted_primary_key[0])
+
+    def add_many(self, rows: list[dict[str, Any]]) -> int:
+        """Insert already-shaped rows in one transaction (the legacy import)."""
+        if rows:
+            with self.state.transaction() as con:
+                con.execute(insert(feedback), rows)
+        return len(rows)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Every feedback row, oldest first; ``citations`` decoded from JSON."""
-        with closing(self._connect()) as con:
-            con.row_factory = sqlite3.Row
-            for r in con.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id"):
-                d = dict(r)
-                d["citations"] = json.loads(d["citations"] or "[]")
-                yield d
+        cols = [feedback.c[name] for name in COLUMNS]
+        with self.state.engine.connect() as con:
+            got = con.execute(select(*cols).order_by(feedback.c.id)).mappings().all()
+        for r in got:
+            d = dict(r)
+            c = d["citations"]
+            d["citations"] = json.loads(c) if isinstance(c, str) else (c or [])
+            yield d
 
     def count(self) -> int:
         """How many rows are stored."""
-        with closing(self._connect()) as con:
-            return int(con.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+        with self.state.engine.connect() as con:
+            return int(con.execute(select(func.count()).select_from(feedback)).scalar_one())
+
+
+def import_legacy(store: FeedbackStore, path: Path) -> int:
+    """Move the rows of a pre-state-database feedback file into ``store`` (once).
+
+    The file is renamed after its rows are committed; an unreadable file is left where it
+    is and logged, and the app starts anyway.
+    """
+    if not path.is_file():
+        return 0
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as con:
+            con.row_factory = sqlite3.Row
+            old = [dict(r) for r in con.execute("SELECT * FROM feedback ORDER BY id")]
+    except sqlite3.Error:
+        log.exception("could not read the old feedback file %s; left in place", path)
+        return 0
+    rows = [
+        {
+            "created_at": str(r.get("created_at") or now_iso()),
+            "vote": r["vote"],
+            "comment": r.get("comment") or "",
+            "question": r.get("question") or "",
+            "answer": r.get("answer") or "",
+            "citations": json.loads(r.get("citations") or "[]"),
+            "source": r.get("source") or "chat",
+        }
+        for r in old
+        if r.get("vote") in VOTES
+    ]
+    n = store.add_many(rows)
+    path.rename(path.with_name(f"{path.name}.imported-{datetime.now():%Y%m%d%H%M%S}"))
+    for extra in ("-wal", "-shm"):
+        path.with_name(path.name + extra).unlink(missing_ok=True)
+    log.info("imported %d feedback rows from %s into the state database", n, path)
+    return n
 
 
 def export(store: FeedbackStore, fmt: str, out: io.TextIOBase) -> int:
@@ -155,13 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("export", help="export all feedback")
     ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     ex.add_argument("--out", type=Path, help="output file (default: standard output)")
-    ex.add_argument("--db", type=Path, help="feedback database (default: settings.feedback_db)")
+    ex.add_argument(
+        "--db",
+        help="SQLite file or database URL (default: the configured state database)",
+    )
     args = parser.parse_args(argv)
-    db = args.db or get_settings().feedback_db
-    if not db.exists():
-        print(f"Chưa có góp ý nào ({db}). / No feedback database yet.", file=sys.stderr)
-        return 1
-    store = FeedbackStore(db)
+    settings = get_settings()
+    if args.db and "://" in args.db:
+        store = FeedbackStore(args.db)
+    else:
+        db = Path(args.db) if args.db else None
+        if db is None and settings.state.database_url is None:
+            db = settings.state_db
+        if db is not None and not db.exists():
+            print(f"Chưa có góp ý nào ({db}). / No feedback database yet.", file=sys.stderr)
+            return 1
+        store = FeedbackStore(db) if db is not None else FeedbackStore.from_settings(settings)
     if args.out:
         # utf-8-sig: Excel on Windows then reads Vietnamese diacritics correctly.
         enc = "utf-8-sig" if args.format == "csv" else "utf-8"
