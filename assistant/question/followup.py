@@ -97,7 +97,8 @@ def _merge(base: str, follow: str) -> str:
         keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
         text = without(follow, cues().intents["follow_up"])
         extra = [p for p in keep_places if p not in find_provinces(text)]
-        extra += [f"năm {y}" for y in keep_years if y not in text]
+        year_word = "năm" if has_diacritics(text) else "nam"
+        extra += [f"{year_word} {y}" for y in keep_years if y not in text]
         return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
     text = base
     if places:
@@ -105,7 +106,10 @@ def _merge(base: str, follow: str) -> str:
             text = text[: m.start] + " " + text[m.end :]
         text = text.rstrip(" ?.!") + " " + " ".join(places)
     if years:
-        text = _YEAR.sub(" ", text).rstrip(" ?.!") + " năm " + " năm ".join(years)
+        # The base's own spelling: "năm" in a question typed without diacritics would
+        # make the whole question read as written with them.
+        year_word = " năm " if has_diacritics(base) else " nam "
+        text = _YEAR.sub(" ", text).rstrip(" ?.!") + year_word + year_word.join(years)
     return re.sub(r"\s+", " ", text).strip()
 
 
