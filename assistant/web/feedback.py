@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS feedback (
 MAX_TEXT = 20_000  # a pasted novel in the comment box must not bloat the database
 
 
+# SQLite errors that mean the file itself is damaged (not busy, not read-only).
+_DAMAGED = ("file is not a database", "malformed", "corrupt")
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    return any(m in str(exc) for m in _DAMAGED)
+
+
 def _citations_json(citations: Any) -> str:
     """Citations (pydantic models or dicts) as a JSON array."""
     out = []
@@ -66,11 +74,35 @@ class FeedbackStore:
         self.path = Path(path)
         self.timeout_s = timeout_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):
+                raise  # locked, read-only, no space: not the file's fault, not moved
+            # A damaged file must not stop the app: set it aside for inspection, start empty.
+            aside = self._set_aside()
+            log.error("feedback database %s is damaged (%s); moved to %s", self.path, exc, aside)
+            self._open()
+
+    def _open(self) -> None:
         with closing(self._connect()) as con:
             # WAL is a property of the file: set once, every later connection uses it.
             con.execute("PRAGMA journal_mode=WAL")
             with con:
                 con.execute(_SCHEMA)
+            check = con.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {check}")
+
+    def _set_aside(self) -> Path:
+        """Rename the file (and its WAL/SHM companions) to ``<name>.corrupt-<time>``."""
+        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                part.rename(aside.with_name(aside.name + suffix))
+        return aside
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
