@@ -19,6 +19,7 @@ from fastapi import FastAPI  # noqa: E402
 
 from assistant.chain import Assistant  # noqa: E402
 from assistant.service import AssistantService  # noqa: E402
+from assistant.web import errors  # noqa: E402
 from assistant.web.api import build_api  # noqa: E402
 from assistant.web.feedback import FeedbackStore  # noqa: E402
 from assistant.web.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
@@ -85,7 +86,7 @@ def build_app(
             )
 
         demo.load(refresh, None, [c["scope"], d["pick"], banner], show_progress="hidden")
-    demo.queue(default_concurrency_limit=max(1, settings.server.concurrency))
+    demo.queue(default_concurrency_limit=settings.server.answer_slots())
     return demo
 
 
@@ -100,8 +101,16 @@ def create_server(
     service = AssistantService(settings, assistant)
     demo = build_app(settings, service=service)
     # No Swagger/ReDoc pages: they load their scripts from a CDN. The schema stays.
-    app = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title=TITLE,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        max_body_size=settings.server.max_body_bytes,  # enforced while the body streams in
+    )
     app.include_router(build_api(settings, service))  # before the "/" mount, which catches all
+    app.include_router(errors.api_fallback())  # after every /api route: JSON 404/405 there
+    errors.install(app)
     s = settings.server
     auth = (s.username, s.password.get_secret_value()) if s.username and s.password else None
     gr.mount_gradio_app(

@@ -38,7 +38,7 @@ def test_build_app_returns_blocks_with_safe_chatbot(index_settings, assistant) -
     bot = chatbots[0]
     assert bot.sanitize_html is True and bot.allow_tags is False and bot.latex_delimiters == []
     # the queue bounds how many answers are computed at once
-    assert demo._queue.default_concurrency_limit == index_settings.server.concurrency
+    assert demo._queue.default_concurrency_limit == index_settings.server.answer_slots()
     tabs = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert tabs == ["Hỏi đáp", "Văn bản", "Chỉ tiêu"]
 

@@ -219,9 +219,7 @@ def test_size_caps_are_per_file_errors(tmp_path: Path, model_dir: Path) -> None:
     corpus = _corpus(tmp_path, n=1)
     (corpus / "huge.txt").write_text("Chuyển đổi số. " * 20_000, encoding="utf-8")  # ~340 kB
     (corpus / "long.md").write_text("Kinh tế số. " * 3_000, encoding="utf-8")  # 36,000 chars
-    settings = _settings(
-        tmp_path, model_dir, ingest={"max_file_mb": 0.1, "max_file_chars": 30_000}
-    )
+    settings = _settings(tmp_path, model_dir, ingest={"max_file_mb": 0.1, "max_file_chars": 30_000})
     report = ingest(settings, progress=False)
     assert "file too large" in report.errors["huge.txt"]
     assert "0.1 MB" in report.errors["huge.txt"]

@@ -28,7 +28,6 @@ from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1_000_000  # bytes; a question is at most a few thousand characters
 MAX_HISTORY = 100  # messages
 
 
@@ -144,7 +143,7 @@ def build_api(settings: Settings, service: AssistantService) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
     limiter = RateLimiter(settings.server.rate_limit_per_minute)
     # Bounds CPU work from the API the way the queue bounds it for the web app.
-    busy = threading.BoundedSemaphore(max(1, settings.server.concurrency))
+    busy = threading.BoundedSemaphore(settings.server.answer_slots())
     user = settings.server.username
     pw = settings.server.password.get_secret_value() if settings.server.password else None
 
@@ -171,12 +170,14 @@ def build_api(settings: Settings, service: AssistantService) -> APIRouter:
         """Answer a question; the Answer as JSON (answer, citations, passages, …)."""
         if (denied := guard(request)) is not None:
             return denied
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        raw = await request.body()  # the app's body limit stops it while it streams in
+        if len(raw) > settings.server.max_body_bytes:
             return _error(413, "Nội dung quá lớn", "Request body too large")
         try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            # utf-8-sig: a BOM in front is still UTF-8 JSON. ValueError covers bad UTF-8, bad
+            # JSON and integers too long to convert; RecursionError, nesting too deep.
+            body = json.loads(raw.decode("utf-8-sig"))
+        except (ValueError, RecursionError):
             return _error(
                 400,
                 "Nội dung không phải JSON hợp lệ (UTF-8)",
@@ -197,14 +198,11 @@ def build_api(settings: Settings, service: AssistantService) -> APIRouter:
 
     @router.get("/health")
     async def health(request: Request) -> JSONResponse:
-        """``{"status": "ok", "documents": n, "passages": n}`` or 503 with the reason."""
+        """``{"status": "ok", "documents": n, "passages": n}`` after a real lookup in the live
+        index, or 503 ``{"status": "unavailable", "detail": ..., "reason": ...}``."""
         if user and pw and not _basic_auth_ok(request, user, pw):
             return _login_required()
-        a, message = await run_in_threadpool(service.try_get)
-        if a is None:
-            return JSONResponse({"status": "unavailable", "detail": message}, status_code=503)
-        return JSONResponse(
-            {"status": "ok", "documents": len(a.corpus.docs), "passages": len(a.corpus.chunks)}
-        )
+        ok, report = await run_in_threadpool(service.health)
+        return JSONResponse(report, status_code=200 if ok else 503)
 
     return router

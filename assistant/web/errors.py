@@ -1,0 +1,118 @@
+"""Every error the app's own routes send is JSON ``{"detail": "tiếng Việt / English"}``.
+
+- HTTP errors raised by FastAPI/Starlette (404, 405, 413 from the body limit, …) get the
+  documented bilingual message instead of the framework's English one.
+- An exception nobody handled becomes a JSON 500 with a generic message; its trace goes to
+  the log once, under this module's logger, never to the client.
+- A client that disconnects before its request body arrived is not an error of ours: one
+  line at INFO level, no traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+MESSAGES = {
+    400: ("Yêu cầu không hợp lệ", "Bad request"),
+    401: ("Cần đăng nhập", "Authentication required"),
+    403: ("Không có quyền truy cập", "Forbidden"),
+    404: ("Không tìm thấy địa chỉ này", "Not found"),
+    405: ("Phương thức không được hỗ trợ tại địa chỉ này", "Method not allowed"),
+    408: ("Yêu cầu gửi quá chậm, đã hết thời gian chờ", "Request timeout"),
+    413: ("Nội dung quá lớn", "Request body too large"),
+    415: ("Kiểu nội dung không được hỗ trợ", "Unsupported media type"),
+    422: ("Dữ liệu không đúng dạng", "Unprocessable content"),
+    429: ("Quá nhiều yêu cầu, vui lòng thử lại sau", "Too many requests, please retry later"),
+    500: (
+        "Xin lỗi, đã có lỗi ở máy chủ. Vui lòng thử lại sau hoặc báo quản trị viên",
+        "Sorry, something went wrong on the server",
+    ),
+    503: ("Hệ thống tạm thời chưa sẵn sàng", "Service unavailable"),
+}
+
+
+def message(status: int) -> str:
+    """The bilingual sentence for ``status`` (a generic one for unlisted codes)."""
+    vi, en = MESSAGES.get(status, ("Yêu cầu không thành công", "Request failed"))
+    return f"{vi} / {en}"
+
+
+def json_error(status: int, detail: str | None = None, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail or message(status)}, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and " / " in exc.detail else None
+    return json_error(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Methods the app's documented routes accept at this request's path (405 vs 404)."""
+    ops = request.app.openapi().get("paths", {}).get(request.url.path, {})
+    return {m.upper() for m in ops if m.upper() in _METHODS}
+
+
+class JSONErrors:
+    """ASGI middleware: unhandled exceptions → JSON 500; client disconnects → one log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            client = scope.get("client") or ("?", 0)
+            log.info("%s left before sending its whole request (%s)", client[0], scope["path"])
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not started:
+                await json_error(500)(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Bilingual JSON for HTTP errors and for anything unhandled."""
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(JSONErrors)
+
+
+def api_fallback(prefix: str = "/api") -> APIRouter:
+    """Unknown paths and wrong methods under ``prefix``: bilingual JSON 404/405.
+
+    Without it they fall through to the web app mounted at ``/`` (an English 404 page).
+    Include it after every other ``prefix`` route, just before the web app is mounted.
+    """
+    router = APIRouter(prefix=prefix, include_in_schema=False)
+
+    @router.api_route("/{rest:path}", methods=sorted(_METHODS))
+    async def fallback(request: Request, rest: str) -> JSONResponse:
+        methods = allowed_methods(request)
+        if methods:
+            allow = ", ".join(sorted(methods))
+            vi, en = MESSAGES[405]
+            return json_error(405, f"{vi} (dùng {allow}) / {en} (use {allow})", {"Allow": allow})
+        return json_error(404)
+
+    return router
