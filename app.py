@@ -12,6 +12,7 @@ from kernel.offline import use_offline_environment
 use_offline_environment()
 
 import logging  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 
 import gradio as gr  # noqa: E402
@@ -22,6 +23,13 @@ from assistant.service import AssistantService  # noqa: E402
 from assistant.web import errors  # noqa: E402
 from assistant.web.api import build_api  # noqa: E402
 from assistant.web.feedback import FeedbackStore  # noqa: E402
+from assistant.web.server import uvicorn_config  # noqa: E402
+from assistant.web.throttle import (  # noqa: E402
+    ClientAddress,
+    LoginThrottle,
+    RateLimiter,
+    gradio_login,
+)
 from assistant.web.ui.chat import ChatHandlers, build_chat_tab  # noqa: E402
 from assistant.web.ui.documents import (  # noqa: E402
     CHAT_TAB,
@@ -32,7 +40,7 @@ from assistant.web.ui.documents import (  # noqa: E402
 from assistant.web.ui.render import document_choices, esc  # noqa: E402
 from assistant.web.ui.targets_tab import TARGETS_TAB, TargetHandlers, build_targets_tab  # noqa: E402
 from assistant.web.ui.theme import CSS, make_theme  # noqa: E402
-from kernel.settings import Settings, get_settings  # noqa: E402
+from kernel.settings import Settings, SettingsError, get_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +56,24 @@ def build_app(
     assistant: Assistant | None = None,
     *,
     service: AssistantService | None = None,
+    limiter: RateLimiter | None = None,
 ) -> gr.Blocks:
-    """The Gradio Blocks app (queue configured); ``assistant`` defaults to a lazy one."""
+    """The Gradio Blocks app (queue configured); ``assistant`` defaults to a lazy one.
+
+    ``limiter`` bounds the questions each client asks per minute (shared with the API).
+    """
     service = service or AssistantService(settings, assistant)
     store = FeedbackStore(settings.feedback_db)
-    chat = ChatHandlers(service, store)
+    chat = ChatHandlers(service, store, limiter)
     docs = DocumentHandlers(service)
     catalog = document_choices(service.catalog())
     _, problem = service.try_get() if not catalog else (None, "")
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    keep_s = int(settings.server.export_retention_hours * 3600)
+    # delete_cache: Gradio's copies of the downloads go when the exports themselves do.
+    with gr.Blocks(
+        title=TITLE, analytics_enabled=False, delete_cache=(min(3600, keep_s), keep_s)
+    ) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         banner = gr.HTML(_banner(problem), elem_id="nq-banner", visible=bool(problem))
         with gr.Tabs() as tabs:
@@ -86,7 +102,8 @@ def build_app(
             )
 
         demo.load(refresh, None, [c["scope"], d["pick"], banner], show_progress="hidden")
-    demo.queue(default_concurrency_limit=settings.server.answer_slots())
+    # One answer per core at a time; a bounded queue (memory) behind them.
+    demo.queue(default_concurrency_limit=settings.server.answer_slots(), max_size=256)
     return demo
 
 
@@ -97,22 +114,29 @@ def _banner(problem: str) -> str:
 def create_server(
     settings: Settings, assistant: Assistant | None = None
 ) -> tuple[FastAPI, gr.Blocks]:
-    """FastAPI app with ``/api`` routes and the Gradio app mounted at ``/``."""
+    """FastAPI app with ``/api`` routes and the Gradio app mounted at ``/``.
+
+    Raises :class:`~kernel.settings.SettingsError` for a username without a password.
+    """
+    credentials = settings.server.login()
     service = AssistantService(settings, assistant)
-    demo = build_app(settings, service=service)
+    limiter = RateLimiter(settings.server.rate_limit_per_minute)
+    logins = LoginThrottle.from_settings(settings.server)
+    demo = build_app(settings, service=service, limiter=limiter)
     # No Swagger/ReDoc pages: they load their scripts from a CDN. The schema stays.
     app = FastAPI(
         title=TITLE,
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        max_body_size=settings.server.max_body_bytes,  # enforced while the body streams in
     )
-    app.include_router(build_api(settings, service))  # before the "/" mount, which catches all
+    # before the "/" mount, which catches all
+    app.include_router(build_api(settings, service, limiter, logins))
     app.include_router(errors.api_fallback())  # after every /api route: JSON 404/405 there
-    errors.install(app)
+    errors.install(app, settings.server.max_body_bytes)  # enforced while bodies stream in
+    app.add_middleware(ClientAddress)  # the login check needs the client's address
     s = settings.server
-    auth = (s.username, s.password.get_secret_value()) if s.username and s.password else None
+    auth = gradio_login(logins, *credentials) if credentials else None
     gr.mount_gradio_app(
         app,
         demo,
@@ -128,8 +152,22 @@ def create_server(
         show_error=False,
         ssr_mode=False,
         mcp_server=False,
+        max_file_size=s.max_body_bytes,
+        allowed_paths=[str(settings.exports_dir)],  # downloads are written there
     )
     return app, demo
+
+
+def use_private_gradio_cache(settings: Settings) -> None:
+    """Gradio copies every download and upload into its cache folder: keep that folder
+    under the data directory, readable by the server's user only (not ``/tmp/gradio``).
+
+    Entry point only (it sets ``GRADIO_TEMP_DIR``, read when the app is built).
+    """
+    cache = settings.data_dir / "gradio-cache"
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    cache.chmod(0o700)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(cache))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
+    try:
+        settings.server.login()  # before anything slow: a half-set login stops the start
+    except SettingsError as exc:
+        print(f"Không khởi động / not starting: {exc}", file=sys.stderr)
+        return 2
+    use_private_gradio_cache(settings)
     probe = AssistantService(settings)
     assistant, problem = probe.try_get()  # load the model now, not on first question
     if problem:
@@ -147,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     app, _ = create_server(settings, assistant)
     s = settings.server
     log.info("serving on http://%s:%d (API at /api)", s.host, s.port)
-    uvicorn.run(app, host=s.host, port=s.port, log_level="info", access_log=False)
+    uvicorn.Server(uvicorn_config(app, settings)).run()
     return 0
 
 

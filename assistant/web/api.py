@@ -13,9 +13,6 @@ import json
 import logging
 import secrets
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.chain import clean_question
 from assistant.service import AssistantService, friendly_error
+from assistant.web.throttle import LoginThrottle, RateLimiter, too_many_logins
 from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,51 +42,25 @@ def _login_required() -> JSONResponse:
     )
 
 
-class RateLimiter:
-    """At most ``per_minute`` requests per key in any sliding 60-second window."""
-
-    def __init__(
-        self, per_minute: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.per_minute = per_minute
-        self.window_s = window_s
-        self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> float:
-        """0 when the request may go ahead (and is counted), else seconds to wait."""
-        if self.per_minute <= 0:  # 0 or less turns limiting off
-            return 0.0
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= self.window_s:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                return max(0.1, self.window_s - (now - hits[0]))
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
-                idle = [k for k, d in self._hits.items() if now - d[-1] >= self.window_s]
-                for k in idle:
-                    del self._hits[k]
-            return 0.0
-
-
-def _basic_auth_ok(request: Request, username: str, password: str) -> bool:
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    """``(user, password)`` from an HTTP Basic ``Authorization`` header, if well-formed."""
     import base64
 
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        return False
+        return None
     try:
         user, _, pw = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
     except Exception:
-        return False
+        return None
+    return user, pw
+
+
+def _same(given: tuple[str, str], expected: tuple[str, str]) -> bool:
     # compare_digest on both, always: no timing hint of which part was wrong
-    ok_user = secrets.compare_digest(user.encode(), username.encode())
-    ok_pw = secrets.compare_digest(pw.encode(), password.encode())
+    ok_user = secrets.compare_digest(given[0].encode(), expected[0].encode())
+    ok_pw = secrets.compare_digest(given[1].encode(), expected[1].encode())
     return ok_user and ok_pw
 
 
@@ -138,14 +110,40 @@ def _validate(body: Any, max_chars: int) -> tuple[dict | None, JSONResponse | No
     return {"question": q, "history": (hist or [])[-MAX_HISTORY:], "filters": filters}, None
 
 
-def build_api(settings: Settings, service: AssistantService) -> APIRouter:
-    """The ``/api`` router: ``POST /api/ask`` and ``GET /api/health``."""
+def build_api(
+    settings: Settings,
+    service: AssistantService,
+    limiter: RateLimiter | None = None,
+    logins: LoginThrottle | None = None,
+) -> APIRouter:
+    """The ``/api`` router: ``POST /api/ask`` and ``GET /api/health``.
+
+    ``limiter`` and ``logins`` are shared with the web app when given (one question budget
+    and one failed-login count per client, whichever way it comes in).
+    """
     router = APIRouter(prefix="/api", tags=["api"])
-    limiter = RateLimiter(settings.server.rate_limit_per_minute)
+    limiter = limiter or RateLimiter(settings.server.rate_limit_per_minute)
+    logins = logins or LoginThrottle.from_settings(settings.server)
     # Bounds CPU work from the API the way the queue bounds it for the web app.
     busy = threading.BoundedSemaphore(settings.server.answer_slots())
-    user = settings.server.username
-    pw = settings.server.password.get_secret_value() if settings.server.password else None
+    credentials = settings.server.login()  # raises on a username without a password
+
+    def authenticate(request: Request, client: str) -> JSONResponse | None:
+        """None when no login is configured or the Basic credentials are right."""
+        if credentials is None:
+            return None
+        given = _basic_credentials(request)
+        if given is None:
+            return _login_required()
+        wait = logins.retry_after(client, given[0])
+        if wait:
+            e = too_many_logins(wait)
+            return JSONResponse({"detail": e.detail}, status_code=429, headers=e.headers)
+        if not _same(given, credentials):
+            logins.failed(client, given[0])
+            return _login_required()
+        logins.succeeded(client, given[0])
+        return None
 
     def guard(request: Request) -> JSONResponse | None:
         client = request.client.host if request.client else "unknown"
@@ -157,9 +155,7 @@ def build_api(settings: Settings, service: AssistantService) -> APIRouter:
                 "Too many requests, please retry later",
                 headers={"Retry-After": str(int(wait) + 1)},
             )
-        if user and pw and not _basic_auth_ok(request, user, pw):
-            return _login_required()
-        return None
+        return authenticate(request, client)
 
     def _ask(args: dict):
         with busy:
@@ -200,8 +196,9 @@ def build_api(settings: Settings, service: AssistantService) -> APIRouter:
     async def health(request: Request) -> JSONResponse:
         """``{"status": "ok", "documents": n, "passages": n}`` after a real lookup in the live
         index, or 503 ``{"status": "unavailable", "detail": ..., "reason": ...}``."""
-        if user and pw and not _basic_auth_ok(request, user, pw):
-            return _login_required()
+        client = request.client.host if request.client else "unknown"
+        if (denied := authenticate(request, client)) is not None:
+            return denied
         ok, report = await run_in_threadpool(service.health)
         return JSONResponse(report, status_code=200 if ok else 503)
 

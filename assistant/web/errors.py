@@ -63,17 +63,44 @@ def allowed_methods(request: Request) -> set[str]:
     return {m.upper() for m in ops if m.upper() in _METHODS}
 
 
-class JSONErrors:
-    """ASGI middleware: unhandled exceptions → JSON 500; client disconnects → one log line."""
+class BodyTooLarge(HTTPException):
+    """Raised while a request body streams in, as soon as it passes the limit."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail=message(413))
+
+
+class JSONErrors:
+    """ASGI middleware: the body limit, JSON 500 for anything unhandled, quiet disconnects.
+
+    A body over ``max_body_bytes`` is refused before it is read when its length is declared,
+    and otherwise as soon as it passes the limit while streaming in (a 200 MB body is never
+    held in memory). Starlette's own limiter answers in English plain text, hence this one.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_body_bytes
+        if limit is not None and _declared_length(scope) > limit:
+            await json_error(413)(scope, receive, send)
+            return
         started = False
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            msg = await receive()
+            if limit is not None and msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return msg
 
         async def tracking_send(msg: Message) -> None:
             nonlocal started
@@ -82,7 +109,10 @@ class JSONErrors:
             await send(msg)
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:  # raised where nothing turned it into a response
+            if not started:
+                await json_error(413)(scope, receive, send)
         except ClientDisconnect:
             client = scope.get("client") or ("?", 0)
             log.info("%s left before sending its whole request (%s)", client[0], scope["path"])
@@ -92,10 +122,20 @@ class JSONErrors:
                 await json_error(500)(scope, receive, send)
 
 
-def install(app: FastAPI) -> None:
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+def install(app: FastAPI, max_body_bytes: int | None = None) -> None:
     """Bilingual JSON for HTTP errors and for anything unhandled."""
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(JSONErrors)
+    app.add_middleware(JSONErrors, max_body_bytes=max_body_bytes)
 
 
 def api_fallback(prefix: str = "/api") -> APIRouter:

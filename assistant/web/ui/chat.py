@@ -9,18 +9,17 @@ escaped text on screen.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.service import AssistantService, friendly_error
+from assistant.web.downloads import Downloads
 from assistant.web.export import conversation_markdown
 from assistant.web.feedback import FeedbackStore
+from assistant.web.throttle import RateLimiter
 from assistant.web.ui.render import answer_markdown, plain_md, sources_html
 from assistant.web.ui.theme import SOURCES_JS
 from kernel.types import Answer
@@ -35,8 +34,8 @@ EXAMPLES = [
 ]
 THINKING = "Đang tìm trong các văn bản…"
 NO_SCOPE = "Vui lòng chọn ít nhất một văn bản trong “Phạm vi tìm kiếm”."
-EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-exports"
-STEP_DELAY_S = 0.04  # pause between streamed steps: visible progress, negligible latency
+# Clicking "download" runs the export, then this clicks the hidden file button it filled.
+CLICK_DOWNLOAD_JS = "() => document.querySelector('#nq-download-file')?.click()"
 
 
 def chat_messages(turns: list[dict], pending: str | None = None) -> list[dict]:
@@ -77,27 +76,18 @@ def scope_filters(selected: list[str] | None, all_files: list[str]) -> dict | No
     return {"files": chosen}
 
 
-def write_export(turns: list[dict]) -> str:
-    """The conversation as a Markdown file for the download button; old exports pruned."""
-    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in EXPORT_DIR.glob("*/*.md"):  # a day is plenty to click "download"
-        if time.time() - old.stat().st_mtime > 86400:
-            old.unlink(missing_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=EXPORT_DIR))
-    path = folder / f"cuoc-tro-chuyen-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
-    return str(path)
+def write_export(turns: list[dict], downloads: Downloads) -> str:
+    """The conversation as a private Markdown file for download; old exports pruned."""
+    name = f"cuoc-tro-chuyen-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    return downloads.write_text(name, conversation_markdown(turns))
 
 
-def _progressive(text: str, steps: int = 4) -> Iterator[str]:
-    """Growing prefixes of ``text`` cut at spaces (never inside an escape or entity)."""
-    words = text.split(" ")
-    n = len(words)
-    for k in range(1, steps):
-        cut = n * k // steps
-        if 0 < cut < n:
-            yield " ".join(words[:cut]) + " …"
-    yield text
+def too_many_questions(wait: float) -> str:
+    seconds = int(wait) + 1
+    return (
+        f"Bạn đã hỏi quá nhiều câu trong một phút; vui lòng thử lại sau {seconds} giây "
+        f"(câu hỏi vẫn ở trong ô nhập). / Too many questions; try again in {seconds} s."
+    )
 
 
 @dataclass
@@ -106,14 +96,30 @@ class ChatHandlers:
 
     service: AssistantService
     store: FeedbackStore
+    limiter: RateLimiter | None = None  # questions per client per minute, shared with the API
 
-    def respond(self, question: Any, turns: list[dict] | None, selected: list[str] | None):
-        """Stream an answer: the question with a waiting note, the answer in steps, sources."""
+    def respond(
+        self,
+        question: Any,
+        turns: list[dict] | None,
+        selected: list[str] | None,
+        request: gr.Request | None = None,
+    ):
+        """The question with a waiting note at once, then the answer and its sources.
+
+        Nothing else happens per answer: the export file is written when it is asked for.
+        """
         turns = list(turns or [])
         q = question if isinstance(question, str) else ""
         if not q.strip():
             yield (chat_messages(turns), gr.skip(), turns, gr.skip(), "", gr.skip(), gr.skip())
             return
+        if self.limiter is not None and request is not None:
+            wait = self.limiter.check(request.client.host if request.client else "unknown")
+            if wait:  # the question stays in the box: nothing typed is lost
+                note = sources_html(None, too_many_questions(wait))
+                yield chat_messages(turns), note, turns, gr.skip(), q, gr.skip(), gr.skip()
+                return
         yield (
             chat_messages(turns, pending=q),
             sources_html(None, THINKING),
@@ -138,19 +144,19 @@ class ChatHandlers:
             error = friendly_error(exc)
         turn = {"question": q, "answer": answer, "error": error}
         done = [*turns, turn]
-        if answer is not None:
-            for partial in _progressive(answer_markdown(answer)):
-                msgs = chat_messages(turns) + chat_messages([turn])[:1]
-                msgs.append({"role": "assistant", "content": partial})
-                yield msgs, gr.skip(), turns, gr.skip(), "", gr.skip(), ""
-                time.sleep(STEP_DELAY_S)
         panel = sources_html(answer, error, turn=len(done))
+        yield chat_messages(done), panel, done, len(done) - 1, "", gr.Button(interactive=True), ""
+
+    def export(self, turns: list[dict] | None):
+        """The "download" button: write the conversation now, hand it to the file button."""
+        if not turns:
+            return gr.skip()
         try:
-            download = gr.DownloadButton(value=write_export(done), interactive=True)
-        except Exception:  # a full disk must not lose the answer
+            path = write_export(turns, Downloads.of(self.service.settings))
+        except Exception:  # a full disk must not break the page
             log.exception("could not write the conversation export")
-            download = gr.skip()
-        yield chat_messages(done), panel, done, len(done) - 1, "", download, ""
+            return gr.skip()
+        return gr.DownloadButton(value=path)
 
     def reset(self) -> tuple:
         """A new conversation: empty chat, sources, state and feedback box."""
@@ -160,7 +166,7 @@ class ChatHandlers:
             [],
             -1,
             "",
-            gr.DownloadButton(value=None, interactive=False),
+            gr.Button(interactive=False),
             "",
             "",
         )
@@ -247,11 +253,11 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
                 send = gr.Button("Gửi", variant="primary", scale=1, min_width=80, elem_id="nq-send")
             with gr.Row():
                 new = gr.Button("Cuộc trò chuyện mới", elem_id="nq-new")
-                download = gr.DownloadButton(
-                    "Tải cuộc trò chuyện (.md)",
-                    value=None,
-                    interactive=False,
-                    elem_id="nq-download",
+                download = gr.Button(
+                    "Tải cuộc trò chuyện (.md)", interactive=False, elem_id="nq-download"
+                )
+                download_file = gr.DownloadButton(
+                    value=None, visible="hidden", elem_id="nq-download-file"
                 )
             # Outside the accordion: a 👍 on a chat message must show its thanks too.
             status = gr.Markdown("", elem_id="nq-feedback-status")
@@ -273,7 +279,10 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
 
     outs = [chatbot, sources, turns, shown, box, download, status]
     for trigger in (box.submit, send.click):
-        trigger(h.respond, [box, turns, scope], outs, show_progress="hidden")
+        trigger(h.respond, [box, turns, scope], outs, show_progress="hidden", api_name="ask")
+    download.click(h.export, [turns], download_file, show_progress="hidden").success(
+        None, js=CLICK_DOWNLOAD_JS
+    )
     new.click(h.reset, None, [*outs, comment], show_progress="hidden")
     select_all.click(
         lambda: [m.file for m in h.service.catalog()], None, scope, show_progress="hidden"

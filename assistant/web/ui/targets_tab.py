@@ -9,10 +9,8 @@ wrong passage.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -32,6 +30,7 @@ from assistant.targets.table import (
     select,
     table_frame,
 )
+from assistant.web.downloads import Downloads
 from assistant.web.ui.documents import DOCS_TAB, DocumentHandlers
 from assistant.web.ui.render import citation_meta, document_choices, esc, plain_md
 from kernel.vocabulary import vocabulary
@@ -47,7 +46,6 @@ KIND_CHOICES = [
     ("Tất cả", ALL),
 ]
 PICK_ROW = "Bấm vào một dòng của bảng để xem câu gốc nêu chỉ tiêu đó."
-EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-targets"
 TABLE_STYLE = (
     "<style>#nq-targets-table .body-cell, #nq-targets-table .body-cell *, "
     "#nq-targets-table .header-content { font-family: var(--font) !important; }</style>"
@@ -155,13 +153,14 @@ class TargetHandlers:
         )
 
     def export(self, rows: list[Target]) -> tuple[str | None, str | None]:
-        """The rows as CSV and XLSX files for the download buttons; old exports pruned."""
+        """The rows as private CSV and XLSX files for the download buttons (old ones pruned)."""
         try:
-            folder = _export_folder()
+            out = Downloads.of(self.service.settings)
             stem = f"chi-tieu-{time.strftime('%Y%m%d-%H%M%S')}"
+            csv_path = out.new_path(f"{stem}.csv")
             return (
-                str(export_csv(rows, folder / f"{stem}.csv")),
-                str(export_xlsx(rows, folder / f"{stem}.xlsx")),
+                out.seal(export_csv(rows, csv_path)),
+                out.seal(export_xlsx(rows, csv_path.with_suffix(".xlsx"))),
             )
         except Exception:  # a full disk must not break the table
             log.exception("could not write the targets export")
@@ -218,9 +217,9 @@ class TargetHandlers:
         title += f" — trụ cột {pillar}" if pillar else ""
         handout = quiz_markdown(questions, title)
         try:
-            path = _export_folder() / f"bo-cau-hoi-{time.strftime('%Y%m%d-%H%M%S')}.md"
-            path.write_text(handout, encoding="utf-8")
-            download = gr.DownloadButton(value=str(path), interactive=True)
+            out = Downloads.of(self.service.settings)
+            path = out.write_text(f"bo-cau-hoi-{time.strftime('%Y%m%d-%H%M%S')}.md", handout)
+            download = gr.DownloadButton(value=path, interactive=True)
         except Exception:
             log.exception("could not write the quiz handout")
             download = gr.DownloadButton(value=None, interactive=False)
@@ -259,17 +258,6 @@ def _int(value: Any, default: int) -> int:
         return int(float(value))
     except (TypeError, ValueError):
         return default
-
-
-def _export_folder() -> Path:
-    """A fresh folder for one export; exports older than a day are removed."""
-    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in EXPORT_DIR.glob("*/*"):
-        if time.time() - old.stat().st_mtime > 86400:
-            old.unlink(missing_ok=True)
-            if not any(old.parent.iterdir()):
-                old.parent.rmdir()
-    return Path(tempfile.mkdtemp(dir=EXPORT_DIR))
 
 
 def build_targets_tab(
