@@ -67,10 +67,11 @@ def clean_question(question: Any, limit: int) -> tuple[str, str | None]:
     q = _CONTROL.sub(" ", unicodedata.normalize("NFC", _INVISIBLE.sub("", question))).strip()
     if not q:
         return "", EMPTY_QUESTION
-    if len(q) > limit:
+    n = max(len(q), len(question))  # what was sent counts, not only what is left of it
+    if n > limit:
         return "", (
-            f"Câu hỏi quá dài ({len(q):,} ký tự); giới hạn là {limit:,} ký tự. Vui lòng rút gọn. / "
-            f"Question too long ({len(q):,} characters); the limit is {limit:,}."
+            f"Câu hỏi quá dài ({n:,} ký tự); giới hạn là {limit:,} ký tự. Vui lòng rút gọn. / "
+            f"Question too long ({n:,} characters); the limit is {limit:,}."
         ).replace(",", ".")
     return q, None
 

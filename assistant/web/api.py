@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.chain import clean_question
 from assistant.service import AssistantService, friendly_error
+from assistant.web.schema import ASK_RESPONSES, HEALTH_RESPONSES, ask_body
 from assistant.web.throttle import LoginThrottle, RateLimiter, too_many_logins
 from kernel.settings import Settings
 
@@ -85,7 +86,12 @@ def _validate(body: Any, max_chars: int) -> tuple[dict | None, JSONResponse | No
     hist = body.get("history")
     if hist is not None and not (
         isinstance(hist, list)
-        and all(isinstance(m, dict) and isinstance(m.get("content", ""), str | list) for m in hist)
+        and all(
+            isinstance(m, dict)
+            and m.get("role") in ("user", "assistant")
+            and isinstance(m.get("content"), str)
+            for m in hist
+        )
     ):
         return None, _error(
             422,
@@ -161,7 +167,9 @@ def build_api(
         with busy:
             return service.get().ask(**args)
 
-    @router.post("/ask")
+    body_schema = ask_body(settings.answer.max_question_chars)
+
+    @router.post("/ask", responses=ASK_RESPONSES, openapi_extra=body_schema)
     async def ask(request: Request) -> JSONResponse:
         """Answer a question; the Answer as JSON (answer, citations, passages, …)."""
         if (denied := guard(request)) is not None:
@@ -192,7 +200,7 @@ def build_api(
             )
         return JSONResponse(answer.model_dump(mode="json"))
 
-    @router.get("/health")
+    @router.get("/health", responses=HEALTH_RESPONSES)
     async def health(request: Request) -> JSONResponse:
         """``{"status": "ok", "documents": n, "passages": n}`` after a real lookup in the live
         index, or 503 ``{"status": "unavailable", "detail": ..., "reason": ...}``."""
