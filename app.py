@@ -6,13 +6,17 @@
 
 from __future__ import annotations
 
+import os
+
 from kernel.offline import use_offline_environment
 
 # Before gradio is imported: no analytics or telemetry calls from a self-hosted server.
 use_offline_environment()
+# After every event Gradio rebuilds a pandas summary of up to 10,000 past events for a
+# monitoring page this app does not serve (3-10 ms of CPU per answer, growing with uptime).
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100000")
 
 import logging  # noqa: E402
-import os  # noqa: E402
 import sys  # noqa: E402
 
 import gradio as gr  # noqa: E402

@@ -3,9 +3,9 @@
 Two kinds of user, each asking questions of ``evals/public.jsonl`` one after the other:
 
 - ``ApiUser``: ``POST /api/ask`` (the JSON API);
-- ``UiUser``: the chat's answer event through Gradio's HTTP API (``POST
-  /gradio_api/call/ask``, then the event's stream until ``complete``), which goes through
-  the same queue as the browser's questions. One sample is the whole answer.
+- ``UiUser``: the chat's answer event through Gradio's HTTP API, as the browser sends it
+  (``/gradio_api/queue/join``, then the session's event stream until the answer is
+  complete), five questions per page. One sample is the whole answer.
 
     .venv/bin/locust -f evals/locustfile.py --headless --host http://127.0.0.1:7860 \\
         --users 20 --spawn-rate 20 --run-time 30s --only-summary UiUser
@@ -25,6 +25,7 @@ import itertools
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,47 +116,76 @@ class ApiUser(_Official):
 
 
 class UiUser(_Official):
-    """An official in the web app: the chat's answer event, one sample per whole answer."""
+    """An official in the web app: the chat's answer event, one sample per whole answer.
+
+    Spoken as the browser speaks it: ``POST /gradio_api/queue/join`` for the question (the
+    same queue and handler as the page's "Gửi" button), then the session's
+    ``/gradio_api/queue/data`` stream until the event completes. Each simulated page asks
+    ``QUESTIONS_PER_PAGE`` questions in one conversation, then a new page (session) starts.
+    """
+
+    QUESTIONS_PER_PAGE = 5
 
     def on_start(self) -> None:
-        # A plain session: locust records the answer as one sample, not its two requests.
+        # A plain session: locust records the answer as one sample, not its requests.
         self.http = requests.Session()
         if creds := self._credentials():
             r = self.http.post(
                 f"{self.host}/login", data={"username": creds[0], "password": creds[1]}
             )
             r.raise_for_status()
-        info = self.http.get(f"{self.host}/gradio_api/info", timeout=30).json()
-        params = info["named_endpoints"]["/ask"]["parameters"]
-        # The scope: every document, as the page starts (the checkbox group's default).
-        scope = next(p for p in params if p["parameter_name"] != "question")
-        self.files = scope["parameter_default"]
+        config = self.http.get(f"{self.host}/config", timeout=30).json()
+        components = {c["id"]: c for c in config["components"]}
+        ask = next(d for d in config["dependencies"] if d.get("api_name") == "ask")
+        self.fn_index, self.trigger = ask["id"], ask["targets"][0][0]
+        # What the page sends: the question box, the conversation state (kept on the
+        # server, sent as null), the search scope as the page starts (every document).
+        self.inputs = [
+            (components[i]["type"], components[i].get("props", {}).get("value"))
+            for i in ask["inputs"]
+        ]
+        self.asked = 0
 
     def on_stop(self) -> None:
         self.http.close()
 
     def _answer(self, question: str) -> int:
+        if self.asked % self.QUESTIONS_PER_PAGE == 0:
+            self.session = uuid.uuid4().hex[:11]  # a new page: a new conversation
+        self.asked += 1
+        data = [
+            question if kind == "textbox" else None if kind == "state" else value
+            for kind, value in self.inputs
+        ]
         r = self.http.post(
-            f"{self.host}/gradio_api/call/ask", json={"data": [question, self.files]}, timeout=60
+            f"{self.host}/gradio_api/queue/join",
+            json={
+                "data": data,
+                "fn_index": self.fn_index,
+                "trigger_id": self.trigger,
+                "session_hash": self.session,
+                "event_data": None,
+            },
+            timeout=60,
         )
         r.raise_for_status()
-        url = f"{self.host}/gradio_api/call/ask/{r.json()['event_id']}"
-        kind, data = None, ""
+        event = r.json()["event_id"]
+        url = f"{self.host}/gradio_api/queue/data?session_hash={self.session}"
         with self.http.get(url, stream=True, timeout=60) as stream:
             for line in stream.iter_lines(decode_unicode=True):
-                if line.startswith("event:"):
-                    kind = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and kind in ("complete", "error"):
-                    data = line[5:]
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") == event and msg.get("msg") == "process_completed":
                     break
-        if kind != "complete":
-            raise RuntimeError(f"answer event ended with {kind}: {data[:200]}")
-        chat, sources = json.loads(data)[:2]
-        if RATE_LIMITED in sources:
+            else:
+                raise RuntimeError("the event stream ended before the answer")
+        if not msg.get("success"):
+            raise RuntimeError(f"answer failed: {str(msg.get('output'))[:200]}")
+        text = json.dumps(msg.get("output"), ensure_ascii=False)
+        if RATE_LIMITED in text:
             raise RuntimeError("rate limited")
-        if not chat:
-            raise RuntimeError("no answer in the chat")
-        return len(data)
+        return len(text)
 
     @task
     def ask(self) -> None:
