@@ -46,6 +46,9 @@ def _options(parser) -> None:
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
     parser.add_argument("--app-user", env_var="LOCUST_APP_USER", default="", help="login user")
     parser.add_argument("--app-password", env_var="LOCUST_APP_PASSWORD", default="", is_secret=True)
+    parser.add_argument(
+        "--ui-endpoint", default="ask", help="api_name of the chat's answer event (UiUser)"
+    )
 
 
 def is_loopback(url: str) -> bool:
@@ -136,7 +139,8 @@ class UiUser(_Official):
             r.raise_for_status()
         config = self.http.get(f"{self.host}/config", timeout=30).json()
         components = {c["id"]: c for c in config["components"]}
-        ask = next(d for d in config["dependencies"] if d.get("api_name") == "ask")
+        name = self.environment.parsed_options.ui_endpoint
+        ask = next(d for d in config["dependencies"] if d.get("api_name") == name)
         self.fn_index, self.trigger = ask["id"], ask["targets"][0][0]
         # What the page sends: the question box, the conversation state (kept on the
         # server, sent as null), the search scope as the page starts (every document).
