@@ -13,7 +13,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test setup install model ingest chromium postgresql lint bench eval sizing clean
+.PHONY: run test setup install model ingest chromium postgresql lint bench eval sizing train clean
 
 run: setup ingest
 	$(BIN)/python app.py
@@ -54,6 +54,10 @@ postgresql:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Refit the answer scorer on every question set (leave-one-set-out figures printed first).
+train: setup
+	$(BIN)/python -m evals.train
 
 bench: setup
 	$(BIN)/python -m ingest.bench

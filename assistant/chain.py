@@ -45,6 +45,9 @@ NO_DOCUMENT_IN_FILTER = (
 )
 # Control characters and lone surrogates (valid in JSON, not in UTF-8) are dropped.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Invisible format characters (zero-width spaces and joiners, soft hyphen, BOM, bidi
+# controls) are removed: they split words for search, and alone they are no question.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 @dataclass
@@ -66,13 +69,14 @@ def clean_question(question: Any, limit: int) -> tuple[str, str | None]:
     """The question as NFC text without control characters, or a message why not."""
     if not isinstance(question, str):
         return "", EMPTY_QUESTION
-    q = _CONTROL.sub(" ", unicodedata.normalize("NFC", question)).strip()
+    q = _CONTROL.sub(" ", unicodedata.normalize("NFC", _INVISIBLE.sub("", question))).strip()
     if not q:
         return "", EMPTY_QUESTION
-    if len(q) > limit:
+    n = max(len(q), len(question))  # what was sent counts, not only what is left of it
+    if n > limit:
         return "", (
-            f"Câu hỏi quá dài ({len(q):,} ký tự); giới hạn là {limit:,} ký tự. Vui lòng rút gọn. / "
-            f"Question too long ({len(q):,} characters); the limit is {limit:,}."
+            f"Câu hỏi quá dài ({n:,} ký tự); giới hạn là {limit:,} ký tự. Vui lòng rút gọn. / "
+            f"Question too long ({n:,} characters); the limit is {limit:,}."
         ).replace(",", ".")
     return q, None
 

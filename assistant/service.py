@@ -19,7 +19,7 @@ from assistant.chain import Assistant
 from assistant.shared import share_targets
 from kernel.embeddings import ModelMissing
 from kernel.settings import Settings
-from kernel.store import IndexMissing, current_collection_name
+from kernel.store import IndexMissing, current_collection_name, live_collection
 from kernel.types import Chunk, FileMeta
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,12 @@ MODEL_MISSING = (
     "Hệ thống chưa sẵn sàng: thiếu mô hình ngôn ngữ dùng để tìm kiếm. Vui lòng báo quản trị "
     "viên chạy `make setup`. / The embedding model is missing."
 )
+UNSEARCHABLE = (
+    "Hệ thống không tra cứu được chỉ mục văn bản nên mọi câu hỏi sẽ lỗi. Vui lòng báo quản trị "
+    "viên chạy `python -m ingest` để xây dựng lại. / The document index cannot be searched."
+)
+HEALTH_PROBE = "mục tiêu chuyển đổi số"  # any question: the lookup, not its answer, is checked
+HEALTH_TTL_S = 2.0  # a flood of health checks costs at most one lookup per this many seconds
 UNEXPECTED = (
     "Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau hoặc báo quản trị viên. / "
     "Sorry, something went wrong while answering."
@@ -61,6 +67,8 @@ class AssistantService:
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._reloading: threading.Thread | None = None
+        self._health: tuple[float, bool, dict] | None = None
+        self._health_lock = threading.Lock()
 
     def get(self) -> Assistant:
         """The assistant; raises ``IndexMissing``/``ModelMissing`` while it cannot be built.
@@ -143,6 +151,38 @@ class AssistantService:
                 exc_info=not isinstance(exc, IndexMissing | ModelMissing),
             )
             return None, friendly_error(exc)
+
+    def health(self) -> tuple[bool, dict]:
+        """``(ok, report)``: opens the live index and runs one real lookup, as answering does.
+
+        A loaded assistant says nothing about an index file damaged since; the lookup does.
+        """
+        with self._health_lock:
+            if self._health and time.monotonic() - self._health[0] < HEALTH_TTL_S:
+                return self._health[1], self._health[2]
+            ok, report = self._probe()
+            self._health = (time.monotonic(), ok, report)
+            return ok, report
+
+    def _probe(self) -> tuple[bool, dict]:
+        a, message = self.try_get()
+        if a is None:
+            return False, {"status": "unavailable", "detail": message}
+        try:
+            col, _ = live_collection(self.settings)
+            records = col.count()
+            found = a.retriever.invoke(HEALTH_PROBE)
+            if not records or not found:
+                raise IndexMissing("the live index has no passages")
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            return False, {"status": "unavailable", "detail": UNSEARCHABLE, "reason": reason}
+        return True, {
+            "status": "ok",
+            "documents": len(a.corpus.docs),
+            "passages": len(a.corpus.chunks),
+        }
 
     def catalog(self) -> list[FileMeta]:
         """Every indexed document, by province and title; empty when unavailable."""

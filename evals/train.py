@@ -26,7 +26,7 @@ from kernel.offline import use_offline_environment
 
 use_offline_environment()
 
-from assistant.answering.features import FEATURES  # noqa: E402
+from assistant.answering.features import FEATURES, MONOTONE  # noqa: E402
 from assistant.answering.scorer import WEIGHTS_FILE, Scorer  # noqa: E402
 from assistant.answering.sections import (  # noqa: E402
     SECTION_FEATURES,
@@ -142,19 +142,47 @@ def fit(examples: list[Example], c: float = 1.0) -> Scorer:
     a list question's gold phrases are spread over a section whose units need not match the
     question, so those questions train the section scorer instead.
     """
-    from sklearn.linear_model import LogisticRegression
-
     units = [e for e in examples if not e.listing]
     x = np.vstack([e.x for e in units])
     y = np.concatenate([e.y for e in units])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y)
-    scorer = Scorer(FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5, 0.0, {})
+    signs = [MONOTONE.get(name, 0) for name in FEATURES]
+    coef, intercept = logistic_fit((x - mean) / scale, y, c, signs)
+    scorer = Scorer(FEATURES, mean, scale, coef, intercept, 0.5, 0.0, {})
     scorer.threshold, scorer.near_miss = choose_refusal(scorer, units)
     scorer.section = fit_sections(scorer, examples, c)
     return scorer
+
+
+def logistic_fit(
+    x: np.ndarray, y: np.ndarray, c: float, signs: list[int]
+) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression (sklearn's objective: ``C`` × log-loss + ½‖w‖²)
+    with each weight kept to the sign given (+1 ≥ 0, -1 ≤ 0, 0 free); L-BFGS-B."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    n, d = x.shape
+    t = 2 * y - 1.0
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:d], theta[d]
+        m = t * (x @ w + b)
+        value = c * np.sum(np.logaddexp(0, -m)) + 0.5 * w @ w
+        g = -c * t * expit(-m)
+        return float(value), np.concatenate([x.T @ g + w, [g.sum()]])
+
+    bounds = [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs]
+    res = minimize(  # tight tolerances: the weights, not only the loss, must settle
+        loss,
+        np.zeros(d + 1),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds, (None, None)],
+        options={"maxiter": 20_000, "ftol": 1e-14, "gtol": 1e-7},
+    )
+    return res.x[:d], float(res.x[d])
 
 
 def _section_rows(unit: Scorer, examples: list[Example]) -> list:
@@ -296,17 +324,26 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.pipeline import ingest
 
     t0 = time.perf_counter()
-    extra = [p for s in SETS for p in s.extra_docs]
-    settings = with_extra_docs(get_settings(), extra, args.work)
-    report = ingest(settings, progress=False)
-    print(f"index: {report.summary().splitlines()[0]}")
-    assistant = Assistant(settings, load_scorer=False)
+    # Each set is scored on the corpus it was written for (the five files, or those plus its
+    # own documents), as the tests and the app see it: features such as ranks and score gaps
+    # depend on what else is indexed.
+    assistants: dict[tuple[Path, ...], Assistant] = {}
+
+    def assistant_for(qset: QuestionSet) -> Assistant:
+        key = tuple(sorted(qset.extra_docs))
+        if key not in assistants:
+            settings = with_extra_docs(get_settings(), list(key), args.work)
+            report = ingest(settings, progress=False)
+            print(f"index ({len(key)} extra files): {report.summary().splitlines()[0]}")
+            assistants[key] = Assistant(settings, load_scorer=False)
+        return assistants[key]
+
     items = {s.name: runner.load_questions(s.path) for s in SETS}
     cache = args.work / "examples.pkl"
     if args.reuse and cache.exists():
         examples = pickle.loads(cache.read_bytes())
     else:
-        examples = {s.name: collect(assistant, s, items[s.name]) for s in SETS}
+        examples = {s.name: collect(assistant_for(s), s, items[s.name]) for s in SETS}
         cache.write_bytes(pickle.dumps(examples))
     n = sum(len(v) for v in examples.values())
     print(f"{n} questions scored by the unit scorer ({time.perf_counter() - t0:.0f} s)")
@@ -321,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             scorer = fit(train, args.c)
             um = unit_metrics(scorer, examples[held.name])
             ee = end_to_end(
-                assistant, scorer, items[held.name], args.work / f"loso-{held.name}.jsonl"
+                assistant_for(held), scorer, items[held.name], args.work / f"loso-{held.name}.jsonl"
             )
             cells = [
                 _pct(ee[k], w)

@@ -27,12 +27,10 @@ def main(argv: list[str] | None = None) -> int:
 
         ensure_model(Path(settings.model_path))
     report = ingest(settings, force=args.force, progress=not args.quiet)
-    print(report.summary())
-    if report.files == 0 and not report.skipped_files:
-        print(
-            "Không có tệp nào đọc được trong corpus/ / no readable file in corpus/", file=sys.stderr
-        )
+    if report.refused:  # the live index was left as it was: say why, fail the command
+        print(report.summary(), file=sys.stderr)
         return 1
+    print(report.summary())
     return 0
 
 

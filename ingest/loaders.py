@@ -133,21 +133,48 @@ def _docx_blocks(container: object) -> list[str]:
 def iter_corpus(corpus_dir: Path) -> list[Path]:
     """Supported files directly in ``corpus_dir``, sorted by name.
 
-    Skips ``manifest.json``, hidden files and README files; other unsupported files are
-    logged so that a forgotten ``.doc`` does not vanish silently.
+    Skips ``manifest.json``, hidden files and README files; other unsupported files and
+    links leading out of the folder are logged (:func:`scan_corpus` also says why).
+    """
+    return scan_corpus(corpus_dir)[0]
+
+
+def scan_corpus(
+    corpus_dir: Path, max_bytes: int | None = None
+) -> tuple[list[Path], dict[str, str]]:
+    """The files to read, sorted by name, and ``{name: reason}`` for those that will not be.
+
+    Refused, each with a Vietnamese / English reason: unsupported formats (a forgotten
+    ``.doc`` must show up in the ingest summary, not only in a log), links that lead out
+    of the corpus folder (a link to ``/etc/passwd`` must never be indexed and quoted),
+    and files over ``max_bytes``. Raises ``FileNotFoundError`` when the folder is missing.
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {corpus_dir}")
+    root = corpus_dir.resolve()
     files: list[Path] = []
+    refused: dict[str, str] = {}
     for path in sorted(corpus_dir.iterdir(), key=lambda p: p.name):
         name = path.name
         if not path.is_file() or name.startswith(".") or name in _SKIPPED_NAMES:
             continue
         if name.lower().startswith("readme"):
             continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            logger.warning("skipping %s: unsupported format %s", path, path.suffix or "(none)")
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            refused[name] = (
+                "liên kết trỏ ra ngoài thư mục corpus, không đọc / "
+                "link leads outside the corpus folder, not followed"
+            )
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            refused[name] = f"định dạng không hỗ trợ / unsupported format {path.suffix or '(none)'}"
+        elif max_bytes is not None and (size := path.stat().st_size) > max_bytes:
+            refused[name] = (
+                f"tệp quá lớn ({size / 1e6:.1f} MB, giới hạn {max_bytes / 1e6:.1f} MB) / "
+                f"file too large ({size / 1e6:.1f} MB, limit {max_bytes / 1e6:.1f} MB)"
+            )
+        else:
+            files.append(path)
             continue
-        files.append(path)
-    return files
+        logger.warning("skipping %s: %s", path, refused[name])
+    return files, refused

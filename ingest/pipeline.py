@@ -2,7 +2,12 @@
 
 Unchanged files are skipped by content hash, changed files re-chunked and re-embedded,
 removed files dropped; a changed model, chunker or chunk settings rebuilds everything.
-Each run writes a new collection and switches the index pointer only when it is complete.
+Each run writes a new collection and switches the index pointer only when it is complete,
+and only when the result is worth serving: an ingest that finds no readable document, or
+that would drop more than ``settings.ingest.max_removed_share`` of the indexed documents
+without ``force``, leaves the live index untouched and says why (``IngestReport.refused``).
+One ingest at a time per data directory (a lock file); leftovers of interrupted builds are
+removed by the next one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ingest.chunking import CHUNKER_VERSION, chunk
-from ingest.loaders import UnreadableFile, iter_corpus, load_text
+from ingest.leftovers import IngestBusy, drop_interrupted, drop_orphan_folders, ingest_lock
+from ingest.loaders import UnreadableFile, load_text, scan_corpus
 from ingest.manifest import load_manifest, meta_for
 from kernel import store
 from kernel.embeddings import load_embeddings, model_id
@@ -46,8 +52,13 @@ class IngestReport:
     rebuilt: bool = False
     unchanged: bool = False
     collection: str = ""
+    refused: str = ""  # why the live index was left untouched; empty when it was updated
 
     def summary(self) -> str:
+        if self.refused:
+            lines = [f"KHÔNG CẬP NHẬT CHỈ MỤC / INDEX NOT UPDATED: {self.refused}"]
+            lines += [f"  LỖI / ERROR {f}: {why}" for f, why in sorted(self.errors.items())]
+            return "\n".join(lines)
         lines = [
             f"Tệp: {self.files} · đoạn (chunks): {self.chunks} · tokens: {self.tokens} · "
             f"{self.seconds:.1f} s"
@@ -79,9 +90,19 @@ def _sha256(path: Path) -> str:
 def read_corpus(settings: Settings, report: IngestReport) -> dict[str, tuple[str, str]]:
     """file name -> (sha256, text) of every readable corpus file; errors go to the report."""
     out: dict[str, tuple[str, str]] = {}
-    for path in iter_corpus(settings.corpus_dir):
+    limits = settings.ingest
+    paths, refused = scan_corpus(settings.corpus_dir, int(limits.max_file_mb * 1_000_000))
+    report.errors.update(refused)
+    for path in paths:
         try:
-            out[path.name] = (_sha256(path), load_text(path))
+            text = load_text(path)
+            if len(text) > limits.max_file_chars:
+                raise UnreadableFile(
+                    path,
+                    f"văn bản quá dài ({len(text):,} ký tự, giới hạn {limits.max_file_chars:,}) / "
+                    f"text too long ({len(text):,} characters, limit {limits.max_file_chars:,})",
+                )
+            out[path.name] = (_sha256(path), text)
         except UnreadableFile as exc:
             report.errors[path.name] = exc.reason
             log.warning("skipping %s: %s", path.name, exc.reason)
@@ -107,12 +128,36 @@ def chunk_corpus(
 
 
 def ingest(settings: Settings, *, force: bool = False, progress: bool = True) -> IngestReport:
-    """Bring the index up to date with the corpus directory."""
+    """Bring the index up to date with the corpus directory (see the module docstring)."""
     t0 = time.perf_counter()
     report = IngestReport()
+    try:
+        with ingest_lock(settings):
+            _ingest(settings, report, force, progress)
+    except IngestBusy as exc:
+        report.refused = str(exc)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _ingest(settings: Settings, report: IngestReport, force: bool, progress: bool) -> None:
+    if not settings.corpus_dir.is_dir():
+        report.refused = (
+            f"không tìm thấy thư mục văn bản {settings.corpus_dir} (NQCDS_CORPUS_DIR) / "
+            "the corpus folder does not exist"
+        )
+        return
     corpus = read_corpus(settings, report)
     report.files = len(corpus)
+    if not corpus:
+        report.refused = (
+            f"không có văn bản nào đọc được trong {settings.corpus_dir}; chỉ mục đang dùng "
+            "được giữ nguyên / no readable document in the corpus folder; the live index "
+            "is kept"
+        )
+        return
     cl = store.client(settings, recover=True)  # a corrupt store is set aside, rebuilt
+    drop_interrupted(cl, settings)
     current = store.current_info(cl, settings)
     wanted = {
         "model": model_id(settings),
@@ -125,13 +170,24 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
     kept_unreadable = {f for f in report.errors if f in old_files and not rebuild}
     new_hashes = {name: h for name, (h, _) in corpus.items()}
     new_hashes.update({f: old_files[f] for f in kept_unreadable})
+    lost = set(old_files) - set(new_hashes)
+    share = settings.ingest.max_removed_share
+    if not force and old_files and len(lost) > share * len(old_files):
+        report.refused = (
+            f"lần nạp này sẽ bỏ {len(lost)}/{len(old_files)} văn bản đang có trong chỉ mục "
+            f"(quá {share:.0%}); chỉ mục được giữ nguyên. Nếu đúng là muốn bỏ, chạy lại với "
+            f"--force / this ingest would drop {len(lost)} of {len(old_files)} indexed "
+            "documents; the live index is kept. Run with --force if that is intended"
+        )
+        report.removed_files = sorted(lost)
+        return
     if not rebuild and new_hashes == old_files:
         report.unchanged = True
         report.skipped_files = sorted(new_hashes)
         report.chunks = current.chunks
         report.collection = current.collection
-        report.seconds = time.perf_counter() - t0
-        return report
+        drop_orphan_folders(settings)
+        return
 
     report.rebuilt = rebuild
     keep = set() if rebuild else {f for f, h in new_hashes.items() if old_files.get(f) == h}
@@ -172,9 +228,8 @@ def ingest(settings: Settings, *, force: bool = False, progress: bool = True) ->
         cl.delete_collection(name)  # the previous index keeps serving
         raise
     _drop_stale(cl, settings, keep={name, current.collection if current else name})
+    drop_orphan_folders(settings)
     report.collection = name
-    report.seconds = time.perf_counter() - t0
-    return report
 
 
 def _copy_unchanged(cl, settings: Settings, current, col, keep: set[str]) -> int:

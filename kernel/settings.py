@@ -6,6 +6,7 @@ No other module reads the environment.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,10 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A combination of settings the app must not run with; the message says why."""
 
 
 class ChunkingSettings(BaseModel):
@@ -78,6 +83,29 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.0, description="sampling temperature")
 
 
+class IngestSettings(BaseModel):
+    """Limits that keep one bad corpus file or folder from harming the live index."""
+
+    max_file_mb: float = Field(
+        20.0, description="larger corpus files are listed as errors and not read (megabytes)"
+    )
+    max_file_chars: int = Field(
+        1_000_000,
+        description="files whose text is longer are listed as errors and not indexed "
+        "(about 1,300 passages, a few minutes of embedding on 2 cores)",
+    )
+    max_removed_share: float = Field(
+        0.5,
+        description="an ingest that would drop more than this share of the indexed documents "
+        "leaves the live index untouched unless run with --force",
+    )
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes (the cap on corpus files and on uploads)."""
+        return int(self.max_file_mb * 1_000_000)
+
+
 class ServerSettings(BaseModel):
     """The web app."""
 
@@ -85,11 +113,76 @@ class ServerSettings(BaseModel):
     port: int = Field(7860, description="port")
     username: str | None = Field(None, description="login user; unset = no login")
     password: SecretStr | None = Field(None, description="login password")
-    concurrency: int = Field(2, description="answers computed at once (queue concurrency)")
-    rate_limit_per_minute: int = Field(60, description="HTTP API requests per client per minute")
+    concurrency: int = Field(
+        0, description="answers computed at once (web queue and API); 0 = one per CPU core"
+    )
+    rate_limit_per_minute: int = Field(
+        60, description="questions per client address per minute (API and web app); 0 = off"
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated addresses of reverse proxies whose X-Forwarded-For is "
+        "believed; empty = none (the connecting address is the client)",
+    )
+    max_body_bytes: int = Field(
+        1_000_000,
+        description="largest request body (API, web app), enforced while read; file "
+        "uploads are capped by ingest.max_file_mb instead",
+    )
+    header_timeout_s: float = Field(
+        10.0, description="a request's headers must arrive within this many seconds"
+    )
+    body_timeout_s: float = Field(
+        30.0, description="a request's body must arrive within this many seconds of its headers"
+    )
+    login_failures_per_client: int = Field(
+        5, description="failed logins per client address within login_window_s before 429"
+    )
+    login_failures_per_username: int = Field(
+        20, description="failed logins per username within login_window_s before 429"
+    )
+    login_window_s: float = Field(
+        300.0, description="how long a failed login counts against the client and username"
+    )
+    export_retention_hours: float = Field(
+        24.0, description="downloaded exports older than this are deleted from data_dir/exports"
+    )
     openai_model: str = Field(
         "nqcds-assistant", description="model id of the assistant on the OpenAI-compatible /v1"
     )
+
+    def answer_slots(self) -> int:
+        """How many answers are computed at once: the setting, or one per usable core."""
+        if self.concurrency > 0:
+            return self.concurrency
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not Linux
+            return max(1, os.cpu_count() or 1)
+
+    def login(self) -> tuple[str, str] | None:
+        """``(username, password)`` when login is configured, None when it is off.
+
+        Raises :class:`SettingsError` when only half of it is set: an empty password must
+        never silently turn login off.
+        """
+        user = (self.username or "").strip()
+        pw = self.password.get_secret_value() if self.password is not None else ""
+        if not user and not pw:
+            return None
+        if not user:
+            raise SettingsError(
+                "Đã đặt mật khẩu nhưng chưa đặt tên đăng nhập (NQCDS_SERVER__USERNAME). / "
+                "A login password is set without a username."
+            )
+        if not pw.strip():
+            raise SettingsError(
+                f"Tên đăng nhập “{user}” được đặt nhưng mật khẩu trống "
+                "(NQCDS_SERVER__PASSWORD): ứng dụng không khởi động để tránh chạy mà không "
+                "có đăng nhập. / A username is set but the password is empty: refusing to "
+                "start without a login."
+            )
+        return user, pw
 
 
 class StateSettings(BaseModel):
@@ -120,6 +213,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
+    ingest: IngestSettings = IngestSettings()
     server: ServerSettings = ServerSettings()
     state: StateSettings = StateSettings()
 
@@ -141,6 +235,10 @@ class Settings(BaseSettings):
     def feedback_db(self) -> Path:
         """Where feedback was kept before the state database; imported from once."""
         return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def manifest_path(self) -> Path:

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from kernel.settings import Settings
 
@@ -148,13 +148,26 @@ class StateStore:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             path = make_url(url).database
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"timeout": 30})
-            _sqlite_pragmas(self.engine)
+            file = Path(path) if path and path != ":memory:" else None
+            if file is not None:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url)
+            try:
+                self._create_schema()
+                self._check_sqlite()
+            except DatabaseError as exc:
+                if file is None or not _damaged(exc):
+                    raise  # locked, read-only, no space: not the file's fault, not moved
+                # A damaged file must not stop the app: set it aside for inspection and
+                # start a new one (the index pointer is recovered from Chroma's mirror).
+                self.engine.dispose()
+                aside = _set_aside(file)
+                log.error("state database %s is damaged (%s); moved to %s", file, exc, aside)
+                self.engine = _sqlite_engine(url)
+                self._create_schema()
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-        self._create_schema()
+            self._create_schema()
 
     def __repr__(self) -> str:  # never the password
         return f"StateStore({make_url(self.url).render_as_string(hide_password=True)})"
@@ -164,6 +177,12 @@ class StateStore:
             if con.dialect.name == "postgresql":
                 con.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
             metadata.create_all(con)
+
+    def _check_sqlite(self) -> None:
+        with self.engine.connect() as con:
+            check = con.exec_driver_sql("PRAGMA quick_check").scalar()
+        if check != "ok":
+            raise DatabaseError("PRAGMA quick_check", None, Exception(f"malformed: {check}"))
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -312,6 +331,31 @@ class StateStore:
 def _load(value: Any) -> Any:
     """JSON columns come back decoded; tolerate text from older or hand-made rows."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+# SQLite errors that mean the file itself is damaged (not busy, not read-only).
+_DAMAGE = ("file is not a database", "malformed", "corrupt")
+
+
+def _damaged(exc: DatabaseError) -> bool:
+    return any(m in str(exc) for m in _DAMAGE)
+
+
+def _set_aside(file: Path) -> Path:
+    """Rename the file (and its WAL/SHM companions) to ``<name>.corrupt-<time>``."""
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    aside = file.with_name(f"{file.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = file.with_name(file.name + suffix)
+        if part.exists():
+            part.rename(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+    _sqlite_pragmas(engine)
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -38,7 +38,7 @@ def test_build_app_returns_blocks_with_safe_chatbot(index_settings, assistant) -
     bot = chatbots[0]
     assert bot.sanitize_html is True and bot.allow_tags is False and bot.latex_delimiters == []
     # the queue bounds how many answers are computed at once
-    assert demo._queue.default_concurrency_limit == index_settings.server.concurrency
+    assert demo._queue.default_concurrency_limit == index_settings.server.answer_slots()
     tabs = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert tabs == ["Hỏi đáp", "Văn bản", "Chỉ tiêu"]
 
@@ -145,7 +145,7 @@ def test_rate_limit_returns_429_per_client(index_settings, assistant) -> None:
 
 
 def test_rate_limiter_window_slides() -> None:
-    from assistant.web.api import RateLimiter
+    from assistant.web.throttle import RateLimiter
 
     now = [0.0]
     lim = RateLimiter(2, clock=lambda: now[0])

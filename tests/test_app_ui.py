@@ -69,7 +69,7 @@ def _cite(text: str, sentence: str, start: int = 100) -> Citation:
 
 def test_respond_streams_then_shows_sources(handlers: ChatHandlers) -> None:
     steps = _run(handlers, Q_2030)
-    assert len(steps) >= 3  # waiting note, answer in steps, final with sources
+    assert len(steps) == 2  # the question with a waiting note, then answer and sources
     first_chat = steps[0][0]
     assert first_chat[-1]["content"] == THINKING and first_chat[-2]["content"] == plain_md(Q_2030)
     chat, panel, turns, shown, box, download, _, feedback = steps[-1]
@@ -81,7 +81,12 @@ def test_respond_streams_then_shows_sources(handlers: ChatHandlers) -> None:
     mark = re.search(r'<mark class="nq-mark">(.*?)</mark>', panel, re.S)
     assert mark and "70%" in mark.group(1)
     assert 'data-marker="1"' in panel  # the "Mở trong văn bản" button
-    exported = Path(download.value["path"] if isinstance(download.value, dict) else download.value)
+    assert download.interactive is True  # the export button, enabled; no file written yet
+    exports = handlers.service.settings.exports_dir
+    assert not exports.exists() or not any(exports.rglob("*.docx"))
+    file_button = handlers.export(turns)  # the click writes it
+    value = file_button.value
+    exported = Path(value["path"] if isinstance(value, dict) else value)
     assert exported.suffix == ".docx" and "70%" in _docx_text(exported)
 
 

@@ -38,6 +38,11 @@ def test_shipped_weights_name_the_features_the_code_computes() -> None:
         Scorer.from_json(blob)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue 12): filler words ('chuẩn bị') still count in the lexical "
+    "unit features and pull a wrong unit above the section",
+)
 def test_filler_does_not_cause_a_refusal(assistant) -> None:
     q = (
         "Mình chuẩn bị bài nói chuyện ở xã, cho mình vài ý: "

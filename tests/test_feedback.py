@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -174,8 +176,8 @@ def _feedback_app(tmp_path: Path, **server):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from assistant.web.api import Guard
     from assistant.web.feedback_api import build_feedback_api
+    from assistant.web.guard import Guard
     from kernel.settings import ServerSettings, Settings
 
     s = Settings(data_dir=tmp_path / "data", server=ServerSettings.model_validate(server))
@@ -229,3 +231,50 @@ def test_api_feedback_takes_the_login_and_rate_limit(tmp_path: Path) -> None:
     over = client.post("/api/feedback", json={"vote": "up"}, headers=ok)
     assert over.status_code == 429 and "Retry-After" in over.headers
     assert store.count() == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_damaged_database_is_set_aside_and_a_new_one_started(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "feedback.sqlite3"
+    store = FeedbackStore(db)
+    for i in range(200):
+        store.add("up", question=f"q{i}", answer="a" * 500)
+    with closing(sqlite3.connect(db)) as con:  # fold the WAL in: the file holds everything
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = db.read_bytes()
+    bad = os.urandom(len(raw)) if damage == "garbage" else raw[:4096] + os.urandom(8192)
+    db.write_bytes(bad)
+
+    with caplog.at_level(logging.ERROR, logger="kernel.state"):
+        fresh = FeedbackStore(db)  # what the app does at start: must not raise
+    aside = [
+        p
+        for p in tmp_path.glob("feedback.sqlite3.corrupt-*")
+        if not p.name.endswith(("-wal", "-shm"))  # its companions are moved along with it
+    ]
+    assert [p.read_bytes() for p in aside] == [bad]
+    assert "damaged" in caplog.text and aside[0].name in caplog.text
+    assert fresh.count() == 0
+    fresh.add("down", question="still works")
+    assert [r["question"] for r in fresh.rows()] == ["still works"]
+
+
+def test_app_starts_and_answers_with_a_damaged_feedback_database(
+    index_settings, assistant, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    import app as webapp
+
+    settings = index_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    settings.state_db.parent.mkdir(parents=True)
+    settings.state_db.write_bytes(b"not a database at all" * 100)
+    settings.feedback_db.write_bytes(b"an old feedback file, damaged" * 100)
+    server, _ = webapp.create_server(settings, assistant)
+    with TestClient(server) as client:
+        r = client.post("/api/ask", json={"question": "muc tieu chu ky so Quang Ngai 2030"})
+    assert r.status_code == 200 and r.json()["citations"]
+    assert list(settings.state_db.parent.glob(f"{settings.state_db.name}.corrupt-*"))
+    assert settings.feedback_db.exists()  # unreadable old file: left in place, logged

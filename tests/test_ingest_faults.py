@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 KNOWN_Q = "Đến năm 2030, Hải Dương phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
 
 # A tiny but well-formed resolution: a few chunks, so that building an index takes ~1 s.
-TINY_DOC = """TỈNH ỦY THỬ NGHIỆM
+TINY_DOC = """TỈNH ỦY CAO BẰNG
 ĐẢNG CỘNG SẢN VIỆT NAM
 
 Số: 99-NQ/TU
 
 NGHỊ QUYẾT
-về chuyển đổi số tỉnh Thử Nghiệm đến năm 2025
+về chuyển đổi số tỉnh Cao Bằng đến năm 2025
 
 I. MỤC TIÊU
 
@@ -46,7 +46,7 @@ II. NHIỆM VỤ
 
 1. Phát triển hạ tầng số, phủ sóng di động 5G tại các khu công nghiệp.
 """
-TINY_Q = "Tỉnh Thử Nghiệm phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
+TINY_Q = "Tỉnh Cao Bằng phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
 
 
 def _answers_tiny(ans) -> None:

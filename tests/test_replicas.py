@@ -41,13 +41,13 @@ pytestmark = [
     ),
 ]
 
-DOC = """TỈNH ỦY THỬ NGHIỆM
+DOC = """TỈNH ỦY CAO BẰNG
 ĐẢNG CỘNG SẢN VIỆT NAM
 
 Số: 99-NQ/TU
 
 NGHỊ QUYẾT
-về chuyển đổi số tỉnh Thử Nghiệm đến năm 2025
+về chuyển đổi số tỉnh Cao Bằng đến năm 2025
 
 I. MỤC TIÊU
 
@@ -61,23 +61,23 @@ II. NHIỆM VỤ
 
 1. Phát triển hạ tầng số, phủ sóng di động 5G tại các khu công nghiệp.
 """
-SECOND = """ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH THỬ NGHIỆM
+SECOND = """ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH CAO BẰNG
 
 Số: 12-KH/ĐU
 
 KẾ HOẠCH
-về trung tâm dữ liệu của tỉnh Thử Nghiệm
+về trung tâm dữ liệu của tỉnh Cao Bằng
 
 I. MỤC TIÊU
 
 - Xây dựng 12 trung tâm dữ liệu dùng chung đạt chuẩn an toàn thông tin cấp độ 3;
 - Kết nối toàn bộ cơ quan nhà nước với mạng truyền số liệu chuyên dùng.
 """
-Q_DATA_CENTRES = "Tỉnh Thử Nghiệm xây dựng bao nhiêu trung tâm dữ liệu dùng chung?"
-Q_FIRMS = "Tỉnh Thử Nghiệm phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
+Q_DATA_CENTRES = "Tỉnh Cao Bằng xây dựng bao nhiêu trung tâm dữ liệu dùng chung?"
+Q_FIRMS = "Tỉnh Cao Bằng phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
 QUESTIONS = [
     Q_FIRMS,
-    "Kinh tế số của tỉnh Thử Nghiệm chiếm bao nhiêu phần trăm GRDP đến năm 2025?",
+    "Kinh tế số của tỉnh Cao Bằng chiếm bao nhiêu phần trăm GRDP đến năm 2025?",
     "Tỷ lệ hộ gia đình được phủ cáp quang?",
     "Ai ký nghị quyết 99-NQ/TU?",
     "Mục tiêu phủ sóng 5G ở đâu?",

@@ -60,8 +60,10 @@ class Composer:
         sides = self._sides(scope, intent, inside, threshold)
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope)
-        if intent.listing or best.unit.text.rstrip().endswith(":"):
-            chosen = self._section_units(best, scope, intent, scored, threshold)
+        if intent.listing or (_announces(best) and not _rest_of_block(best)):
+            chosen = self._complete_lists(
+                self._section_units(best, scope, intent, scored, threshold), scope
+            )
         else:
             chosen = self._with_neighbours(best, inside, threshold)
             chosen = self._complete(chosen, scope)
@@ -82,10 +84,20 @@ class Composer:
         ]
         return sorted([best, *near[:1]], key=lambda c: c.unit_no)
 
-    def _complete(self, chosen: list[Candidate], scope: Scope) -> list[Candidate]:
+    def _complete_lists(self, chosen: list[Candidate], scope: Scope) -> list[Candidate]:
+        """A unit announcing a list in its own sentence ("… các lĩnh vực: Y tế; Giáo dục; …")
+        is quoted with the list: the announcement alone answers nothing."""
+        if not any(_announces(c) and _rest_of_block(c) for c in chosen):
+            return chosen
+        return self._complete(chosen, scope, lists_only=True)
+
+    def _complete(
+        self, chosen: list[Candidate], scope: Scope, lists_only: bool = False
+    ) -> list[Candidate]:
         """A unit cut at ";" is quoted with the rest of its sentence, before and after it,
         unless that turns to another year ("… 2025 nhóm 20; đến năm 2030 nhóm 15", asked for
-        2025, stops at ";")."""
+        2025, stops at ";"); a unit ending in ":" with the list it announces.
+        ``lists_only``: only the latter."""
         out = list(chosen)
         have = {(c.chunk.id, c.unit_no) for c in out}
         for c in chosen:
@@ -102,14 +114,25 @@ class Composer:
                 )
 
             k = c.unit_no
-            while k > 0 and units[k - 1].text.rstrip().endswith(";") and fits(k - 1, size):
+            if lists_only and not (_announces(c) and _rest_of_block(c)):
+                continue
+            while (
+                not lists_only
+                and k > 0
+                and units[k - 1].text.rstrip().endswith(";")
+                and fits(k - 1, size)
+            ):
                 k -= 1
                 size += len(units[k].text)
                 if (c.chunk.id, k) not in have:
                     have.add((c.chunk.id, k))
                     out.append(self.candidate(c.chunk, k, c.p))
             k = c.unit_no
-            while units[k].text.rstrip().endswith(";") and k + 1 < len(units) and fits(k + 1, size):
+            while (
+                units[k].text.rstrip().endswith((";", ":"))
+                and k + 1 < len(units)
+                and fits(k + 1, size)
+            ):
                 k += 1
                 size += len(units[k].text)
                 if (c.chunk.id, k) not in have:
@@ -188,8 +211,7 @@ class Composer:
             and len(x.headings) > len(c.headings)
             and x.headings[: len(c.headings)] == c.headings
         ]
-        rest = [u for u in c.units[best.unit_no + 1 :] if u.block == best.unit.block]
-        announces = best.unit.text.rstrip().endswith(":") and not rest
+        announces = _announces(best) and not _rest_of_block(best)
         if below and (announces or sum(len(x.units) for x in same) <= 1):
             return below
         return same
@@ -259,7 +281,7 @@ class Composer:
             group.sort(key=lambda c: c.unit_no)
             chunk = group[0].chunk
             citations.append(cite(n, chunk, [c.unit for c in group], self.corpus.docs))
-            lines += [f"- {c.text} [{n}]" for c in group]
+            lines += [f"- {text} [{n}]" for text in _lines(group)]
         first = chosen[0].chunk
         return Draft("\n".join([self.lead(first, scope.reply_lang), *lines]), citations)
 
@@ -298,3 +320,35 @@ class Composer:
         if lang == "en":
             return f"According to “{doc}”{place}, section “{where}” (quoted in Vietnamese):"
         return f"Theo “{doc}”{place}, mục “{where}”:"
+
+
+def _announces(c: Candidate) -> bool:
+    """The unit ends with ":": it announces what follows."""
+    return c.unit.text.rstrip().endswith(":")
+
+
+def _rest_of_block(c: Candidate) -> list:
+    """The units after ``c`` in its paragraph or list item."""
+    return [u for u in c.chunk.units[c.unit_no + 1 :] if u.block == c.unit.block]
+
+
+def _lines(group: list[Candidate]) -> list[str]:
+    """One bullet per unit, except that a list announced in a sentence ("… các lĩnh vực:
+    Y tế; Giáo dục; …") reads as that one sentence."""
+    lines: list[str] = []
+    opened: Candidate | None = None  # the announcing unit of the line being continued
+    prev: Candidate | None = None
+    for c in group:
+        joined = (
+            opened is not None
+            and prev is not None
+            and c.unit_no == prev.unit_no + 1
+            and c.unit.block == opened.unit.block
+        )
+        if joined:
+            lines[-1] += " " + c.text
+        else:
+            lines.append(c.text)
+            opened = c if _announces(c) else None
+        prev = c
+    return lines

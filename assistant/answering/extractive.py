@@ -125,9 +125,10 @@ class Extractor:
             known = sorted(
                 {m.province for m in self.corpus.docs.values() if m.province != NATIONAL} - {""}
             )
+            held = f"; chỉ có văn bản của: {', '.join(known)}" if known else ""
             return Draft(
-                f"{REFUSAL} Các văn bản hiện có không đề cập {', '.join(scope.unknown_provinces)}; "
-                f"chỉ có văn bản của: {', '.join(known)}.",
+                f"{REFUSAL} Các văn bản hiện có không đề cập "
+                f"{', '.join(scope.unknown_provinces)}{held}.",
                 refused=True,
             )
         scored = self.score(question, scope, intent, passages, qvec)

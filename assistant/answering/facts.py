@@ -130,8 +130,9 @@ def answer_facts(
     meta = docs[file]
     multi = len(meta.parts) > 1
     found = {f: _field_value(f, part, file, chunks, multi) for f in fields}
-    if not any(found.values()) and not set(fields) <= _CATALOG_FIELDS:
-        return None  # the text itself may say it ("khóa XVIII"): the passages answer
+    if not any(found.values()):
+        if not set(fields) <= _CATALOG_FIELDS:
+            return None  # the text itself may say it ("khóa XVIII"): the passages answer
         missing = ", ".join(_LABELS_VI[f].lower() for f in fields)
         name = part.label or meta.title
         return Draft(

@@ -54,6 +54,23 @@ FEATURES = (
     "english_cov",  # cov for an English question (through glossary terms)
     "english",  # the question is in English (its evidence is mostly dense)
 )
+# Features whose direction is known: more of them can only make a unit likelier (+1) or less
+# likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
+# features must not turn evidence around (zero coverage of a question whose words the
+# corpus lacks once scored as likely as a match).
+MONOTONE = {
+    "cov": 1,
+    "cov_all": 1,
+    "cov_clause": 1,
+    "bm25_unit": 1,
+    "dense_unit": 1,
+    "year_hit": 1,
+    "province_in": 1,
+    "figure_no": -1,
+    "year_other": -1,
+    "province_out": -1,
+    "oov_share": -1,
+}
 _BULLET = re.compile(r"^\s*[-+•*]\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_provinces
@@ -70,9 +71,32 @@ def _foreign_script(question: str) -> bool:
     return bool(letters) and latin < 0.5 * len(letters)
 
 
+# A Latin-script question is another language only when the identifier is this sure and it
+# has this many words: Vietnamese typed without diacritics scores at most ~0.7 for some
+# other language (tl, ace, bcl), French, Spanish or German questions above 0.99.
+OTHER_LANGUAGE_P = 0.9
+OTHER_LANGUAGE_MIN_WORDS = 4
+
+
+@cache
+def _identifier():
+    """py3langid's character n-gram model (97 languages; it ships in the package)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def _other_latin_language(question: str) -> bool:
+    """French, Spanish, German, …: a language the documents cannot answer in."""
+    if len(re.findall(r"[^\W\d_]{2,}", question)) < OTHER_LANGUAGE_MIN_WORDS:
+        return False
+    lang, p = _identifier().classify(question)
+    return lang not in ("vi", "en") and p >= OTHER_LANGUAGE_P
+
+
 def detect_lang(question: str) -> Lang:
-    """``vi``, ``vi-nodiacritics``, ``en``, or ``other`` for a question in another script."""
-    if _foreign_script(question):
+    """``vi``, ``vi-nodiacritics``, ``en``, or ``other`` for a question in another language."""
+    if _foreign_script(question) or _other_latin_language(question):
         return "other"
     english = len({w.lower() for w in _EN_WORDS.findall(question)})
     # An English question may still name a province with its diacritics (Hải Dương).

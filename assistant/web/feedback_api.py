@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from assistant.web.api import MAX_BODY, Guard
 from assistant.web.feedback import MAX_TEXT, FeedbackStore
+from assistant.web.guard import Guard
 from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,9 @@ def build_feedback_api(settings: Settings, guard: Guard) -> APIRouter:
     async def add_feedback(request: Request) -> JSONResponse:
         """Record a vote; ``{"id": n}``."""
         if (d := guard.check(request)) is not None:
-            return _detail(d.status, d.vi, d.en, d.headers)
+            return JSONResponse({"detail": d.detail}, status_code=d.status, headers=d.headers)
         raw = await request.body()
-        if len(raw) > MAX_BODY:
+        if len(raw) > settings.server.max_body_bytes:
             return _detail(413, "Nội dung quá lớn", "Request body too large")
         try:
             vote = FeedbackIn.model_validate_json(raw)

@@ -31,7 +31,8 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.chain import clean_question
 from assistant.service import AssistantService, friendly_error
-from assistant.web.api import MAX_BODY, Denied, Guard
+from assistant.web.errors import message
+from assistant.web.guard import Denied, Guard
 from assistant.web.openai_types import (
     AnswerDetails,
     ChatCompletion,
@@ -82,8 +83,13 @@ def openai_error(
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+def openai_error_of(status: int) -> JSONResponse:
+    """The app's own errors (body too large, unhandled) in OpenAI's shape, for ``/v1``."""
+    return openai_error(status, message(status))
+
+
 def _denied(d: Denied) -> JSONResponse:
-    return openai_error(d.status, f"{d.vi} / {d.en}", headers=d.headers)
+    return openai_error(d.status, d.detail, headers=d.headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -100,7 +106,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return f"Yêu cầu không hợp lệ{where} / Invalid request{where}: {first.get('msg', '')}", param
 
 
-def _guarded_route(guard: Guard) -> type[APIRoute]:
+def _guarded_route(guard: Guard, max_body: int) -> type[APIRoute]:
     """Routes that check login and rate limit first, then render every refusal — also a
     body FastAPI rejects — in OpenAI's error shape."""
 
@@ -113,7 +119,7 @@ def _guarded_route(guard: Guard) -> type[APIRoute]:
                 if (denied := guard.check(request, limit=limited)) is not None:
                     return _denied(denied)
                 length = request.headers.get("content-length", "")
-                if length.isdigit() and int(length) > MAX_BODY:
+                if length.isdigit() and int(length) > max_body:
                     return openai_error(413, "Nội dung quá lớn / Request body too large")
                 try:
                     return await handler(request)
@@ -221,7 +227,11 @@ def _question(messages: list[ChatMessage], limit: int) -> tuple[str, list[dict],
 def build_openai_api(settings: Settings, service: AssistantService, guard: Guard) -> APIRouter:
     """The ``/v1`` router: ``GET /v1/models``, ``GET /v1/models/{id}``,
     ``POST /v1/chat/completions``."""
-    router = APIRouter(prefix="/v1", tags=["openai"], route_class=_guarded_route(guard))
+    router = APIRouter(
+        prefix="/v1",
+        tags=["openai"],
+        route_class=_guarded_route(guard, settings.server.max_body_bytes),
+    )
     model_id = settings.server.openai_model
     enc = get_encoding(settings.chunking.encoding)
 

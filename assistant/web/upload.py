@@ -21,13 +21,6 @@ from ingest.pipeline import IngestReport, ingest
 from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
-DEFAULT_MAX_MB = 20.0  # a resolution or plan is well under 1 MB as text, a few MB as PDF
-
-
-def max_upload_bytes(settings: Settings) -> int:
-    """The largest file a user may add (the ingest size cap)."""
-    ingest_settings = getattr(settings, "ingest", None)
-    return int(1e6 * getattr(ingest_settings, "max_file_mb", DEFAULT_MAX_MB))
 
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)

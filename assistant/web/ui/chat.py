@@ -1,4 +1,4 @@
-"""The chat tab: question box, streamed answers, sources panel, scope, feedback, export.
+"""The chat tab: question box, answers, sources panel, scope, feedback, export.
 
 The conversation lives in a per-session ``turns`` state (question, :class:`Answer` or error);
 the Chatbot is always redrawn from it, so message ``2*i`` / ``2*i+1`` is turn ``i`` and the
@@ -10,22 +10,21 @@ all of it: messages, sources, state, export and feedback.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.question.scope import detect_lang
 from assistant.service import AssistantService, friendly_error
+from assistant.web.downloads import Downloads
 from assistant.web.export import conversation_docx
 from assistant.web.feedback import FeedbackStore
+from assistant.web.throttle import RateLimiter
 from assistant.web.ui.labels import words
-from assistant.web.ui.render import answer_body, answer_markdown, plain_md, sources_html
+from assistant.web.ui.render import answer_markdown, plain_md, sources_html
 from assistant.web.ui.theme import SOURCES_JS
 from kernel.text import fold
 from kernel.types import Answer, FileMeta
@@ -44,8 +43,8 @@ NO_SCOPE = (
     "Vui lòng chọn ít nhất một văn bản trong “Phạm vi tìm kiếm”. / "
     "Please tick at least one document in the search scope."
 )
-EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-exports"
-STEP_DELAY_S = 0.04  # pause between streamed steps: visible progress, negligible latency
+# Clicking "download" runs the export, then this clicks the hidden file button it filled.
+CLICK_DOWNLOAD_JS = "() => document.querySelector('#nq-download-file')?.click()"
 # The chat fills the screen above the question box and the examples (1366×768: both visible).
 CHAT_HEIGHT = "calc(100dvh - 370px)"
 FEEDBACK_NONE = "Góp ý cho câu trả lời (chưa có câu trả lời nào)"
@@ -135,25 +134,18 @@ def feedback_label(turns: list[dict], shown: int) -> str:
     return f"Góp ý cho câu trả lời {shown + 1}: “{q}”"
 
 
-def write_export(turns: list[dict]) -> str:
-    """The conversation as a Word file for the download button; old exports pruned."""
-    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in EXPORT_DIR.glob("*/*"):  # a day is plenty to click "download"
-        if time.time() - old.stat().st_mtime > 86400:
-            old.unlink(missing_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=EXPORT_DIR))
-    path = folder / f"cuoc-tro-chuyen-{time.strftime('%Y%m%d-%H%M%S')}.docx"
-    return str(conversation_docx(turns, path))
+def write_export(turns: list[dict], downloads: Downloads) -> str:
+    """The conversation as a private Word file for download; old exports pruned."""
+    path = downloads.new_path(f"cuoc-tro-chuyen-{time.strftime('%Y%m%d-%H%M%S')}.docx")
+    return downloads.seal(conversation_docx(turns, path))
 
 
-def _progressive(text: str, steps: int = 4) -> Iterator[str]:
-    """Growing prefixes of ``text`` cut at spaces (never inside an escape or entity)."""
-    words_ = text.split(" ")
-    n = len(words_)
-    for k in range(1, steps):
-        cut = n * k // steps
-        if 0 < cut < n:
-            yield " ".join(words_[:cut]) + " …"
+def too_many_questions(wait: float) -> str:
+    seconds = int(wait) + 1
+    return (
+        f"Bạn đã hỏi quá nhiều câu trong một phút; vui lòng thử lại sau {seconds} giây "
+        f"(câu hỏi vẫn ở trong ô nhập). / Too many questions; try again in {seconds} s."
+    )
 
 
 @dataclass
@@ -166,15 +158,31 @@ class ChatHandlers:
 
     service: AssistantService
     store: FeedbackStore
+    limiter: RateLimiter | None = None  # questions per client per minute, shared with the API
 
-    def respond(self, question: Any, turns: list[dict] | None, selected: list[str] | None):
-        """Stream an answer: the question with a waiting note, the answer in steps, sources."""
+    def respond(
+        self,
+        question: Any,
+        turns: list[dict] | None,
+        selected: list[str] | None,
+        request: gr.Request | None = None,
+    ):
+        """The question with a waiting note at once, then the answer and its sources.
+
+        Nothing else happens per answer: the export file is written when it is asked for.
+        """
         turns = list(turns or [])
         q = question if isinstance(question, str) else ""
         skip = gr.skip()
         if not q.strip():
             yield (chat_messages(turns), skip, turns, skip, "", skip, skip, skip)
             return
+        if self.limiter is not None and request is not None:
+            wait = self.limiter.check(request.client.host if request.client else "unknown")
+            if wait:  # the question stays in the box: nothing typed is lost
+                note = sources_html(None, too_many_questions(wait))
+                yield chat_messages(turns), note, turns, skip, q, skip, skip, skip
+                return
         waiting = sources_html(None, thinking(q))
         yield chat_messages(turns, pending=q), waiting, turns, skip, "", skip, "", skip
         yield from self._answer(q, turns, selected)
@@ -196,21 +204,21 @@ class ChatHandlers:
             error = friendly_error(exc)
         turn = {"question": q, "answer": answer, "error": error, "note": note}
         done = [*turns, turn]
-        skip = gr.skip()
-        if answer is not None:
-            for partial_text in _progressive(answer_body(answer)):
-                msgs = chat_messages(turns) + chat_messages([turn])[:1]
-                msgs.append({"role": "assistant", "content": partial_text})
-                yield msgs, skip, turns, skip, "", skip, "", skip
-                time.sleep(STEP_DELAY_S)
         panel = sources_html(answer, note or error, turn=len(done), question=q)
-        try:
-            download = gr.DownloadButton(value=write_export(done), interactive=True)
-        except Exception:  # a full disk must not lose the answer
-            log.exception("could not write the conversation export")
-            download = skip
         feedback = gr.Accordion(label=feedback_label(done, len(done) - 1))
+        download = gr.Button(interactive=True)
         yield chat_messages(done), panel, done, len(done) - 1, "", download, "", feedback
+
+    def export(self, turns: list[dict] | None):
+        """The "download" button: write the conversation now, hand it to the file button."""
+        if not turns:
+            return gr.skip()
+        try:
+            path = write_export(turns, Downloads.of(self.service.settings))
+        except Exception:  # a full disk must not break the page
+            log.exception("could not write the conversation export")
+            return gr.skip()
+        return gr.DownloadButton(value=path)
 
     def reset(self) -> tuple:
         """A new conversation: empty chat, sources, state, export and feedback box."""
@@ -220,7 +228,7 @@ class ChatHandlers:
             [],
             -1,
             "",
-            gr.DownloadButton(value=None, interactive=False),
+            gr.Button(interactive=False),
             "",
             gr.Accordion(label=FEEDBACK_NONE),
             "",
@@ -321,11 +329,11 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
                 ]
             with gr.Row():
                 new = gr.Button("Cuộc trò chuyện mới", elem_id="nq-new")
-                download = gr.DownloadButton(
-                    "Tải cuộc trò chuyện (Word)",
-                    value=None,
-                    interactive=False,
-                    elem_id="nq-download",
+                download = gr.Button(
+                    "Tải cuộc trò chuyện (Word)", interactive=False, elem_id="nq-download"
+                )
+                download_file = gr.DownloadButton(
+                    value=None, visible="hidden", elem_id="nq-download-file"
                 )
             # Outside the accordion: a 👍 on a chat message must show its thanks too.
             status = gr.Markdown("", elem_id="nq-feedback-status")
@@ -353,9 +361,12 @@ def build_chat_tab(h: ChatHandlers, catalog: list[tuple[str, str]]) -> dict[str,
 
     outs = [chatbot, sources, turns, shown, box, download, status, feedback]
     for trigger in (box.submit, send.click):
-        trigger(h.respond, [box, turns, scope], outs, show_progress="hidden")
+        trigger(h.respond, [box, turns, scope], outs, show_progress="hidden", api_name="ask")
     for button, question in zip(examples, EXAMPLES, strict=True):
         button.click(partial(h.respond, question), [turns, scope], outs, show_progress="hidden")
+    download.click(h.export, [turns], download_file, show_progress="hidden").success(
+        None, js=CLICK_DOWNLOAD_JS
+    )
     new.click(h.reset, None, [*outs, comment], show_progress="hidden")
     chatbot.clear(h.reset, None, [*outs, comment], show_progress="hidden")
     select_all.click(

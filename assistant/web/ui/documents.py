@@ -13,7 +13,7 @@ from assistant.service import AssistantService, friendly_error
 from assistant.web.ui.document_view import document_html
 from assistant.web.ui.render import document_choices, esc
 from assistant.web.ui.theme import DOCUMENT_JS
-from assistant.web.upload import add_documents, max_upload_bytes
+from assistant.web.upload import add_documents
 from kernel.types import Citation
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class DocumentHandlers:
         step = (lambda f, m: progress(f, desc=m)) if progress is not None else None
         try:
             res = add_documents(
-                self.service.settings, named, max_upload_bytes(self.service.settings), step
+                self.service.settings, named, self.service.settings.ingest.max_file_bytes, step
             )
         except Exception as exc:  # the live index is untouched: say so, keep the files
             log.exception("upload failed")
@@ -110,7 +110,7 @@ def build_documents_tab(
     )
     out: dict[str, Any] = {}
     if uploads:
-        limit = max_upload_bytes(h.service.settings) / 1e6
+        limit = h.service.settings.ingest.max_file_bytes / 1e6
         with gr.Accordion("Thêm văn bản vào kho", open=False, elem_id="nq-upload-box"):
             gr.Markdown(
                 f"Tệp .txt, .md, .pdf (có lớp chữ) hoặc .docx, tối đa {limit:.0f} MB mỗi tệp. "

@@ -9,10 +9,8 @@ wrong passage.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -33,6 +31,7 @@ from assistant.targets.table import (
     select,
     table_frame,
 )
+from assistant.web.downloads import Downloads
 from assistant.web.handout import answer_key_docx, quiz_sheet_docx
 from assistant.web.ui.documents import DOCS_TAB, DocumentHandlers
 from assistant.web.ui.render import document_choices, esc, plain_md
@@ -52,7 +51,6 @@ KIND_CHOICES = [
 PICK_ROW = "Bấm vào một dòng của bảng để xem câu gốc nêu chỉ tiêu đó."
 PICK_CARD = "Mở “Câu gốc và mục” của một thẻ để xem câu gốc nêu chỉ tiêu đó."
 SEARCH_HINT = "Có dấu hoặc không dấu, vd: chu ky so"
-EXPORT_DIR = Path(tempfile.gettempdir()) / "nqcds-targets"
 TABLE_STYLE = (
     "<style>#nq-targets-table .body-cell, #nq-targets-table .body-cell *, "
     "#nq-targets-table .header-content { font-family: var(--font) !important; }</style>"
@@ -189,13 +187,14 @@ class TargetHandlers:
         )
 
     def export(self, rows: list[Target]) -> tuple[str | None, str | None]:
-        """The rows as CSV and XLSX files for the download buttons; old exports pruned."""
+        """The rows as private CSV and XLSX files for the download buttons (old ones pruned)."""
         try:
-            folder = _export_folder()
+            out = Downloads.of(self.service.settings)
             stem = f"chi-tieu-{time.strftime('%Y%m%d-%H%M%S')}"
+            csv_path = out.new_path(f"{stem}.csv")
             return (
-                str(export_csv(rows, folder / f"{stem}.csv")),
-                str(export_xlsx(rows, folder / f"{stem}.xlsx")),
+                out.seal(export_csv(rows, csv_path)),
+                out.seal(export_xlsx(rows, csv_path.with_suffix(".xlsx"))),
             )
         except Exception:  # a full disk must not break the table
             log.exception("could not write the targets export")
@@ -286,19 +285,20 @@ class TargetHandlers:
         docs = self._docs()
         cites = {q.number: target_citation(q.number, by_id[q.target_id], docs) for q in questions}
         try:
-            folder = _export_folder()
+            out = Downloads.of(self.service.settings)
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            sheet = quiz_sheet_docx(questions, title, subtitle, folder / f"cau-hoi-{stamp}.docx")
+            sheet_path = out.new_path(f"cau-hoi-{stamp}.docx")
+            sheet = quiz_sheet_docx(questions, title, subtitle, sheet_path)
             key = answer_key_docx(
-                questions, cites, title, subtitle, folder / f"dap-an-{stamp}.docx"
+                questions, cites, title, subtitle, sheet_path.with_name(f"dap-an-{stamp}.docx")
             )
         except Exception:
             log.exception("could not write the quiz handouts")
             none = gr.DownloadButton(value=None, interactive=False)
             return none, none
         return (
-            gr.DownloadButton(value=str(sheet), interactive=True),
-            gr.DownloadButton(value=str(key), interactive=True),
+            gr.DownloadButton(value=out.seal(sheet), interactive=True),
+            gr.DownloadButton(value=out.seal(key), interactive=True),
         )
 
 
@@ -311,17 +311,6 @@ def _int(value: Any, default: int) -> int:
         return int(float(value))
     except (TypeError, ValueError):
         return default
-
-
-def _export_folder() -> Path:
-    """A fresh folder for one export; exports older than a day are removed."""
-    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in EXPORT_DIR.glob("*/*"):
-        if time.time() - old.stat().st_mtime > 86400:
-            old.unlink(missing_ok=True)
-            if not any(old.parent.iterdir()):
-                old.parent.rmdir()
-    return Path(tempfile.mkdtemp(dir=EXPORT_DIR))
 
 
 def build_targets_tab(
