@@ -67,16 +67,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     settings = get_settings()
+    extra = list(args.docs or [])
     if args.set:  # a named set: its questions, and an index with the documents it needs
-        from ingest.pipeline import ingest
-
-        from .sets import by_name, with_extra_docs
+        from .sets import by_name
 
         qset = by_name(args.set)
         args.questions = qset.path
-        settings = with_extra_docs(settings, list(qset.extra_docs), args.out.parent / "sets")
-        if qset.extra_docs:
-            print(ingest(settings, progress=False).summary().splitlines()[0])
+        extra += list(qset.extra_docs)
+    if extra:  # an index of corpus/ plus these documents, beside the output
+        from ingest.pipeline import ingest
+
+        from .sets import with_extra_docs
+
+        settings = with_extra_docs(settings, extra, args.out.parent / "sets")
+        print(ingest(settings, progress=False).summary().splitlines()[0])
     items = runner.load_questions(args.questions)
     has_llm = bool(settings.llm.base_url)
     names = list(baselines.COMPARE) if args.compare else ["default"]
@@ -127,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         "--set",
         help="a named set of evals/sets.py (public, extra…extra5, province6): its questions, "
         "and for province6 an index of corpus/ plus its two documents",
+    )
+    run.add_argument(
+        "--docs",
+        type=Path,
+        nargs="+",
+        help="documents to add to corpus/ for this run (a question set about them)",
     )
     run.add_argument(
         "--compare",

@@ -40,7 +40,7 @@ DocKind = Literal[
     "thông báo",
 ]
 """Kinds of document (``""``: not detected); ``kernel/vocabulary.toml`` describes each."""
-Backend = Literal["extractive", "llm"]
+Backend = Literal["extractive", "llm", "naive"]  # naive: the evaluation baseline
 
 
 class Unit(NamedTuple):
