@@ -32,6 +32,7 @@ from .servers import (
     start_postgres,
     wait_ready,
 )
+from .test_ingest_faults import TINY_DOC
 
 pytestmark = [
     pytest.mark.skipif(not CHROMA_BIN.exists(), reason=f"{CHROMA_BIN} not installed"),
@@ -41,26 +42,7 @@ pytestmark = [
     ),
 ]
 
-DOC = """TỈNH ỦY CAO BẰNG
-ĐẢNG CỘNG SẢN VIỆT NAM
-
-Số: 99-NQ/TU
-
-NGHỊ QUYẾT
-về chuyển đổi số tỉnh Cao Bằng đến năm 2025
-
-I. MỤC TIÊU
-
-1. Mục tiêu đến năm 2025
-
-- Kinh tế số chiếm 25% tổng sản phẩm trên địa bàn (GRDP);
-- 90% hộ gia đình được phủ cáp quang;
-- Phấn đấu có trên 300 doanh nghiệp công nghệ số.
-
-II. NHIỆM VỤ
-
-1. Phát triển hạ tầng số, phủ sóng di động 5G tại các khu công nghiệp.
-"""
+DOC = TINY_DOC  # the same one-document resolution as the ingest fault tests
 SECOND = """ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH CAO BẰNG
 
 Số: 12-KH/ĐU
