@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = get_settings()
+    settings = get_settings().for_serving()
     try:
         settings.server.login()  # before anything slow: a half-set login stops the start
     except SettingsError as exc:

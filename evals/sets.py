@@ -27,6 +27,7 @@ class QuestionSet:
 
 
 PROVINCE6 = ROOT / "tests" / "data" / "province6"
+PROVINCE7 = ROOT / "tests" / "data" / "province7"
 SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     QuestionSet("extra", ROOT / "evals" / "extra.jsonl"),
@@ -34,10 +35,17 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("extra3", ROOT / "evals" / "extra3.jsonl"),
     QuestionSet("extra4", ROOT / "evals" / "extra4.jsonl"),
     QuestionSet("extra5", ROOT / "evals" / "extra5.jsonl"),
+    QuestionSet("extra6", ROOT / "evals" / "extra6.jsonl"),
+    QuestionSet("extra7", ROOT / "evals" / "extra7.jsonl"),
     QuestionSet(
         "province6",
         PROVINCE6 / "questions.jsonl",
         (PROVINCE6 / "nghean_nq_2021.pdf", PROVINCE6 / "nghean_kh_2023.docx"),
+    ),
+    QuestionSet(
+        "province7",
+        PROVINCE7 / "questions.jsonl",
+        (PROVINCE7 / "laocai_ct_2022.docx", PROVINCE7 / "laocai_kh_2024.pdf"),
     ),
 )
 

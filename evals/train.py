@@ -26,6 +26,13 @@ from kernel.offline import use_offline_environment
 
 use_offline_environment()
 
+from assistant.answering.answerability import (  # noqa: E402
+    ANSWER_FEATURES,
+    ANSWER_MONOTONE,
+    Asked,
+    question_row,
+)
+from assistant.answering.extractive import asked  # noqa: E402
 from assistant.answering.features import FEATURES, MONOTONE  # noqa: E402
 from assistant.answering.scorer import WEIGHTS_FILE, Scorer  # noqa: E402
 from assistant.answering.sections import (  # noqa: E402
@@ -55,6 +62,7 @@ class Example:
     inside: np.ndarray  # candidate is in a document the question names (all True if none)
     scoped_figure: bool  # one document named and a figure asked: the near-miss rule applies
     listing: bool = False  # a summary question: answered (or refused) by a section
+    asked: Asked | None = None  # the kind of question (answerability features)
     sections: list = field(default_factory=list)  # (Section, qt, scope, label): list questions
 
 
@@ -128,6 +136,7 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
                 ),
                 scoped_figure=len(scope.files) == 1 and intent.figure,
                 listing=intent.summary,
+                asked=asked(scope, intent),
                 sections=sections,
             )
         )
@@ -152,7 +161,39 @@ def fit(examples: list[Example], c: float = 1.0) -> Scorer:
     scorer = Scorer(FEATURES, mean, scale, coef, intercept, 0.5, 0.0, {})
     scorer.threshold, scorer.near_miss = choose_refusal(scorer, units)
     scorer.section = fit_sections(scorer, examples, c)
+    scorer.answerable = fit_answerable(scorer, examples, c)
     return scorer
+
+
+def answer_rows(unit: Scorer, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """Answerability features and labels (answerable or not) of every question."""
+    rows = [question_row(unit.predict(e.x), e.x, e.inside, e.asked) for e in examples]
+    return np.vstack(rows), np.array([e.answerable for e in examples], dtype=np.int64)
+
+
+def fit_answerable(unit: Scorer, examples: list[Example], c: float) -> Scorer | None:
+    """The question-level answer-or-refuse model (monotone in the evidence) that may answer
+    what the best unit's probability alone would refuse; its threshold chosen by balanced
+    accuracy of the combined rule on the same questions."""
+    x, y = answer_rows(unit, [e for e in examples if e.asked is not None])
+    if y.all() or not y.any():
+        return None
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    signs = [ANSWER_MONOTONE.get(name, 0) for name in ANSWER_FEATURES]
+    coef, intercept = logistic_fit((x - mean) / scale, y, c, signs)
+    model = Scorer(ANSWER_FEATURES, mean, scale, coef, intercept, 0.5, 0.0, {})
+    p = model.predict(x)
+    # The chain answers when the best unit clears the unit threshold or this model agrees:
+    # its threshold is chosen for that combined rule.
+    unit_ok = x[:, ANSWER_FEATURES.index("p1")] >= unit.threshold
+
+    def balanced(t: float) -> float:
+        ok = unit_ok | (p >= t)
+        return 0.5 * float(ok[y == 1].mean()) + 0.5 * float((~ok[y == 0]).mean())
+
+    model.threshold = -max((round(balanced(t), 4), -t) for t in THRESHOLDS)[1]
+    return model
 
 
 def logistic_fit(
@@ -277,16 +318,20 @@ def unit_metrics(scorer: Scorer, examples: list[Example]) -> dict[str, float]:
         top1 += int(e.y[int(p.argmax())] == 1)
     dec = _decisions(scorer, examples)
     tau, rho = scorer.threshold, scorer.near_miss
+    says = np.array([d[1] >= tau for d in dec])
+    if scorer.answerable is not None:
+        x, _ = answer_rows(scorer, examples)
+        says |= scorer.answerable.predict(x) >= scorer.answerable.threshold
 
-    def refused(d) -> bool:
-        return d[1] < tau or (d[3] and d[2] >= tau and d[1] < rho * d[2])
+    def refused(d, ok: bool) -> bool:
+        return not ok or (d[3] and d[2] >= tau and d[1] < rho * d[2])
 
-    un = [d for d in dec if not d[0]]
-    an = [d for d in dec if d[0]]
+    un = [refused(d, ok) for d, ok in zip(dec, says, strict=True) if not d[0]]
+    an = [refused(d, ok) for d, ok in zip(dec, says, strict=True) if d[0]]
     return {
         "top1": top1 / max(1, len(ans)),
-        "refused": sum(map(refused, un)) / max(1, len(un)),
-        "false_refusals": sum(map(refused, an)) / max(1, len(an)),
+        "refused": sum(un) / max(1, len(un)),
+        "false_refusals": sum(an) / max(1, len(an)),
     }
 
 
@@ -383,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     final.save(args.out)
     print(f"\nthreshold {final.threshold}, near-miss ratio {final.near_miss}")
+    if final.answerable is not None:
+        print(f"answerable threshold {final.answerable.threshold}")
+        for name, w in zip(ANSWER_FEATURES, final.answerable.coef, strict=True):
+            print(f"  answerable {name:<15} {w:+.3f}")
     if final.section is not None:
         print(f"section threshold {final.section.threshold}")
         for name, w in zip(SECTION_FEATURES, final.section.coef, strict=True):

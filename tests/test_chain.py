@@ -130,11 +130,6 @@ def test_cli_json(index_settings, monkeypatch, capsys):
     assert collapse_ws(out["citations"][0]["text"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 12): a 'which fields' question over a section made of "
-    "sub-sections gets one sub-section's title instead of the parent section",
-)
 def test_list_questions_name_the_sections_of_the_list(assistant):
     a = assistant.ask("Khánh Hòa chọn những lĩnh vực nào để ưu tiên chuyển đổi số?")
     for field in ("du lịch", "y tế", "giáo dục", "nông nghiệp", "giao thông vận tải"):

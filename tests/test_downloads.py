@@ -86,6 +86,16 @@ def test_answer_slots_follow_the_cores() -> None:
     assert ServerSettings(concurrency=3).answer_slots() == 3
 
 
+def test_a_server_shares_the_cores_between_its_answer_slots() -> None:
+    cores = len(os.sched_getaffinity(0))
+    two = Settings(server=ServerSettings(concurrency=2)).for_serving()
+    assert two.embedding.threads == max(1, cores // 2)
+    one = Settings(server=ServerSettings(concurrency=1)).for_serving()
+    assert one.embedding.threads == cores
+    chosen = Settings(embedding={"threads": 3}, server=ServerSettings(concurrency=2))
+    assert chosen.for_serving().embedding.threads == 3  # a setting is kept as given
+
+
 # -- 12. private, pruned exports ------------------------------------------------------------
 
 

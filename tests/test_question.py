@@ -19,6 +19,9 @@ from kernel.vocabulary import cues
         ("So sánh tỷ trọng kinh tế số của Hải Dương và Khánh Hòa", {"compare", "figure"}),
         ("Hiện nay Hải Dương có bao nhiêu trạm BTS?", {"figure", "baseline"}),
         ("What are Thanh Hoa's digital transformation targets for 2026?", {"listing", "target"}),
+        # "những … nào": the plural and the question word around what is asked
+        ("Tỉnh ưu tiên chuyển đổi số ở những ngành nào?", {"listing"}),
+        ("nghi quyet giao cac so nganh nao phoi hop", {"listing"}),
     ],
 )
 def test_intent_kinds(question: str, kinds: set[str]) -> None:
@@ -29,6 +32,7 @@ def test_intent_kinds(question: str, kinds: set[str]) -> None:
 
 def test_document_facts_and_ranking() -> None:
     assert understand_intent("Ai ký Nghị quyết 16-NQ/TU?").facts == ["signer"]
+    assert understand_intent("Nghị quyết do đồng chí nào ký?").facts == ["signer"]
     assert "date" in understand_intent("nghi quyet ban hanh ngay nao").facts
     assert understand_intent("Tỉnh nào đặt mục tiêu cao nhất?").rank == "high"
     assert understand_intent("Which province sets the lowest target?").rank == "low"

@@ -38,7 +38,12 @@ class Composer:
         self.extractor = extractor
 
     def listing(self, section: Section, scope: Scope) -> Draft:
-        """The section's most relevant units, in document order, under its heading."""
+        """The section's most relevant units, in document order, under its heading; for a
+        section made of sections ("5. Một số lĩnh vực cần ưu tiên" › 5.1 …, 5.2 …), its
+        outline: what it announces and the titles of the sections it holds."""
+        outline = self._outline(section.path, section.chunks) if section.parent else []
+        if outline:
+            return self._render(outline, scope)
         pool = [c for c in section.units if not self._is_title(c.chunk, c.unit.text)]
         keep: list[Candidate] = []
         size = 0
@@ -52,6 +57,32 @@ class Composer:
         keep.sort(key=lambda c: (c.chunk.start, c.unit_no))
         return self._render(keep or section.units[:1], scope)
 
+    def _outline(self, path: tuple[str, ...], chunks: list[Chunk]) -> list[Candidate]:
+        """The unit announcing the list of the section at ``path`` (if any) and the title
+        unit of each section directly below it, in document order (empty when fewer than
+        two). ``chunks``: the section's, in document order."""
+        depth = len(path)
+        titles: dict[str, Candidate] = {}
+        intro: list[Candidate] = []
+        for c in chunks:
+            if len(c.headings) == depth:
+                intro += [
+                    self.candidate(c, k)
+                    for k, u in enumerate(c.units)
+                    if not self._is_title(c, u.text) and u.text.rstrip().endswith(":")
+                ][:1]
+                continue
+            label = c.headings[depth].rstrip(":").strip()
+            if label in titles:
+                continue
+            for k, u in enumerate(c.units):
+                if u.text.rstrip(":").strip() == label:
+                    titles[label] = self.candidate(c, k)
+                    break
+        if len(titles) < 2:
+            return []
+        return intro[:1] + list(titles.values())
+
     def answer(
         self, question: str, scope: Scope, intent: Intent, scored: Scored, inside: list[Candidate]
     ) -> Draft:
@@ -60,7 +91,10 @@ class Composer:
         sides = self._sides(scope, intent, inside, threshold)
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope)
-        if intent.listing or (_announces(best) and not _rest_of_block(best)):
+        outline = self._outline_under(best) if intent.listing else []
+        if outline:
+            chosen = outline
+        elif intent.listing or (_announces(best) and not _rest_of_block(best)):
             chosen = self._complete_lists(
                 self._section_units(best, scope, intent, scored, threshold), scope
             )
@@ -198,6 +232,19 @@ class Composer:
             keep.append(c)
             size += len(c.text)
         return sorted(keep, key=lambda c: (c.chunk.start, c.unit_no))
+
+    def _outline_under(self, best: Candidate) -> list[Candidate]:
+        """When the best match is the title of a section made of sections, its outline."""
+        c = best.chunk
+        if not c.headings or not self._is_title(c, best.unit.text):
+            return []
+        path = tuple(c.headings)
+        chunks = [
+            x
+            for x in self.corpus.chunks
+            if x.file == c.file and tuple(x.headings[: len(path)]) == path
+        ]
+        return self._outline(path, chunks)
 
     def _section_chunks(self, best: Candidate) -> list[Chunk]:
         """The chunks of ``best``'s section; when ``best`` announces a list ("…:") at the end

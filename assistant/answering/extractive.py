@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.answerability import Asked, question_row
 from assistant.answering.compose import Composer
 from assistant.answering.features import Candidate, QuestionTerms, featurize, gather
 from assistant.answering.scorer import Scorer
@@ -24,6 +25,16 @@ from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.types import NATIONAL, REFUSAL, Draft, Passage
+
+
+def asked(scope: Scope, intent: Intent) -> Asked:
+    """The kind of question, as the answerability model reads it."""
+    return Asked(
+        listing=intent.listing,
+        figure=intent.figure,
+        english=scope.lang == "en",
+        scoped=bool(scope.files),
+    )
 
 
 @dataclass
@@ -145,7 +156,7 @@ class Extractor:
             draft = self.compose.listing(section, scope)
             draft.ranking = [c.id for c in section.chunks] + ranking
             return draft
-        if not inside or inside[0].p < threshold:
+        if not inside or not self.answerable(cands, scope, intent):
             return Draft(
                 REFUSAL + self._elsewhere(cands, scope, threshold), refused=True, ranking=ranking
             )
@@ -156,6 +167,21 @@ class Extractor:
         draft = self.compose.answer(question, scope, intent, scored, inside)
         draft.ranking = ranking
         return draft
+
+    def answerable(self, cands: list[Candidate], scope: Scope, intent: Intent) -> bool:
+        """Whether the documents answer the question: a best in-scope unit likely enough, or
+        (when fitted) the answerability model's verdict over the whole candidate list."""
+        inside = np.array([not scope.files or c.chunk.file in scope.files for c in cands])
+        if self.scorer is None or not inside.any():
+            return bool(inside.any())
+        p = np.array([c.p for c in cands])
+        model = self.scorer.answerable
+        if model is None:
+            return bool(p[inside].max() >= self.scorer.threshold)
+        row = question_row(p, np.vstack([c.x for c in cands]), inside, asked(scope, intent))
+        if p[inside].max() >= self.scorer.threshold:
+            return True
+        return float(model.predict(row)[0]) >= model.threshold
 
     def best_section(
         self, scored: Scored, scope: Scope, intent: Intent, inside: list[Candidate]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.answering.citations import cite
-from assistant.question.intent import without
+from assistant.question.intent import has, without
 from assistant.question.scope import Scope
 from kernel.text import SIGNATURE_MARK, fold, nfc
 from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
@@ -94,8 +94,21 @@ def about_the_document(question: str, scope: Scope, docs: dict[str, FileMeta]) -
     known = set(topic_words(named)) | set(
         topic_words(" ".join(k.name for k in vocabulary().document_kinds))
     )
-    cue_free = without(question, tuple(p for ps in cues().facts.values() for p in ps))
+    asked = _asking_clause(question, tuple(p for ps in cues().facts.values() for p in ps))
+    cue_free = without(
+        without(asked, cues().filler), tuple(p for ps in cues().facts.values() for p in ps)
+    )
     return len([w for w in topic_words(cue_free) if w not in known]) <= 4
+
+
+def _asking_clause(question: str, phrases: tuple[str, ...]) -> str:
+    """The clauses of ``question`` that ask: those holding a fact cue or naming a kind of
+    document. A question wrapped in context ("Em là chuyên viên mới …, sếp hỏi nghị quyết
+    … do ai ký, em tìm không thấy") asks in one clause; the others are about the asker."""
+    kinds = tuple(n for k in vocabulary().document_kinds for n in (k.name, *k.names))
+    clauses = [c for c in _CLAUSE_END.split(question) if c.strip()]
+    asking = [c for c in clauses if has(c, phrases) or has(c, kinds)]
+    return " ".join(asking) if asking else question
 
 
 def answer_facts(
@@ -178,6 +191,7 @@ def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
 
 
 _CITED_NUMBER = re.compile(r"\b\d{1,5}\s*-\s*[A-ZĐ]{2,5}/[A-ZĐ]{2,6}\b")
+_CLAUSE_END = re.compile(r"[,.;:?!\n]")
 _RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
 
 

@@ -36,6 +36,7 @@ class Scorer:
     near_miss: float  # … and when another document's unit is this much likelier
     meta: dict
     section: Scorer | None = None  # the section scorer of list and summary questions
+    answerable: Scorer | None = None  # whether the documents answer the question at all
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for the rows of ``x`` (one row per candidate)."""
@@ -57,6 +58,8 @@ class Scorer:
         }
         if self.section is not None:
             blob["section"] = self.section.to_json()
+        if self.answerable is not None:
+            blob["answerable"] = self.answerable.to_json()
         return blob
 
     def save(self, path: Path = WEIGHTS_FILE) -> Path:
@@ -76,6 +79,11 @@ class Scorer:
             from assistant.answering.sections import SECTION_FEATURES
 
             section = cls.from_json(blob["section"], SECTION_FEATURES)
+        answerable = None
+        if "answerable" in blob:
+            from assistant.answering.answerability import ANSWER_FEATURES
+
+            answerable = cls.from_json(blob["answerable"], ANSWER_FEATURES)
         return cls(
             features=names,
             mean=np.asarray(blob["mean"], dtype=np.float64),
@@ -86,6 +94,7 @@ class Scorer:
             near_miss=float(blob.get("near_miss", 0.0)),
             meta=dict(blob.get("meta", {})),
             section=section,
+            answerable=answerable,
         )
 
     @classmethod

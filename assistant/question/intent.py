@@ -54,8 +54,13 @@ class Intent:
         }
 
 
+# "những … nào" in a cue list: the two words with up to four words between them.
+_GAP = r"(?:\s+\S+){1,4}?\s+"
+
+
 def _alternation(phrases: tuple[str, ...]) -> str:
-    return "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return "|".join(_GAP.join(re.escape(w.strip()) for w in p.split("…")) for p in ordered)
 
 
 @cache
