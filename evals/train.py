@@ -48,6 +48,7 @@ log = logging.getLogger("evals.train")
 MIN_OVERLAP = 10  # characters a unit must share with a gold quote to be a positive
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.01), 2)
 NEAR_MISS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+REFUSE_AT_LEAST = 0.9  # the answer engine's target share of unanswerable questions refused
 
 
 @dataclass
@@ -173,8 +174,9 @@ def answer_rows(unit: Scorer, examples: list[Example]) -> tuple[np.ndarray, np.n
 
 def fit_answerable(unit: Scorer, examples: list[Example], c: float) -> Scorer | None:
     """The question-level answer-or-refuse model (monotone in the evidence) that may answer
-    what the best unit's probability alone would refuse; its threshold chosen by balanced
-    accuracy of the combined rule on the same questions."""
+    what the best unit's probability alone would refuse; its threshold and the unit
+    threshold for this decision chosen together on the same questions: the pair that refuses
+    at least ``REFUSE_AT_LEAST`` of the unanswerable ones and answers the most of the rest."""
     x, y = answer_rows(unit, [e for e in examples if e.asked is not None])
     if y.all() or not y.any():
         return None
@@ -184,15 +186,26 @@ def fit_answerable(unit: Scorer, examples: list[Example], c: float) -> Scorer | 
     coef, intercept = logistic_fit((x - mean) / scale, y, c, signs)
     model = Scorer(ANSWER_FEATURES, mean, scale, coef, intercept, 0.5, 0.0, {})
     p = model.predict(x)
+    p1 = x[:, ANSWER_FEATURES.index("p1")]
     # The chain answers when the best unit clears the unit threshold or this model agrees:
-    # its threshold is chosen for that combined rule.
-    unit_ok = x[:, ANSWER_FEATURES.index("p1")] >= unit.threshold
+    # both thresholds are chosen together for that rule (ties: the lower ones, answering).
 
-    def balanced(t: float) -> float:
-        ok = unit_ok | (p >= t)
-        return 0.5 * float(ok[y == 1].mean()) + 0.5 * float((~ok[y == 0]).mean())
+    def rates(tau: float, t: float) -> tuple[float, float]:
+        ok = (p1 >= tau) | (p >= t)
+        return float(ok[y == 1].mean()), float((~ok[y == 0]).mean())
 
-    model.threshold = -max((round(balanced(t), 4), -t) for t in THRESHOLDS)[1]
+    # The targets of the answer engine: refuse at least REFUSE_AT_LEAST of what the
+    # documents do not answer, and among the thresholds that do, answer the most of the rest.
+    grid = [(tau, t, *rates(tau, t)) for tau in THRESHOLDS for t in THRESHOLDS]
+    meeting = [g for g in grid if g[3] >= REFUSE_AT_LEAST]
+    if meeting:
+        best = max((round(g[2], 4), -g[0], -g[1]) for g in meeting)
+    else:
+        best = max((round(0.5 * g[2] + 0.5 * g[3], 4), -g[0], -g[1]) for g in grid)
+    # The unit threshold for this decision only: the unit scorer's own threshold also
+    # shapes the answer (which neighbours and list items are quoted) and stays as chosen.
+    model.meta = {"unit_threshold": -best[1]}
+    model.threshold = -best[2]
     return model
 
 
@@ -320,8 +333,10 @@ def unit_metrics(scorer: Scorer, examples: list[Example]) -> dict[str, float]:
     tau, rho = scorer.threshold, scorer.near_miss
     says = np.array([d[1] >= tau for d in dec])
     if scorer.answerable is not None:
+        model = scorer.answerable
         x, _ = answer_rows(scorer, examples)
-        says |= scorer.answerable.predict(x) >= scorer.answerable.threshold
+        floor = model.meta.get("unit_threshold", tau)
+        says = np.array([d[1] >= floor for d in dec]) | (model.predict(x) >= model.threshold)
 
     def refused(d, ok: bool) -> bool:
         return not ok or (d[3] and d[2] >= tau and d[1] < rho * d[2])

@@ -21,7 +21,7 @@ from kernel.text import SIGNATURE_MARK, sentence_spans
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 
-CHUNKER_VERSION = "7"
+CHUNKER_VERSION = "9"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -152,8 +152,11 @@ def shown(b: Block) -> str:
     Năm 2025: 80%"), any other block as it is."""
     if b.cells is None or b.header is None:
         return b.text if b.cells is None else " | ".join(b.cells)
+    # Only the first column can be a row number ("STT", "1", "II"): "72" elsewhere is a value.
     pairs = [
-        (h, v) for h, v in zip(b.header, b.cells, strict=False) if v and not _ORDINAL_CELL.match(v)
+        (h, v)
+        for i, (h, v) in enumerate(zip(b.header, b.cells, strict=False))
+        if v and not (i == 0 and _ORDINAL_CELL.match(v))
     ]
     if not pairs:
         return " | ".join(b.cells)

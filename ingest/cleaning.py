@@ -176,19 +176,34 @@ def blocks(text: str) -> list[Block]:
     return out
 
 
+_FIGURE_CELL = re.compile(r"^[<>≥≤~]?\s*\d+(?:[.,]\d+)*\s*%?$")
+
+
 def _cells(row: str) -> list[str]:
-    return [c.strip() for c in row.strip().strip("|").split(" | ")]
+    """The cells of a row; empty ones kept ("I | Chính quyền số |  |  |" has four)."""
+    r = row.strip()
+    if r.startswith("|"):  # a Markdown row: "| a | b |"
+        r = r[1:-1] if r.endswith("|") and len(r) > 1 else r[1:]
+    return [c.strip() for c in r.split("|")]
 
 
 def _tables(blocks: list[Block]) -> None:
-    """Give every row of a table the header row of its table (its first row)."""
+    """Give every row of a table the header row of its table (its first row).
+
+    A table cut by a page break (a page number, a footer between its rows) goes on under the
+    same header when its next row is a data row (it holds a figure) of as many columns.
+    """
     header: list[str] | None = None
+    last: list[str] | None = None  # the header of the table before the interruption
     for prev, b in zip([None, *blocks], blocks, strict=False):
         if b.cells is None:
-            header = None
+            last, header = header or last, None
             continue
-        if header is None or prev is None or prev.cells is None or len(b.cells) != len(header):
-            header = b.cells  # a table starts: its first row names the columns
+        if header is None and last is not None and len(b.cells) == len(last):
+            if any(_FIGURE_CELL.match(c) for c in b.cells[1:]):
+                header = last  # the same table, after a page break
+        if header is None or prev is None or len(b.cells) != len(header):
+            header, last = b.cells, None  # a table starts: its first row names the columns
             continue
         if b.cells != header:  # a header repeated on a new page is no row
             b.header = header

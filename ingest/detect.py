@@ -47,7 +47,10 @@ _IMPLEMENTS = re.compile(
     r"(?:ban hành|có ý kiến|chỉ đạo|quyết định|yêu cầu)|$)",
     re.S,
 )
+_ATTACHED_NOTE = re.compile(r"\s*\((?:Kèm|Ban hành kèm) theo[^)]*\)?\s*$", re.I)
 _HEAD_LINES = 40  # the header and title of a document sit in its first lines
+# An attached document's title follows its signer's name within a few lines ("Nơi nhận" list).
+_AFTER_SIGNATURE_LINES = 15
 
 
 def detect_meta(file: str, text: str) -> FileMeta:
@@ -111,7 +114,42 @@ def _kind_of_title(title: str) -> DocumentKind | None:
 
 
 def _part_starts(text: str) -> list[int]:
-    """Where each document of the file starts: a dispatch may carry another document."""
+    """Where each document of the file starts: a dispatch may carry another document, and a
+    signed document may have another attached after its signature (a decision and the plan
+    it issues: "KẾ HOẠCH … (Kèm theo Quyết định số …)")."""
+    starts = _dispatch_starts(text)
+    for signed, title in _attachments(text):
+        # A document already starting between the signature and the title (the one a
+        # dispatch forwards) holds that title.
+        if signed > starts[-1]:
+            starts.append(title)
+    return starts
+
+
+def _attachments(text: str) -> list[tuple[int, int]]:
+    """(signer's name, title) offsets of document titles that follow a signature block."""
+    out: list[tuple[int, int]] = []
+    seen_mark = False
+    name: int | None = None
+    since_name = 0
+    for offset, line in _lines(text):
+        if name is not None:
+            since_name += 1
+            if _title_line().match(line):
+                out.append((name, offset))
+                seen_mark, name = False, None
+                continue
+            if since_name > _AFTER_SIGNATURE_LINES:
+                seen_mark, name = False, None
+        if SIGNATURE_MARK.match(line):
+            seen_mark, name = True, None
+        elif seen_mark and name is None and _is_name(line):
+            name, since_name = offset, 0
+    return out
+
+
+def _dispatch_starts(text: str) -> list[int]:
+    """[0], and where the document a dispatch forwards starts (if it forwards one)."""
     disp = _DISPATCH.search(text)
     if not disp:
         return [0]
@@ -203,7 +241,10 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
     name = kind[:1].upper() + kind[1:]
     if not subject:
         return name
-    about = collapse_ws(" ".join(subject))
+    # "(Kèm theo Quyết định số …)": where an attached document comes from, not its title.
+    about = _ATTACHED_NOTE.sub("", collapse_ws(" ".join(subject))).strip()
+    if not about:
+        return name
     if about.isupper():
         about = about.lower()
     if keep_issuer:

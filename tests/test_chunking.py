@@ -97,3 +97,24 @@ def test_chunk_ids_are_stable(corpus):
     assert [c.id for c in again["000_702489c04bbe0e0b.txt"]] == [
         c.id for c in chunks["000_702489c04bbe0e0b.txt"]
     ]
+
+
+def test_table_rows_keep_their_headers_across_group_rows_and_page_breaks():
+    from ingest.chunking import shown
+
+    text = (
+        "Bảng: Chỉ tiêu năm 2024\n"
+        "TT | Chỉ tiêu | Kết quả 2023 | Kế hoạch 2024\n"
+        "I | Chính quyền số |  | \n"
+        "1 | Tỷ lệ hồ sơ công việc cấp xã được xử lý trên môi trường mạng | 68 | 72\n"
+        "Trang 5\n"
+        "2 | Tỷ lệ hộ gia đình có cáp quang | 60 | 75\n"
+    )
+    rows = [shown(b) for b in blocks(text) if b.cells is not None]
+    # A group row ("I | Chính quyền số | | ") keeps its empty cells; a value such as 72 is
+    # not mistaken for a row number; the row after the page number keeps the header.
+    assert (
+        "Tỷ lệ hồ sơ công việc cấp xã được xử lý trên môi trường mạng: Kết quả 2023: 68; "
+        "Kế hoạch 2024: 72" in rows
+    )
+    assert "Tỷ lệ hộ gia đình có cáp quang: Kết quả 2023: 60; Kế hoạch 2024: 75" in rows

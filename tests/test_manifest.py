@@ -144,6 +144,30 @@ def test_detect_number_date_signer_variants() -> None:
     assert part.issuing_body == "Tỉnh ủy Quảng Ngãi"
 
 
+def test_a_document_attached_after_a_signature_is_a_part_of_its_own() -> None:
+    from ingest.chunking import sections
+
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\n\nSố: 512/QĐ-UBND\nTuy Hòa, ngày 14 tháng 3 năm 2023\n\n"
+        "QUYẾT ĐỊNH\nBan hành Kế hoạch chuyển đổi số tỉnh Phú Yên năm 2023\n\n"
+        "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch chuyển đổi số năm 2023.\n"
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.\n\n"
+        "Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nTrần Hữu Thế\n\n"
+        "KẾ HOẠCH\nChuyển đổi số tỉnh Phú Yên năm 2023\n"
+        "(Kèm theo Quyết định số 512/QĐ-UBND ngày 14/3/2023 của UBND tỉnh Phú Yên)\n\n"
+        "I. KẾT QUẢ NĂM 2022\nNăm 2022, 60% hồ sơ được xử lý trên môi trường mạng.\n\n"
+        "II. CHỈ TIÊU NĂM 2023\n1. Kinh tế số chiếm 12% GRDP.\n"
+    )
+    meta = detect_meta("x.txt", text)
+    assert [p.kind for p in meta.parts] == ["quyết định", "kế hoạch"]
+    decision, plan = meta.parts
+    assert (decision.number, decision.signer) == ("512/QĐ-UBND", "Trần Hữu Thế")
+    assert plan.title == "Kế hoạch chuyển đổi số tỉnh Phú Yên năm 2023"
+    paths = [s.headings for s in sections(text, meta)]
+    # The plan's sections are its own, not the decision's signature block.
+    assert ["Kế hoạch", "II. CHỈ TIÊU NĂM 2023", "1. Kinh tế số chiếm 12% GRDP."] in paths
+
+
 def test_detect_on_text_without_metadata() -> None:
     meta = detect_meta("x.txt", "Một đoạn văn không có tiêu đề, số hay chữ ký.")
     assert meta.detected and meta.province == "" and meta.main.signer == ""

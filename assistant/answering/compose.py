@@ -41,7 +41,7 @@ class Composer:
         """The section's most relevant units, in document order, under its heading; for a
         section made of sections ("5. Một số lĩnh vực cần ưu tiên" › 5.1 …, 5.2 …), its
         outline: what it announces and the titles of the sections it holds."""
-        outline = self._outline(section.path, section.chunks) if section.parent else []
+        outline = self._outline(section.path, section.chunks)
         if outline:
             return self._render(outline, scope)
         pool = [c for c in section.units if not self._is_title(c.chunk, c.unit.text)]

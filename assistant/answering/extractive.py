@@ -178,9 +178,10 @@ class Extractor:
         model = self.scorer.answerable
         if model is None:
             return bool(p[inside].max() >= self.scorer.threshold)
-        row = question_row(p, np.vstack([c.x for c in cands]), inside, asked(scope, intent))
-        if p[inside].max() >= self.scorer.threshold:
+        # The unit threshold of this decision was chosen with the model's (evals.train).
+        if p[inside].max() >= model.meta.get("unit_threshold", self.scorer.threshold):
             return True
+        row = question_row(p, np.vstack([c.x for c in cands]), inside, asked(scope, intent))
         return float(model.predict(row)[0]) >= model.threshold
 
     def best_section(

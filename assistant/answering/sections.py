@@ -35,7 +35,7 @@ SECTION_FEATURES = (
     "size",  # log of its number of units
     "province_in",  # the question names documents and the section is in one of them
     "province_out",  # … and it is in another
-    "parent",  # the section holds sections below it
+    "parent",  # the section was reached as the parent of a candidate's own section
 )
 MAX_LEAVES = 8  # sections of the best units considered
 MAX_UNITS = 60  # a section above them is considered up to this many units
