@@ -113,6 +113,15 @@ def _docx_blocks(container: object) -> list[str]:
     for item in container.iter_inner_content():  # type: ignore[attr-defined]
         if isinstance(item, Paragraph):
             out.append(item.text)
+        elif isinstance(item, Table) and len(item.rows) == 1:
+            # A one-row table lays out blocks side by side (the issuer and number left, the
+            # motto and date right; the addressees and the signature): no data, so each
+            # cell's paragraphs are read as lines, cell after cell.
+            seen_cells: dict[int, object] = {}
+            for cell in item.rows[0].cells:
+                if id(cell._tc) not in seen_cells:
+                    seen_cells[id(cell._tc)] = cell._tc
+                    out += _docx_blocks(cell)
         elif isinstance(item, Table):
             rows = []
             for row in item.rows:

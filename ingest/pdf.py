@@ -13,6 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# How far (points) characters of one line may sit apart vertically. A glyph the main font
+# lacks ("Ế", "Ị" in a bold title) comes from a fallback font whose box sits ~3 pt higher:
+# pdfplumber's default (3) cut "QUYẾT ĐỊNH" into "QUY / Ế / T Đ / Ị / NH". Lines of body
+# text are a font size (≥ 10 pt) apart, far more than this.
+Y_TOLERANCE = 5
+
 
 def table_row(cells: list[str | None]) -> str:
     """A table row as one line: cells (their own line breaks folded) joined by " | "."""
@@ -37,7 +43,8 @@ def pages(path: Path) -> list[str]:
 
             text_page = page.filter(outside) if boxes else page
             lines = [
-                (ln["top"], ln["text"]) for ln in text_page.extract_text_lines(use_text_flow=True)
+                (ln["top"], ln["text"])
+                for ln in text_page.extract_text_lines(use_text_flow=True, y_tolerance=Y_TOLERANCE)
             ]
             for t in sorted(tables, key=lambda t: t.bbox[1]):
                 rows = "\n".join(r for r in (table_row(c) for c in t.extract()) if r)

@@ -33,6 +33,7 @@ DocKind = Literal[
     "mẫu nghị quyết",
     "công văn",
     "kế hoạch",
+    "đề án",
     "quyết định",
     "chỉ thị",
     "báo cáo",

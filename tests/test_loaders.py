@@ -263,3 +263,31 @@ def test_iter_corpus_real_corpus() -> None:
 def test_iter_corpus_missing_dir(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         iter_corpus(tmp_path / "nope")
+
+
+def test_pdf_glyphs_of_a_fallback_font_stay_on_their_line(tmp_path: Path) -> None:
+    # A letter the title's font lacks is drawn from a fallback font whose box sits ~3 pt
+    # higher (text rise 3.5 here): it must not become a line of its own ("QUY / ế / T").
+    p = tmp_path / "f.pdf"
+    p.write_bytes(make_pdf([[b"QUY) Tj 3.5 Ts (\\201) Tj 0 Ts (T DINH", b"Dong hai"]]))
+    assert load_text(p).split("\n")[:2] == ["QUYếT DINH", "Dong hai"]
+
+
+def test_docx_one_row_layout_table_reads_as_lines(tmp_path: Path) -> None:
+    d = docx.Document()
+    header = d.add_table(rows=1, cols=2)  # issuer and number | motto and date, side by side
+    header.cell(0, 0).text = "ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH"
+    header.cell(0, 0).add_paragraph("Số: 286/BC-UBND")
+    header.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    header.cell(0, 1).add_paragraph("Bình Định, ngày 18 tháng 12 năm 2024")
+    d.add_paragraph("BÁO CÁO")
+    p = tmp_path / "h.docx"
+    d.save(str(p))
+    text = load_text(p)
+    assert text.split("\n\n") == [
+        "ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH",
+        "Số: 286/BC-UBND",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Bình Định, ngày 18 tháng 12 năm 2024",
+        "BÁO CÁO",
+    ]

@@ -168,6 +168,19 @@ def test_a_document_attached_after_a_signature_is_a_part_of_its_own() -> None:
     assert ["Kế hoạch", "II. CHỈ TIÊU NĂM 2023", "1. Kinh tế số chiếm 12% GRDP."] in paths
 
 
+def test_every_kind_of_the_vocabulary_is_a_kind_a_part_can_have() -> None:
+    from typing import get_args
+
+    from kernel.types import DocKind
+    from kernel.vocabulary import vocabulary
+
+    assert {k.name for k in vocabulary().document_kinds} <= set(get_args(DocKind))
+    meta = detect_meta(
+        "x.txt", "QUYẾT ĐỊNH\nPhê duyệt\n\nKT. CHỦ TỊCH\n\nTrần Văn B\n\nĐỀ ÁN\nChuyển đổi số\n"
+    )
+    assert [p.kind for p in meta.parts] == ["quyết định", "đề án"]
+
+
 def test_detect_on_text_without_metadata() -> None:
     meta = detect_meta("x.txt", "Một đoạn văn không có tiêu đề, số hay chữ ký.")
     assert meta.detected and meta.province == "" and meta.main.signer == ""
