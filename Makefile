@@ -61,6 +61,7 @@ train: setup
 
 bench: setup
 	$(BIN)/python -m ingest.bench
+	$(BIN)/python -m evals.query_bench
 	$(BIN)/python -m evals.bench
 
 # One replica's answers/s per core (JSON API and web UI) and memory, against a real app.

@@ -39,7 +39,15 @@ class EmbeddingSettings(BaseModel):
     query_prompt: str = Field("query: ", description="prefix for questions (e5 convention)")
     passage_prompt: str = Field("passage: ", description="prefix for passages (e5 convention)")
     batch_size: int = Field(16, description="passages per encode batch")
-    threads: int = Field(0, description="torch threads; 0 = all cores")
+    threads: int = Field(
+        0, description="torch and onnxruntime threads; 0 = their default (all cores)"
+    )
+    onnx_queries: bool = Field(
+        True,
+        description="embed questions with onnxruntime when the model folder holds its ONNX "
+        "export (onnx/query.onnx, made by python -m kernel.e5); passages always use "
+        "sentence-transformers",
+    )
 
 
 class ChromaSettings(BaseModel):

