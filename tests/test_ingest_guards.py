@@ -20,7 +20,10 @@ from kernel import store
 from kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = """NGHỊ QUYẾT về chuyển đổi số tỉnh Thử Nghiệm {n}
+# Real provinces (a made-up one is not recognised as a province, and the answerer weighs
+# the province a question names).
+PROVINCES = ("Cao Bằng", "Bắc Kạn", "Lai Châu", "Điện Biên", "Hà Giang", "Sơn La")
+DOC = """NGHỊ QUYẾT về chuyển đổi số tỉnh {province}
 
 I. MỤC TIÊU
 
@@ -28,7 +31,7 @@ I. MỤC TIÊU
 
 - Phấn đấu có trên {n}00 doanh nghiệp công nghệ số.
 """
-QUESTION = "Tỉnh Thử Nghiệm 1 phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
+QUESTION = "Tỉnh Cao Bằng phấn đấu có bao nhiêu doanh nghiệp công nghệ số?"
 
 
 def _settings(tmp_path: Path, model_dir: Path, **kw) -> Settings:
@@ -40,11 +43,15 @@ def _settings(tmp_path: Path, model_dir: Path, **kw) -> Settings:
     )
 
 
+def _doc(n: int) -> str:
+    return DOC.format(n=n, province=PROVINCES[n - 1])
+
+
 def _corpus(tmp_path: Path, n: int = 3) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir(exist_ok=True)
     for i in range(1, n + 1):
-        (corpus / f"doc{i}.txt").write_text(DOC.format(n=i), encoding="utf-8")
+        (corpus / f"doc{i}.txt").write_text(_doc(i), encoding="utf-8")
     return corpus
 
 
@@ -160,7 +167,7 @@ def test_next_ingest_removes_interrupted_builds_and_orphan_folders(built: Settin
     )
     # Two more real builds: each deletes an older collection (chromadb keeps its folder).
     for i in (4, 5):
-        (built.corpus_dir / f"doc{i}.txt").write_text(DOC.format(n=i), encoding="utf-8")
+        (built.corpus_dir / f"doc{i}.txt").write_text(_doc(i), encoding="utf-8")
         assert not ingest(built, progress=False).refused
 
     report = ingest(built, progress=False)  # nothing changed in the corpus
@@ -181,7 +188,7 @@ def test_next_ingest_removes_interrupted_builds_and_orphan_folders(built: Settin
 
 
 def test_second_ingest_at_once_exits_with_a_sentence(built: Settings) -> None:
-    (built.corpus_dir / "doc4.txt").write_text(DOC.format(n=4), encoding="utf-8")
+    (built.corpus_dir / "doc4.txt").write_text(_doc(4), encoding="utf-8")
     before = _live(built)
     with FileLock(built.data_dir / "ingest.lock"):  # an ingest in progress elsewhere
         done = _cli(built)

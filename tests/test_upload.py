@@ -10,12 +10,12 @@ from assistant.web.upload import add_documents, safe_name
 from kernel import store
 from kernel.settings import Settings
 
-PLAN = """ỦY BAN NHÂN DÂN TỈNH THỬ NGHIỆM
+PLAN = """ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN
 
 Số: 15/KH-UBND
 
 KẾ HOẠCH
-Chuyển đổi số tỉnh Thử Nghiệm năm 2024
+Chuyển đổi số tỉnh Điện Biên năm 2024
 
 I. CHỈ TIÊU
 
@@ -59,7 +59,7 @@ def test_good_files_are_indexed_bad_ones_named(tmp_path: Path, model_dir: Path) 
     info = store.current_info(store.client(s), s)
     assert set(info.files) == set(res.added)
     a = Assistant(s)
-    ans = a.ask("Năm 2024 tỷ lệ bệnh viện sử dụng bệnh án điện tử của tỉnh Thử Nghiệm?")
+    ans = a.ask("Năm 2024 tỷ lệ bệnh viện sử dụng bệnh án điện tử của tỉnh Điện Biên?")
     assert "45%" in ans.answer and ans.citations[0].file == res.added[0]
 
 
