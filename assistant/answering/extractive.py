@@ -3,10 +3,11 @@ compose an answer whose shape follows the question's intent.
 
 Candidates are the units of the retrieved passages plus the units dense and BM25 search
 rank highest on their own. Each gets the probability that it (partly) answers the
-question; the best one decides between answering and refusing (the threshold is chosen by
-cross-validation when the scorer is fitted), and a question asking about one document is
-refused when another document answers it much better (a near miss: the figure is stated
-only for another province or year).
+question; whether to answer at all is decided from the whole candidate list (the best
+unit clears a floor, or the question-level answerability model says the documents answer
+it; both thresholds are chosen when the scorers are fitted), and a question asking about
+one document is refused when another document answers it much better (a near miss: the
+figure is stated only for another province or year).
 """
 
 from __future__ import annotations
