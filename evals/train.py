@@ -30,6 +30,7 @@ from assistant.answering.answerability import (  # noqa: E402
     ANSWER_FEATURES,
     ANSWER_MONOTONE,
     Asked,
+    answers,
     question_row,
 )
 from assistant.answering.extractive import asked  # noqa: E402
@@ -331,12 +332,7 @@ def unit_metrics(scorer: Scorer, examples: list[Example]) -> dict[str, float]:
         top1 += int(e.y[int(p.argmax())] == 1)
     dec = _decisions(scorer, examples)
     tau, rho = scorer.threshold, scorer.near_miss
-    says = np.array([d[1] >= tau for d in dec])
-    if scorer.answerable is not None:
-        model = scorer.answerable
-        x, _ = answer_rows(scorer, examples)
-        floor = model.meta.get("unit_threshold", tau)
-        says = np.array([d[1] >= floor for d in dec]) | (model.predict(x) >= model.threshold)
+    says = [answers(scorer, scorer.predict(e.x), e.x, e.inside, e.asked) for e in examples]
 
     def refused(d, ok: bool) -> bool:
         return not ok or (d[3] and d[2] >= tau and d[1] < rho * d[2])

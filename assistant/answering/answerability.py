@@ -13,10 +13,14 @@ threshold chosen there by balanced accuracy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.answering.features import FEATURES
+
+if TYPE_CHECKING:
+    from assistant.answering.scorer import Scorer
 
 ANSWER_FEATURES = (
     "p1",  # the best unit's probability (in the documents the question names)
@@ -98,3 +102,17 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             float(asked.scoped),
         ]
     )
+
+
+def answers(unit: Scorer, p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked) -> bool:
+    """The answer-or-refuse rule (the chain's and the training's): the best in-scope unit
+    clears its floor, or the answerability model says the documents answer the question."""
+    if not inside.any():
+        return False
+    model = unit.answerable
+    if model is None:
+        return bool(p[inside].max() >= unit.threshold)
+    # The unit floor of this decision was chosen with the model's threshold (evals.train).
+    if p[inside].max() >= model.meta.get("unit_threshold", unit.threshold):
+        return True
+    return float(model.predict(question_row(p, x, inside, asked))[0]) >= model.threshold

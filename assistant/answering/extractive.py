@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.answerability import Asked, question_row
+from assistant.answering.answerability import Asked, answers
 from assistant.answering.compose import Composer
 from assistant.answering.features import Candidate, QuestionTerms, featurize, gather
 from assistant.answering.scorer import Scorer
@@ -173,17 +173,11 @@ class Extractor:
         """Whether the documents answer the question: a best in-scope unit likely enough, or
         (when fitted) the answerability model's verdict over the whole candidate list."""
         inside = np.array([not scope.files or c.chunk.file in scope.files for c in cands])
-        if self.scorer is None or not inside.any():
+        if self.scorer is None:
             return bool(inside.any())
         p = np.array([c.p for c in cands])
-        model = self.scorer.answerable
-        if model is None:
-            return bool(p[inside].max() >= self.scorer.threshold)
-        # The unit threshold of this decision was chosen with the model's (evals.train).
-        if p[inside].max() >= model.meta.get("unit_threshold", self.scorer.threshold):
-            return True
-        row = question_row(p, np.vstack([c.x for c in cands]), inside, asked(scope, intent))
-        return float(model.predict(row)[0]) >= model.threshold
+        x = np.vstack([c.x for c in cands])
+        return answers(self.scorer, p, x, inside, asked(scope, intent))
 
     def best_section(
         self, scored: Scored, scope: Scope, intent: Intent, inside: list[Candidate]
