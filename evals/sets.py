@@ -28,6 +28,8 @@ class QuestionSet:
 
 PROVINCE6 = ROOT / "tests" / "data" / "province6"
 PROVINCE7 = ROOT / "tests" / "data" / "province7"
+PROVINCE8 = ROOT / "tests" / "data" / "province8"
+PROVINCE9 = ROOT / "tests" / "data" / "province9"
 SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     QuestionSet("extra", ROOT / "evals" / "extra.jsonl"),
@@ -37,6 +39,8 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("extra5", ROOT / "evals" / "extra5.jsonl"),
     QuestionSet("extra6", ROOT / "evals" / "extra6.jsonl"),
     QuestionSet("extra7", ROOT / "evals" / "extra7.jsonl"),
+    QuestionSet("extra8", ROOT / "evals" / "extra8.jsonl"),
+    QuestionSet("extra9", ROOT / "evals" / "extra9.jsonl"),
     QuestionSet(
         "province6",
         PROVINCE6 / "questions.jsonl",
@@ -46,6 +50,16 @@ SETS: tuple[QuestionSet, ...] = (
         "province7",
         PROVINCE7 / "questions.jsonl",
         (PROVINCE7 / "laocai_ct_2022.docx", PROVINCE7 / "laocai_kh_2024.pdf"),
+    ),
+    QuestionSet(
+        "province8",
+        PROVINCE8 / "questions.jsonl",
+        (PROVINCE8 / "binhdinh_qd_2023.pdf", PROVINCE8 / "binhdinh_ct_2024.docx"),
+    ),
+    QuestionSet(
+        "province9",
+        PROVINCE9 / "questions.jsonl",
+        (PROVINCE9 / "hatinh_kh_2026.pdf", PROVINCE9 / "hatinh_bc_2024.docx"),
     ),
 )
 

@@ -21,7 +21,7 @@ from kernel.text import SIGNATURE_MARK, sentence_spans
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 
-CHUNKER_VERSION = "10"
+CHUNKER_VERSION = "14"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -39,6 +39,21 @@ _HEADINGS = [
     (re.compile(r"^\((\d{1,2})\)\s+\S"), 11),
 ]
 _CLOSING = re.compile(rf"^Nơi nhận|{SIGNATURE_MARK.pattern}")
+_ITEM_LEVEL = 5  # from "I." down: numbering that also marks items of a list
+_SENTENCE_END = re.compile(r"[.;][\"”')*]*\s*$")
+_INNER_SENTENCE = re.compile(r"[.;!?]\s+[A-ZĐÀ-Ỹ]")
+_LABEL = re.compile(r"^\S+\s+[^:.;]{1,60}:\s")  # "8.1. Lĩnh vực nông nghiệp: …"
+
+
+def _is_item(text: str) -> bool:
+    """A numbered line that is one sentence of a list ("a) Kinh tế số chiếm 18% GRDP.",
+    "1.1. Rà soát … chính sách;"), not a labelled paragraph ("8.1. Lĩnh vực nông nghiệp:
+    Ứng dụng … Tăng cường …"), which titles what it says."""
+    return (
+        bool(_SENTENCE_END.search(text))
+        and not _LABEL.match(text)
+        and not _INNER_SENTENCE.search(text.split(maxsplit=1)[-1].rstrip(" .;"))
+    )
 _LABEL_MAX = 90
 
 
@@ -59,6 +74,10 @@ def heading_level(block: Block) -> int | None:
         return 0
     for pattern, level in _HEADINGS:
         if pattern.match(block.text):
+            # "a) Kinh tế số chiếm 18% GRDP.", "1.1. Rà soát … chính sách;": a numbered
+            # sentence is an item of its section, not the title of a new one.
+            if level >= _ITEM_LEVEL and _is_item(block.text):
+                return None
             return level
     return None
 

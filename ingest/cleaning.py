@@ -24,7 +24,7 @@ _TERMINAL = re.compile(r"[.;:!?…]\)?[\"”']?$")
 # A line that starts a new block in wrapped text: a bullet, a numbered heading, a label.
 _BLOCK_START = re.compile(
     r"^(?:[-+•]\s+[\dA-ZÀ-Ỹ\"“(]|[IVX]+\.\s|\d+(?:\.\d+)*\.?\s+[A-ZÀ-Ỹ]|[a-zđ]\)\s"
-    r"|[a-zđ]\.\d{1,2}\.?\s|\(\d{1,2}\)\s|(?:Điều|Chương|Phần|Mục)\s+\S)"
+    r"|[a-zđ]\.\d{1,2}[.)]?\s|\(\d{1,2}\)\s|(?:Điều|Chương|Phần|Mục)\s+\S)"
 )
 
 
@@ -202,8 +202,10 @@ def _tables(blocks: list[Block]) -> None:
         if header is None and last is not None and len(b.cells) == len(last):
             if any(_FIGURE_CELL.match(c) for c in b.cells[1:]):
                 header = last  # the same table, after a page break
-        if header is None or prev is None or len(b.cells) != len(header):
+        if header is None or prev is None or len(b.cells) > len(header):
             header, last = b.cells, None  # a table starts: its first row names the columns
             continue
+        if len(b.cells) < len(header):
+            continue  # a group row of merged cells ("I | CHÍNH QUYỀN SỐ"): the table goes on
         if b.cells != header:  # a header repeated on a new page is no row
             b.header = header

@@ -66,10 +66,9 @@ def detect_meta(file: str, text: str) -> FileMeta:
         if i > 0:
             part.anchor = text[start : start + 60].split("\n", 1)[0].rstrip()
         parts.append(part)
-    main_kinds = vocabulary().main_kinds
-    main = next(
-        (p for p in parts if p.kind in main_kinds), parts[-1] if len(parts) > 1 else parts[0]
-    )
+    main_kinds, appendices = vocabulary().main_kinds, vocabulary().appendix_kinds
+    own = [p for p in parts if p.kind not in appendices] or parts
+    main = next((p for p in parts if p.kind in main_kinds), own[-1])
     kind = " + ".join(dict.fromkeys(p.kind for p in parts if p.kind))
     return FileMeta(
         file=file, title=main.title, province=province, kind=kind, parts=parts, detected=True

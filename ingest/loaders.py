@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ingest import pdf
 from ingest.pdf import table_row
-from kernel.text import nfc
+from kernel.text import SIGNATURE_MARK, nfc
 
 logger = logging.getLogger(__name__)
 
@@ -113,15 +113,16 @@ def _docx_blocks(container: object) -> list[str]:
     for item in container.iter_inner_content():  # type: ignore[attr-defined]
         if isinstance(item, Paragraph):
             out.append(item.text)
-        elif isinstance(item, Table) and len(item.rows) == 1:
-            # A one-row table lays out blocks side by side (the issuer and number left, the
+        elif isinstance(item, Table) and _layout(item):
+            # A table that lays out blocks side by side (the issuer and number left, the
             # motto and date right; the addressees and the signature): no data, so each
             # cell's paragraphs are read as lines, cell after cell.
             seen_cells: dict[int, object] = {}
-            for cell in item.rows[0].cells:
-                if id(cell._tc) not in seen_cells:
-                    seen_cells[id(cell._tc)] = cell._tc
-                    out += _docx_blocks(cell)
+            for row in item.rows:
+                for cell in row.cells:
+                    if id(cell._tc) not in seen_cells:
+                        seen_cells[id(cell._tc)] = cell._tc
+                        out += _docx_blocks(cell)
         elif isinstance(item, Table):
             rows = []
             for row in item.rows:
@@ -137,6 +138,22 @@ def _docx_blocks(container: object) -> list[str]:
                 rows.append(table_row(cells))
             out.append("\n".join(r for r in rows if r))
     return out
+
+
+_LAYOUT_MARK = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA|Độc lập - Tự do|Nơi nhận", re.I)
+
+
+def _layout(table: object) -> bool:
+    """A table used for layout, not data: one row, or two columns at most holding the
+    national motto, the addressees or a signature (the header and closing blocks)."""
+    rows = table.rows  # type: ignore[attr-defined]
+    if len(rows) == 1:
+        return True
+    cells = [{id(c._tc): c for c in row.cells} for row in rows]
+    if max(len(r) for r in cells) > 2:
+        return False
+    texts = [line.strip() for r in cells for c in r.values() for line in c.text.split("\n")]
+    return any(_LAYOUT_MARK.search(t) or SIGNATURE_MARK.match(t) for t in texts)
 
 
 def iter_corpus(corpus_dir: Path) -> list[Path]:

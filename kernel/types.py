@@ -39,6 +39,7 @@ DocKind = Literal[
     "báo cáo",
     "chương trình hành động",
     "thông báo",
+    "phụ lục",
 ]
 """Kinds of document (``""``: not detected); ``kernel/vocabulary.toml`` describes each."""
 Backend = Literal["extractive", "llm", "naive"]  # naive: the evaluation baseline

@@ -55,6 +55,7 @@ class DocumentKind:
     names: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     main: bool = False
+    appendix: bool = False  # part of the document before it, never what a file is about
 
     @cached_property
     def mention(self) -> re.Pattern[str]:
@@ -76,6 +77,7 @@ class Vocabulary:
     offices: dict[str, str] = field(default_factory=dict)  # lower-case -> as written
     goal_sections: re.Pattern[str] | None = None  # folded heading words of goal sections
     baseline_sections: re.Pattern[str] | None = None  # … of sections on the current state
+    baseline_columns: re.Pattern[str] | None = None  # … of a table column of results
 
     @property
     def pillar_names(self) -> tuple[str, ...]:
@@ -85,6 +87,11 @@ class Vocabulary:
     def main_kinds(self) -> frozenset[str]:
         """Kinds a file is about when it holds several documents (a dispatch forwarding one)."""
         return frozenset(k.name for k in self.document_kinds if k.main)
+
+    @property
+    def appendix_kinds(self) -> frozenset[str]:
+        """Kinds that only go with the document before them (a "Phụ lục")."""
+        return frozenset(k.name for k in self.document_kinds if k.appendix)
 
     def metric_label(self, key: str, default: str = "") -> str:
         """The human name of a metric key (``default`` when the key is unknown)."""
@@ -149,6 +156,7 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
                 names=tuple(k.get("names", ())),
                 hints=tuple(k.get("hints", ())),
                 main=bool(k.get("main", False)),
+                appendix=bool(k.get("appendix", False)),
             )
             for k in data["document_kinds"]
         ),
@@ -157,6 +165,7 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         offices=dict(data["offices"]),
         goal_sections=_words(data["sections"]["goals"]),
         baseline_sections=_words(data["sections"]["baseline"]),
+        baseline_columns=_words(data["sections"].get("baseline_columns", [])),
     )
 
 

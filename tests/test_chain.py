@@ -130,11 +130,6 @@ def test_cli_json(index_settings, monkeypatch, capsys):
     assert collapse_ws(out["citations"][0]["text"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 12): the section of sub-sections scores just under the section "
-    "threshold for this wording, and the answer quotes one sub-section instead of the outline",
-)
 def test_list_questions_name_the_sections_of_the_list(assistant):
     a = assistant.ask("Khánh Hòa chọn những lĩnh vực nào để ưu tiên chuyển đổi số?")
     for field in ("du lịch", "y tế", "giáo dục", "nông nghiệp", "giao thông vận tải"):
@@ -142,12 +137,6 @@ def test_list_questions_name_the_sections_of_the_list(assistant):
     assert len(a.citations) >= 5 and {c.province for c in a.citations} == {"Khánh Hòa"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 12): the unit holding it says 'Smartphone', not 'điện thoại thông "
-    "minh'; its probability (0.45) is under the refusal thresholds chosen for ≥ 90% refusals, "
-    "so the question is refused (no target figure is given instead)",
-)
 def test_current_figures_are_not_taken_from_targets(assistant):
     a = assistant.ask("Hiện có bao nhiêu phần trăm dân số Hải Dương sử dụng điện thoại thông minh?")
     assert "72%" in a.answer

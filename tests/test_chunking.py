@@ -118,3 +118,20 @@ def test_table_rows_keep_their_headers_across_group_rows_and_page_breaks():
         "Kế hoạch 2024: 72" in rows
     )
     assert "Tỷ lệ hộ gia đình có cáp quang: Kết quả 2023: 60; Kế hoạch 2024: 75" in rows
+
+
+def test_a_group_row_of_merged_cells_does_not_start_a_new_table():
+    from ingest.chunking import shown
+
+    text = (
+        "TT | Chỉ tiêu | Đơn vị tính | Năm 2024 | Năm 2025\n"
+        "I | CHÍNH QUYỀN SỐ\n"
+        "1 | Tỷ lệ hồ sơ công việc cấp xã được xử lý trên môi trường mạng | % | 75 | 80\n"
+        "II | XÃ HỘI SỐ\n"
+        "2 | Tỷ lệ cơ sở giáo dục phổ thông triển khai học bạ số | % | 64,8 | 85\n"
+    )
+    rows = [shown(b) for b in blocks(text) if b.cells is not None]
+    assert (
+        "Tỷ lệ cơ sở giáo dục phổ thông triển khai học bạ số: Đơn vị tính: %; Năm 2024: 64,8; "
+        "Năm 2025: 85" in rows
+    )

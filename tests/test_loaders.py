@@ -291,3 +291,22 @@ def test_docx_one_row_layout_table_reads_as_lines(tmp_path: Path) -> None:
         "Bình Định, ngày 18 tháng 12 năm 2024",
         "BÁO CÁO",
     ]
+
+
+def test_docx_header_laid_out_in_rows_reads_as_lines(tmp_path: Path) -> None:
+    d = docx.Document()
+    header = d.add_table(rows=2, cols=2)  # issuer | motto, then number | place and date
+    header.cell(0, 0).text = "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH"
+    header.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    header.cell(1, 0).text = "Số: 412/BC-UBND"
+    header.cell(1, 1).text = "Hà Tĩnh, ngày 16 tháng 12 năm 2024"
+    d.add_paragraph("BÁO CÁO")
+    p = tmp_path / "h.docx"
+    d.save(str(p))
+    assert load_text(p).split("\n\n") == [
+        "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Số: 412/BC-UBND",
+        "Hà Tĩnh, ngày 16 tháng 12 năm 2024",
+        "BÁO CÁO",
+    ]

@@ -165,7 +165,27 @@ def test_a_document_attached_after_a_signature_is_a_part_of_its_own() -> None:
     assert plan.title == "Kế hoạch chuyển đổi số tỉnh Phú Yên năm 2023"
     paths = [s.headings for s in sections(text, meta)]
     # The plan's sections are its own, not the decision's signature block.
-    assert ["Kế hoạch", "II. CHỈ TIÊU NĂM 2023", "1. Kinh tế số chiếm 12% GRDP."] in paths
+    assert ["Kế hoạch", "II. CHỈ TIÊU NĂM 2023"] in paths
+
+
+def test_an_appendix_after_the_signature_goes_with_the_report() -> None:
+    from ingest.chunking import sections
+
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\n\nSố: 88/BC-UBND\nTuy Hòa, ngày 9 tháng 12 năm 2024\n\n"
+        "BÁO CÁO\nKết quả chuyển đổi số năm 2024\n\n"
+        "I. KẾT QUẢ\nNăm 2024, 60% hồ sơ được xử lý trên môi trường mạng.\n\n"
+        "Nơi nhận:\n- Lưu: VT.\n\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nTrần Hữu Thế\n\n"
+        "PHỤ LỤC\nCHỈ TIÊU CHUYỂN ĐỔI SỐ\n"
+        "(Kèm theo Báo cáo số 88/BC-UBND ngày 9/12/2024 của UBND tỉnh Phú Yên)\n\n"
+        "TT | Chỉ tiêu | Năm 2025\n1 | Tỷ lệ hộ gia đình có cáp quang | 85\n"
+    )
+    meta = detect_meta("x.txt", text)
+    assert [p.kind for p in meta.parts] == ["báo cáo", "phụ lục"]
+    # The file is the report; its appendix's rows are not under the signature block.
+    assert meta.title == "Báo cáo kết quả chuyển đổi số năm 2024"
+    paths = [s.headings for s in sections(text, meta)]
+    assert all("Nơi nhận, chữ ký" not in p for p in paths if p[0] == "Phụ lục")
 
 
 def test_every_kind_of_the_vocabulary_is_a_kind_a_part_can_have() -> None:

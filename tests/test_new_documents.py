@@ -79,7 +79,7 @@ def test_headings_for_any_numbering() -> None:
             "Phần thứ hai. NHIỆM VỤ",
             "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch chuyển đổi số.",
             "a) Về hạ tầng số",
-            "a.1 Phủ sóng 5G tại khu công nghiệp.",
+            "a.1 Phủ sóng 5G tại khu công nghiệp",
             "(1) Ưu tiên các khu công nghiệp phía Bắc.",
             "Điều 2. Tổ chức thực hiện",
             "Các sở, ngành triển khai.",
@@ -94,7 +94,7 @@ def test_headings_for_any_numbering() -> None:
         "Phần thứ hai. NHIỆM VỤ",
         "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch chuyển đổi số.",
         "a) Về hạ tầng số",
-        "a.1 Phủ sóng 5G tại khu công nghiệp.",
+        "a.1 Phủ sóng 5G tại khu công nghiệp",
     ]
     assert paths["Các sở, ngành triển khai."] == [
         "Phần thứ hai. NHIỆM VỤ",
@@ -120,3 +120,76 @@ def test_text_tables_become_rows(table: str) -> None:
     assert row.text == "Tỷ lệ hộ gia đình có cáp quang: 2025: 60%; 2030: 90%"
     assert text[row.start : row.end].strip("| ").startswith("Tỷ lệ hộ gia đình có cáp quang")
     assert not any("---" in u.text for u in units)
+
+
+def test_lettered_sub_items_start_their_own_line_and_row() -> None:
+    """ "a.1) …", "b.1) …" items open a line of their own even in hard-wrapped text (they
+    start lower-case, like a broken sentence), and their figures become rows whose
+    indicator does not carry the item's mark."""
+    from assistant.targets.extract import extract_file_targets
+    from ingest.cleaning import blocks
+    from kernel.types import FileMeta
+
+    filler = "Nội dung được trình bày đầy đủ trong các phần dưới đây của văn bản này nhé."
+    text = "\n".join(
+        [filler] * 20
+        + [
+            "2. Mục tiêu cụ thể đến năm 2025",
+            "2.2. Về kinh tế số",
+            "b.1) Kinh tế số chiếm 18% GRDP của tỉnh.",
+            "b.2) Có 650 doanh nghiệp công nghệ số.",
+        ]
+    )
+    texts = [b.text for b in blocks(text)]
+    assert "2.2. Về kinh tế số" in texts
+    assert "b.1) Kinh tế số chiếm 18% GRDP của tỉnh." in texts
+    meta = FileMeta(file="da.txt")
+    chunks = chunk(text, meta, get_encoding(), 400)
+    # A numbered sentence is an item of its section, not the title of a section of its own.
+    paths = {u.text: c.headings for c in chunks for u in c.units}
+    assert paths["b.1) Kinh tế số chiếm 18% GRDP của tỉnh."] == [
+        "2. Mục tiêu cụ thể đến năm 2025",
+        "2.2. Về kinh tế số",
+    ]
+    rows = extract_file_targets(chunks, meta, text)
+    by_value = {r.value_text: r for r in rows}
+    assert by_value["18%"].metric == "Kinh tế số chiếm … GRDP của tỉnh"
+    assert by_value["18%"].target_year == 2025
+    assert by_value["650"].metric == "Doanh nghiệp công nghệ số"
+
+
+def test_table_cells_take_the_unit_column_and_the_kind_of_their_column() -> None:
+    from assistant.targets.extract import extract_file_targets
+    from kernel.types import FileMeta
+
+    text = (
+        "II. MỤC TIÊU\n\n"
+        "TT | Chỉ tiêu | Đơn vị tính | Thực hiện năm 2024 | Mục tiêu năm 2025\n"
+        "1 | Tỷ trọng kinh tế số trong GRDP | % | 9,8 | 12\n"
+        "2 | Số doanh nghiệp công nghệ số | doanh nghiệp | 285 | 320\n"
+    )
+    meta = FileMeta(file="bc.txt")
+    rows = extract_file_targets(chunk(text, meta, get_encoding(), 400), meta, text)
+    got = {(r.value_text, r.unit, r.kind, r.target_year) for r in rows}
+    assert ("9,8", "%", "baseline", 2024) in got
+    assert ("12", "%", "target", 2025) in got
+    assert ("320", "doanh nghiệp", "target", 2025) in got
+
+
+def test_each_figure_takes_the_year_written_right_after_it() -> None:
+    from assistant.targets.extract import extract_file_targets
+    from kernel.types import FileMeta
+
+    text = (
+        "II. MỤC TIÊU\n\n"
+        "a) Tỷ trọng kinh tế số trong GRDP đạt 14% vào năm 2026 và 25% vào năm 2030;\n\n"
+        "III. ĐỊNH HƯỚNG ĐẾN NĂM 2030\n\n"
+        "Một số chỉ tiêu chủ yếu năm 2025: tỷ trọng kinh tế số đạt 12% GRDP; "
+        "tỷ lệ hộ gia đình có cáp quang đạt 85%.\n"
+    )
+    meta = FileMeta(file="kh.txt")
+    rows = extract_file_targets(chunk(text, meta, get_encoding(), 400), meta, text)
+    years = {r.value_text: r.target_year for r in rows}
+    assert years["14%"] == 2026 and years["25%"] == 2030
+    # The year the paragraph opened with, not the heading's.
+    assert years["12%"] == 2025 and years["85%"] == 2025

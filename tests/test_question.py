@@ -88,3 +88,74 @@ def test_new_topic_keeps_place_and_year() -> None:
 )
 def test_complete_questions_stand_alone(question: str) -> None:
     assert resolve(question, QN) == question
+
+
+def test_a_new_year_with_a_word_around_it_asks_the_base_question_again() -> None:
+    history = [
+        {
+            "role": "user",
+            "content": "Năng suất lao động của Quảng Ngãi tăng bao nhiêu đến năm 2025?",
+        }
+    ]
+    for question in ("Còn mốc 2030 thì sao?", "con giai doan den 2030 thi sao?"):
+        merged = resolve(question, history)
+        assert "Năng suất lao động" in merged and "2030" in merged and "2025" not in merged
+
+
+def test_a_new_topic_stays_on_the_document_the_last_answer_quoted() -> None:
+    history = [
+        {"role": "user", "content": "Văn bản nào gửi mẫu nghị quyết cho các tỉnh tham khảo?"},
+        {"role": "assistant", "content": "Đó là Công văn số 46-CV/BCSĐ ngày 26/5/2021."},
+    ]
+    assert "46-CV/BCSĐ" in resolve("ai ký văn bản đó?", history)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Ai ký Quyết định 1846/QĐ-UBND?", "Quyết định số 1846 do ai ký?", "who signed decision 1846?"],
+)
+def test_a_document_named_by_its_number_is_in_scope(question: str) -> None:
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    docs = {
+        "qd.pdf": FileMeta(
+            file="qd.pdf", parts=[DocumentPart(kind="quyết định", number="1846/QĐ-UBND")]
+        ),
+        "bc.docx": FileMeta(
+            file="bc.docx", parts=[DocumentPart(kind="báo cáo", number="286/BC-UBND")]
+        ),
+    }
+    assert understand(question, docs).files == ["qd.pdf"]
+
+
+def test_the_search_leaves_out_the_words_that_only_name_the_document() -> None:
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    title = "Kế hoạch chuyển đổi số tỉnh Hà Tĩnh giai đoạn 2026 - 2030"
+    docs = {
+        "kh.pdf": FileMeta(
+            file="kh.pdf", province="Hà Tĩnh", parts=[DocumentPart(kind="kế hoạch", title=title)]
+        )
+    }
+    scope = understand(
+        "Kế hoạch chuyển đổi số 2026 - 2030 giao Sở Công Thương Hà Tĩnh những việc gì?", docs
+    )
+    assert scope.files == ["kh.pdf"]
+    assert scope.search_text == "giao Sở Công Thương những việc gì?"
+    # Without a document in scope nothing is left out: those words are all the search has.
+    assert understand(
+        "Kế hoạch chuyển đổi số giao Sở Công Thương việc gì?", {}
+    ).search_text.startswith("Kế hoạch")
+
+
+def test_the_words_matched_are_the_question_after_its_context() -> None:
+    q = (
+        "Mình chuẩn bị bài nói chuyện ở xã, cho mình vài ý: "
+        "Hải Dương làm gì để phát triển hạ tầng số?"
+    )
+    assert understand_intent(q).content == "Hải Dương làm gì để phát triển hạ tầng số?"
+    # A colon inside the question itself is no context.
+    q = "Năm 2025 Khánh Hòa đặt chỉ tiêu: bao nhiêu % hộ có cáp quang"
+    assert understand_intent(q).content.startswith("Năm 2025")

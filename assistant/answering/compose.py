@@ -42,9 +42,19 @@ class Composer:
         section made of sections ("5. Một số lĩnh vực cần ưu tiên" › 5.1 …, 5.2 …), its
         outline: what it announces and the titles of the sections it holds."""
         outline = self._outline(section.path, section.chunks)
+        threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
+        units = section.units
         if outline:
-            return self._render(outline, scope)
-        pool = [c for c in section.units if not self._is_title(c.chunk, c.unit.text)]
+            # "những tồn tại, hạn chế nào?" › "2.1. Tồn tại, hạn chế", "2.2. Nguyên nhân": a
+            # sub-section whose own title answers is the one to give, not the outline.
+            scored = {(c.chunk.id, c.unit_no): c.p for c in section.units}
+            fits = [c for c in outline if scored.get((c.chunk.id, c.unit_no), 0.0) >= threshold]
+            if len(fits) != 1:  # none, or several ("các lĩnh vực nào?"): the outline
+                return self._render(outline, scope)
+            child = fits[0]
+            path = child.chunk.headings[: len(section.path) + 1]
+            units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
+        pool = [c for c in units if not self._is_title(c.chunk, c.unit.text)]
         keep: list[Candidate] = []
         size = 0
         for c in sorted(pool, key=lambda c: -c.p):
@@ -55,7 +65,7 @@ class Composer:
             keep.append(c)
             size += len(c.text)
         keep.sort(key=lambda c: (c.chunk.start, c.unit_no))
-        return self._render(keep or section.units[:1], scope)
+        return self._render(keep or units[:1], scope)
 
     def _outline(self, path: tuple[str, ...], chunks: list[Chunk]) -> list[Candidate]:
         """The unit announcing the list of the section at ``path`` (if any) and the title
@@ -92,6 +102,17 @@ class Composer:
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope)
         outline = self._outline_under(best) if intent.listing else []
+        if outline:
+            # A sub-section whose own title answers is given instead of the outline.
+            titles = (
+                outline[1:]
+                if not self._is_title(outline[0].chunk, outline[0].unit.text)
+                else outline
+            )
+            self.extractor.rescore(scored, titles, scope, intent)
+            fits = [c for c in titles if c.p >= threshold]
+            if len(fits) == 1:  # several ("các lĩnh vực nào?") keep the outline
+                best, outline = fits[0], []
         if outline:
             chosen = outline
         elif intent.listing or (_announces(best) and not _rest_of_block(best)):
@@ -283,7 +304,9 @@ class Composer:
         by_side: dict[str, list[Candidate]] = {}
         for c in inside:
             # A title announces a side's content; it states nothing to compare.
-            if c.p >= threshold * 0.8 and not self._is_title(c.chunk, c.unit.text):
+            # Each side the question names shows its best unit, even a weaker one than a
+            # single answer would need: leaving a named side out reads as "it says nothing".
+            if c.p >= threshold * 0.5 and not self._is_title(c.chunk, c.unit.text):
                 by_side.setdefault(side(c), []).append(c)
         if len(by_side) < 2:
             return []

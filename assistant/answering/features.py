@@ -53,6 +53,8 @@ FEATURES = (
     "english_dense",  # dense_unit for an English question (lexical features are weak there)
     "english_cov",  # cov for an English question (through glossary terms)
     "english",  # the question is in English (its evidence is mostly dense)
+    "title_share",  # share of the unit's words that repeat its document's title (a unit
+    # such as "Ban hành kèm theo Quyết định này Kế hoạch …" names the plan, says nothing of it)
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -70,6 +72,7 @@ MONOTONE = {
     "year_other": -1,
     "province_out": -1,
     "oov_share": -1,
+    "title_share": -1,
 }
 _BULLET = re.compile(r"^\s*[-+•*]\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
@@ -196,6 +199,7 @@ def featurize(
     wants_baseline = intent.baseline and not future
     en = scope.lang == "en"
     heads: dict[str, tuple[set[str], str]] = {}
+    titles: dict[str, set[str]] = {}
     for c in cands:
         u = c.unit
         own = _words(u.text, qt.folded)
@@ -208,6 +212,12 @@ def featurize(
             {t: w for t, w in qt.weights.items() if t not in own}, head
         )
         meta = corpus.docs.get(c.chunk.file)
+        if c.chunk.file not in titles:
+            parts = meta.parts if meta else []
+            titles[c.chunk.file] = set(
+                terms(" ".join([p.title for p in parts] + [c.chunk.title]), qt.folded)
+            )
+        syllables = terms(u.text, qt.folded)
         ctx = year_context(c.chunk, c.unit_no, meta.main.period if meta else "")
         labels = {h.rstrip(":").strip() for h in c.chunk.headings}
         fig = has_figure(u.text)
@@ -260,6 +270,11 @@ def featurize(
             "english_dense": float(du[c.ref]) if en else 0.0,
             "english_cov": cov if en else 0.0,
             "english": float(en),
+            "title_share": (
+                sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
+                if syllables
+                else 0.0
+            ),
         }
         c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
 

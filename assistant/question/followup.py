@@ -20,20 +20,25 @@ from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, folded_syllables, has
 from kernel.vocabulary import cues
 
 _YEAR = re.compile(r"\b(?:năm\s+|nam\s+|by\s+|in\s+)?(20[2-4]\d)\b", re.IGNORECASE)
-_DOC_NAME = re.compile(r"\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{2,}")  # "16-NQ/TU", "312/KH-UBND"
+# "16-NQ/TU", "312/KH-UBND", "46-CV/BCSĐ": the whole number.
+_DOC_NAME = re.compile(r"\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{2,}(?:\s*[-/]\s*[A-ZĐa-zđ&]{2,})?")
 
 
 def user_turns(history: Any, max_turns: int = 10) -> list[str]:
     """The user's earlier questions, oldest first; malformed entries are skipped."""
+    return _turns(history, "user", max_turns)
+
+
+def _turns(history: Any, role: str, max_turns: int) -> list[str]:
     out: list[str] = []
     if not isinstance(history, list | tuple):
         return out
     for item in history:
         text = None
-        if isinstance(item, dict) and item.get("role") == "user":
+        if isinstance(item, dict) and item.get("role") == role:
             text = item.get("content")
         elif isinstance(item, list | tuple) and len(item) == 2:
-            text = item[0]
+            text = item[0 if role == "user" else 1]
         if isinstance(text, list):  # Gradio multimodal content parts
             text = " ".join(
                 p["text"] for p in text if isinstance(p, dict) and isinstance(p.get("text"), str)
@@ -71,8 +76,10 @@ def is_follow_up(question: str) -> bool:
     its own topic stands alone."""
     topic = len(set(topic_words(question)))
     cue = bool(spans(question, cues().intents["follow_up"]))
-    if topic >= 3 and _names_a_document(question):
-        return False
+    if _names_a_document(question):
+        return topic < 3 and (cue or topic == 0)
+    if spans(question, cues().intents["refers_back"]):
+        return True  # "ai ký văn bản đó?": its document is the one talked about
     return topic == 0 or (cue and topic <= 4)
 
 
@@ -84,19 +91,28 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
     base = next((t for t in reversed(turns) if not is_follow_up(t)), turns[0])
     for later in turns[turns.index(base) + 1 :]:  # earlier follow-ups refine the base
         base = _merge(base, later)
-    return _merge(base, question)
+    # The documents the last answer quoted ("ai ký văn bản đó?"): a new topic stays on them.
+    answers = _turns(history, "assistant", 1)
+    documents = _DOC_NAME.findall(answers[-1]) if answers else []
+    return _merge(base, question, documents)
 
 
-def _merge(base: str, follow: str) -> str:
+def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) -> str:
     """``base`` with what ``follow`` names anew: places, years, or a new topic."""
     places = find_provinces(follow)
     years = [m.group(1) for m in _YEAR.finditer(follow)]
-    if topic_words(follow):
-        # A new topic for the same place and year: the follow-up's words, the base's scope.
+    topic = set(topic_words(follow))
+    # "Còn mốc 2030 thì sao?", "con giai doan den 2030?": a new year or place with a word
+    # or two around it asks the base question again for them; more words are a new topic.
+    if topic and not ((places or years) and len(topic) <= 2):
+        # A new topic for the same place, year and document: the follow-up's words, the
+        # base's scope.
         keep_places = places or find_provinces(base)
         keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
         text = without(follow, cues().intents["follow_up"])
         extra = [p for p in keep_places if p not in find_provinces(text)]
+        if not _DOC_NAME.search(text):
+            extra += list(dict.fromkeys([*_DOC_NAME.findall(base), *documents]))
         year_word = "năm" if has_diacritics(text) else "nam"
         extra += [f"{year_word} {y}" for y in keep_years if y not in text]
         return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"

@@ -99,6 +99,18 @@ def without(question: str, phrases: tuple[str, ...]) -> str:
     return re.sub(r"\s+", " ", q).strip()
 
 
+def _asked_part(text: str) -> str:
+    """What is asked in "context: question" ("Mình chuẩn bị bài nói chuyện ở xã, cho mình vài
+    ý: Hải Dương làm gì để phát triển hạ tầng số?"): the part after the last colon, when it
+    is a question of its own (three words or more, ending with "?"); the context's words
+    ("xã", "chuẩn bị") are not what the answer should match. Scope (province, year) is read
+    from the whole question, not from this."""
+    head, sep, tail = text.rpartition(":")
+    if sep and len(tail.split()) >= 3 and tail.rstrip().endswith("?") and head.strip():
+        return tail.strip()
+    return text
+
+
 def understand_intent(question: str) -> Intent:
     """The intent of ``question`` (one pass over the cue lists)."""
     c = cues()
@@ -113,7 +125,7 @@ def understand_intent(question: str) -> Intent:
         target=has(question, i["target"]),
         indicators=has(question, i["indicators"]),
         facts=[name for name, phrases in c.facts.items() if has(question, phrases)],
-        content=without(question, c.filler),
+        content=_asked_part(without(question, c.filler)),
     )
     if has(question, i["rank_high"]):
         intent.rank = "high"

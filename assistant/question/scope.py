@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
-from kernel.gazetteer import canonical, find_provinces
+from kernel.gazetteer import canonical, find_mentions, find_provinces
 from kernel.text import fold, has_diacritics, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import vocabulary
@@ -30,8 +30,10 @@ _NATIONAL_HINTS = re.compile(
     r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang bo|\bmic\b|model resolution|"
     r"template|trung uong gui|national level"
 )
-_DOC_NUMBER = re.compile(r"(\d{1,5})\s*-\s*([A-ZĐa-zđ]{2,5}(?:/[A-ZĐa-zđ]{2,6})?)")
-_RESOLUTION_NO = re.compile(r"(?:nghi quyet|cong van|resolution|dispatch)\s*(?:so\s*)?(\d{1,5})\b")
+# A document number as written: "52-NQ/TW", "09-NQ/TU", "1846/QĐ-UBND", "286/BC-UBND".
+_DOC_NUMBER = re.compile(
+    r"(?<![\w/])(\d{1,5})\s*[-/]\s*([A-ZĐa-zđ]{2,5}(?:\s*[-/]\s*[A-ZĐa-zđ&]{2,8})?)(?![\w/])"
+)
 
 
 @dataclass
@@ -105,6 +107,55 @@ def detect_lang(question: str) -> Lang:
     return "vi" if has_diacritics(question) else "vi-nodiacritics"
 
 
+_WORD = re.compile(r"\S+")
+
+
+def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:
+    """``text`` without the words that only name its documents: the province, the document's
+    kind with the words of its title that follow ("Kế hoạch chuyển đổi số 2026 - 2030 giao
+    Sở Công Thương …" asks what the plan gives that department), its number. The scope
+    already keeps the search on those documents; left in, these words find the passages
+    that repeat the title (the decision "ban hành kèm theo … Kế hoạch …"), not the answer."""
+    words = [
+        (m.start(), m.end(), fold(m.group(0)).strip(".,;:?!()\"'“”")) for m in _WORD.finditer(text)
+    ]
+    drop: set[int] = set()
+    for mention in find_mentions(text):
+        drop |= {i for i, (a, b, _) in enumerate(words) if a < mention.end and b > mention.start}
+    numbers = {_number_key(p.number) for f in files for p in docs[f].parts if p.number}
+    for m in _DOC_NUMBER.finditer(text):
+        if _number_key(m.group(0)) in numbers:  # another document's number stays asked
+            drop |= {i for i, (a, b, _) in enumerate(words) if a < m.end() and b > m.start()}
+    folded = [w for _, _, w in words]
+    for f in files:
+        for part in docs[f].parts:
+            kind = fold(part.kind).split()
+            title = set(fold(part.title).replace("-", " ").split()) | {"-", ""}
+            if not kind:
+                continue
+            for i in range(len(folded) - len(kind) + 1):
+                j = i + len(kind)
+                if folded[i:j] != kind or j >= len(folded):
+                    continue
+                if folded[j] not in title and j not in drop:
+                    continue  # "nghị quyết 57-NQ/TW": a document this one is not
+                while j < len(folded) and (folded[j] in title or j in drop):
+                    j += 1
+                drop |= set(range(i, j))
+    kept = [text[a:b] for i, (a, b, _) in enumerate(words) if i not in drop]
+    return " ".join(kept) if len(kept) >= 2 else text
+
+
+def _number_key(number: str) -> str:
+    return fold(re.sub(r"\s+", "", number)).upper()
+
+
+def _digits(number: str) -> str:
+    """The leading digits of a document number: "1846/QĐ-UBND" -> "1846"."""
+    m = re.match(r"\s*(\d+)", number)
+    return m.group(1) if m else ""
+
+
 def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     return [
         f for f, m in docs.items() if canonical(m.province) == province or m.province == province
@@ -127,22 +178,27 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
         scope.national = True
         files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
     for m in _DOC_NUMBER.finditer(question):
-        number = fold(f"{m.group(1)}-{m.group(2)}").upper()
+        number = _number_key(m.group(0))
         for f, meta in docs.items():
-            if any(fold(p.number.replace(" ", "")).upper() == number for p in meta.parts):
+            if any(_number_key(p.number) == number for p in meta.parts):
                 scope.doc_numbers.append(number)
                 files += [f] if f not in files else []
-    for m in _RESOLUTION_NO.finditer(folded):
-        for f, meta in docs.items():
-            if any(p.number.split("-")[0].strip() == m.group(1) for p in meta.parts if p.number):
-                files += [f] if f not in files else []
+    # "Nghị quyết số 09", "Quyết định 1846": a kind's name followed by the number's digits.
+    for kind in vocabulary().document_kinds:
+        for name in kind.names:
+            for m in re.finditer(
+                rf"\b{re.escape(name)}\s*(?:so\s*|no\.?\s*)?(\d{{1,5}})\b", folded
+            ):
+                for f, meta in docs.items():
+                    if any(_digits(p.number) == m.group(1) for p in meta.parts if p.number):
+                        files += [f] if f not in files else []
     scope.files = files
     scope.years = sorted(set(years(question)))
     for pillar in vocabulary().pillars:
         if pillar.question and pillar.question.search(folded):
             scope.pillar = pillar.name
             break
-    scope.search_text = content or question
+    scope.search_text = _focus(content or question, files, docs) if files else content or question
     if scope.lang == "en":
         terms = vietnamese_terms(question)
         scope.concepts = [t for t in terms if t not in DOCUMENT_TERMS]

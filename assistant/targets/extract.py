@@ -104,10 +104,13 @@ def extract_file_targets(
     rows: list[Target] = []
     seen: set[tuple] = set()
     for chunk in chunks:
-        if any(h in (PREAMBLE_LABEL, CLOSING_LABEL) for h in chunk.headings):
+        if CLOSING_LABEL in chunk.headings:
             continue
+        preamble = PREAMBLE_LABEL in chunk.headings
         for sent in _sentences(chunk):
             _align(sent, source)
+            if preamble and " | " not in source[sent.start : sent.end]:
+                continue  # a header's numbers and dates; a table (an appendix's) is content
             for row in _rows(sent, meta, notes, source):
                 key = (row.kind, row.metric_key, row.target_year, row.value, row.unit)
                 if row.metric_key and key in seen:
@@ -217,7 +220,9 @@ def _rows(
         row = " | " in source[sent.start : sent.end]  # a table row: its subject names it
         metric = sent.text.split(": ", 1)[0] if row else metric_words(sent.text, figs, i)
         year = _year(sent, f, headings, meta, kind)
-        row_kind = _dated_kind(kind, year, meta, headings)
+        row_kind = _dated_kind(
+            _column_kind(sent.text, f, kind) if row else kind, year, meta, headings
+        )
         for m, key in _keyed(metric):
             if key and _metric(m)[1].unit != f.unit:
                 key = ""  # a count of services is not the share of services
@@ -336,6 +341,20 @@ def _kind(meta: FileMeta, headings: list[str]) -> str:
     return "target"
 
 
+def _column_kind(shown: str, f: Figure, kind: str) -> str:
+    """A table cell's kind from its column ("Thực hiện năm 2024: 9,8" achieved, "Mục tiêu
+    năm 2025: 12" aimed at); the section's kind when the column does not say."""
+    label = fold(shown[: f.start].rsplit(";", 1)[-1].rsplit(":", 1)[0])
+    if kind == "recommendation":
+        return kind
+    v = vocabulary()
+    if v.baseline_columns is not None and v.baseline_columns.search(label):
+        return "baseline"
+    if v.goal_sections is not None and v.goal_sections.search(label):
+        return "target"
+    return kind
+
+
 def _dated_kind(kind: str, year: int | None, meta: FileMeta, headings: list[str]) -> str:
     """A figure for a year before the document was issued is what was achieved, not a goal
     (outside a goals section): "Năm 2022 đạt 53,6%" in a plan of 2023."""
@@ -349,6 +368,12 @@ def _dated_kind(kind: str, year: int | None, meta: FileMeta, headings: list[str]
 
 
 # -- years ------------------------------------------------------------------------------
+_YEAR_RIGHT_AFTER = re.compile(
+    r"[^\d;,.]{0,12}?\b(?:vào|trong|đến|tới|in|by)\s+(?:cuối\s+)?(?:năm\s+)?(20[2-4]\d)\b",
+    re.IGNORECASE,
+)
+
+
 def _year_mentions(text: str) -> list[tuple[int, int]]:
     """(position, year) of years in ``text``, leaving out "so với năm 2018"."""
     return [
@@ -362,14 +387,14 @@ def _year(sent: _Sentence, f: Figure, headings: list[str], meta: FileMeta, kind:
     own = _year_mentions(sent.text)
     before = [y for p, y in own if p < f.start]
     after = [y for p, y in own if p > f.end]
+    if (m := _YEAR_RIGHT_AFTER.match(sent.text, f.end)) is not None:
+        return int(m.group(1))  # "14% vào năm 2026 và 25% vào năm 2030": each its own
     if before:
         return before[-1]
     if after:
         return after[0]
-    if kind != "baseline":
-        for h in reversed(headings):
-            if ys := years(h):
-                return max(ys)
+    # "Một số chỉ tiêu chủ yếu năm 2025: …; tỷ trọng kinh tế số đạt 12% GRDP;": the year
+    # the paragraph opened with, before the headings' ("… định hướng đến năm 2030").
     earlier = [
         y
         for k in range(sent.units[0])
@@ -378,6 +403,10 @@ def _year(sent: _Sentence, f: Figure, headings: list[str], meta: FileMeta, kind:
     ]
     if earlier:
         return earlier[-1]
+    if kind != "baseline":
+        for h in reversed(headings):
+            if ys := years(h):
+                return max(ys)
     if kind != "baseline":
         period = set(years(meta.main.period))
         if len(period) == 1:

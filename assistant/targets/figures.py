@@ -18,6 +18,12 @@ NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 # Not glued to a word, a code or a date on either side ("4G", "IPv6", "52-NQ", "19/10").
 _NUMBER = re.compile(rf"(?<![\w/.,\-])(?:{NUM})(?![.,]?\d|[^\W\d_])")
 _PERCENT_AFTER = re.compile(r"\s*%")
+# A table row's unit column and a bare cell value ("Đơn vị tính: %; … Năm 2025: 12;").
+_UNIT_COLUMN = re.compile(
+    r"(?:^|;\s|:\s)(?:Đơn vị tính|Đơn vị|ĐVT|Unit)\s*:\s*([^;:\d]{1,20})(?=;|$)", re.I
+)
+_CELL_BEFORE = re.compile(r":\s*$")
+_CELL_AFTER = re.compile(r"\s*(?:;|$)")
 _RANK_AFTER = re.compile(r"/(\d+)\b")
 _PER_100 = re.compile(r"(?:\s+\w+){0,2}\s*/\s*(100|1\.000)\s+(dân|người)\b")
 # Counted nouns: a bare number followed by one of these is a count ("trên 700 doanh nghiệp").
@@ -82,7 +88,7 @@ _YEAR_PHRASE = re.compile(
 )
 _EXCEPT = re.compile(r"\s*\(trừ [^)]*\)")
 _LEADING = re.compile(
-    r"^(?:[-+•*:,;.)\s]|\d+(?:\.\d+)*\.\s|[a-zđ]\)\s|"
+    r"^(?:[-+•*:,;.)\s]|\d+(?:\.\d+)*\.\s|[a-zđ](?:\.\d{1,2})?\)(?:\s|$)|\(\d{1,2}\)(?:\s|$)|"
     r"(?:phấn đấu|phân đầu|bảo đảm|đảm bảo|trong đó|có|và|đạt)\b)+",
     re.IGNORECASE,
 )
@@ -113,12 +119,21 @@ class Figure:
 
 # -- figures and clauses ----------------------------------------------------------------
 def find_figures(text: str) -> list[Figure]:
-    """Measures in a sentence, in order, with the number's span and unit."""
+    """Measures in a sentence, in order, with the number's span and unit.
+
+    A table row shown with its headers ("…: Đơn vị tính: %; Năm 2025: 12; Năm 2030: 25")
+    gives its bare cell values the unit of its unit column.
+    """
     out: list[Figure] = []
+    column = _UNIT_COLUMN.search(text)
+    column_unit = column.group(1).strip().lower() if column else ""
     for m in _NUMBER.finditer(text):
         pre, post = text[: m.start()], text[m.end() :]
         value = _parse(m.group(0))
-        if (p := _PERCENT_AFTER.match(post)) is not None:
+        cell = column_unit and _CELL_BEFORE.search(pre) and _CELL_AFTER.match(post)
+        if cell and not _is_year(m.group(0)) and m.start() > column.end():
+            out.append(Figure(m.start(), m.end(), value, column_unit))
+        elif (p := _PERCENT_AFTER.match(post)) is not None:
             out.append(Figure(m.start(), m.end() + p.end(), value, "%"))
         elif re.search(r"\bthứ\s*$", pre, re.I) and (r := _RANK_AFTER.match(post)):
             out.append(Figure(m.start(), m.end() + r.end(), value, "thứ hạng"))
@@ -231,7 +246,7 @@ def _tidy(s: str, verbs: bool = True) -> str:
     a trailing "đạt"/"là" (when nothing follows the figure)."""
     s = _EXCEPT.sub("", s)
     s = _YEAR_PHRASE.sub(" ", s)
-    s = collapse_ws(s)
+    s = _LEADING.sub("", collapse_ws(s))  # "a.1) …": the item's mark, before its ")" is balanced
     # Parentheses left open or closed by the cut between two figures.
     while s.count("(") > s.count(")") and "(" in s:
         k = s.rfind("(")
