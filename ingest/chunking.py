@@ -54,6 +54,8 @@ def _is_item(text: str) -> bool:
         and not _LABEL.match(text)
         and not _INNER_SENTENCE.search(text.split(maxsplit=1)[-1].rstrip(" .;"))
     )
+
+
 _LABEL_MAX = 90
 
 
