@@ -64,7 +64,41 @@ class _Line:
         return " | " in self.text or (self.text.startswith("|") and self.text.endswith("|"))
 
 
+_TAB_CELLS = re.compile(r"\t+")
+
+
+def _tab_row(raw: str) -> bool:
+    """A row of a table written with tabs ("1<TAB>Tỷ lệ …<TAB>%<TAB>14<TAB>25"), as text
+    copied from a spreadsheet or a Word table comes: three cells or more."""
+    return len([c for c in _TAB_CELLS.split(raw) if c.strip()]) >= 3
+
+
 def _clean_line(raw: str, base: int) -> _Line:
+    return _tab_line(raw, base) if _tab_row(raw) else _plain_line(raw, base)
+
+
+def _tab_line(raw: str, base: int) -> _Line:
+    """A tab-separated row as a table row: its cells joined by " | " (each of the three
+    characters points at the tab it stands for, so spans in the file stay exact)."""
+    text, offs, marked = "", [], False
+    k, tab = 0, None
+    for m in [*_TAB_CELLS.finditer(raw), None]:
+        end = m.start() if m is not None else len(raw)
+        cell = _plain_line(raw[k:end], base + k)
+        if cell.text:
+            if text and tab is not None:
+                text += " | "
+                offs += [tab] * 3
+            text += cell.text
+            offs += cell.offsets
+            marked = marked or cell.marked
+            tab = base + end if m is not None else None
+        if m is not None:
+            k = m.end()
+    return _Line(text, offs, marked, False)
+
+
+def _plain_line(raw: str, base: int) -> _Line:
     keep = [True] * len(raw)
     marked = False
     for m in MARKUP.finditer(raw):
@@ -93,6 +127,8 @@ def _is_noise(line: _Line, raw: str) -> bool:
     t = line.text
     if not t or _PAGE_NUMBER.match(t) or _ONLY_PUNCT.match(t) or _TABLE_RULE.match(t):
         return True
+    if _tab_row(raw):
+        return False  # a table row, however short
     # Incoming-document stamps come out of PDF tables as short tab-separated fragments.
     return "\t" in raw and len(t) < 60
 

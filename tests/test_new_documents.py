@@ -107,8 +107,9 @@ def test_headings_for_any_numbering() -> None:
     [
         "Chỉ tiêu | 2025 | 2030\nTỷ lệ hộ gia đình có cáp quang | 60% | 90%",
         "| Chỉ tiêu | 2025 | 2030 |\n|---|---|---|\n| Tỷ lệ hộ gia đình có cáp quang | 60% | 90% |",
+        "Chỉ tiêu\t2025\t2030\nTỷ lệ hộ gia đình có cáp quang\t60%\t90%",
     ],
-    ids=["pipes", "markdown"],
+    ids=["pipes", "markdown", "tabs"],
 )
 def test_text_tables_become_rows(table: str) -> None:
     from kernel.types import FileMeta

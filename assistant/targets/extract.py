@@ -109,7 +109,7 @@ def extract_file_targets(
         preamble = PREAMBLE_LABEL in chunk.headings
         for sent in _sentences(chunk):
             _align(sent, source)
-            if preamble and " | " not in source[sent.start : sent.end]:
+            if preamble and not _is_row(source[sent.start : sent.end]):
                 continue  # a header's numbers and dates; a table (an appendix's) is content
             for row in _rows(sent, meta, notes, source):
                 key = (row.kind, row.metric_key, row.target_year, row.value, row.unit)
@@ -217,7 +217,7 @@ def _rows(
             continue
         value_text = source[span[0] : span[1]]
         searched = span[1]
-        row = " | " in source[sent.start : sent.end]  # a table row: its subject names it
+        row = _is_row(source[sent.start : sent.end])  # a table row: its subject names it
         metric = sent.text.split(": ", 1)[0] if row else metric_words(sent.text, figs, i)
         year = _year(sent, f, headings, meta, kind)
         row_kind = _dated_kind(
@@ -253,6 +253,11 @@ def _rows(
                 )
             )
     return out
+
+
+def _is_row(text: str) -> bool:
+    """A table row in the file: cells between " | " (or tabs, as a spreadsheet gives them)."""
+    return " | " in text or "\t" in text
 
 
 def _same(a: str, b: str) -> bool:
