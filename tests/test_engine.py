@@ -110,3 +110,10 @@ def test_a_vietnamese_follow_up_gets_a_vietnamese_frame(assistant) -> None:
     a = assistant.ask("còn năm 2025 thì sao?", history=history)
     assert not a.refused and a.answer.startswith("Theo "), a.answer
     assert "According to" not in a.answer and "50%" in a.answer
+
+
+def test_a_short_section_is_given_whole(assistant) -> None:
+    # "what does it include": every item of 5.3, not the one sharing most words with the question.
+    a = assistant.ask("Khánh Hòa chuyển đổi số trong y tế gồm những nội dung gì?")
+    for item in ("khám, chữa bệnh từ xa", "bệnh án điện tử", "đơn thuốc điện tử"):
+        assert item in a.answer, a.answer

@@ -240,6 +240,10 @@ class Composer:
         if not pool:
             return [best]
         self.extractor.rescore(scored, pool, scope, intent)
+        if len(pool) <= MAX_BULLETS and sum(len(c.text) for c in pool) <= MAX_CHARS:
+            # A short section is given whole: "what must be done" is all of its items, and
+            # the ones that share few words with the question are no less part of it.
+            return sorted(pool, key=lambda c: (c.chunk.start, c.unit_no))
         # The unit announcing the list is context, not an item: keep it only if it answers.
         ranked = sorted(pool, key=lambda c: -c.p)
         floor = max(threshold * 0.5, 0.25 * ranked[0].p)
