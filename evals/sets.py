@@ -30,6 +30,8 @@ PROVINCE6 = ROOT / "tests" / "data" / "province6"
 PROVINCE7 = ROOT / "tests" / "data" / "province7"
 PROVINCE8 = ROOT / "tests" / "data" / "province8"
 PROVINCE9 = ROOT / "tests" / "data" / "province9"
+PROVINCE10 = ROOT / "tests" / "data" / "province10"
+PROVINCE11 = ROOT / "tests" / "data" / "province11"
 SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     QuestionSet("extra", ROOT / "evals" / "extra.jsonl"),
@@ -41,6 +43,8 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("extra7", ROOT / "evals" / "extra7.jsonl"),
     QuestionSet("extra8", ROOT / "evals" / "extra8.jsonl"),
     QuestionSet("extra9", ROOT / "evals" / "extra9.jsonl"),
+    QuestionSet("extra10", ROOT / "evals" / "extra10.jsonl"),
+    QuestionSet("extra11", ROOT / "evals" / "extra11.jsonl"),
     QuestionSet(
         "province6",
         PROVINCE6 / "questions.jsonl",
@@ -60,6 +64,19 @@ SETS: tuple[QuestionSet, ...] = (
         "province9",
         PROVINCE9 / "questions.jsonl",
         (PROVINCE9 / "hatinh_kh_2026.pdf", PROVINCE9 / "hatinh_bc_2024.docx"),
+    ),
+    QuestionSet(
+        "province10",
+        PROVINCE10 / "questions.jsonl",
+        (
+            PROVINCE10 / "hatinh_nq61_hdnd_chuyen_doi_so_2030.docx",
+            PROVINCE10 / "hatinh_kh26_ubnd_chuyen_doi_so_2025.pdf",
+        ),
+    ),
+    QuestionSet(
+        "province11",
+        PROVINCE11 / "questions.jsonl",
+        (PROVINCE11 / "tq_ctr_cds_2030.docx", PROVINCE11 / "tq_kh_cds_2026.pdf"),
     ),
 )
 

@@ -21,7 +21,7 @@ from kernel.text import SIGNATURE_MARK, sentence_spans
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 
-CHUNKER_VERSION = "15"
+CHUNKER_VERSION = "16"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -84,8 +84,28 @@ def heading_level(block: Block) -> int | None:
     return None
 
 
+_BARE_MARK = re.compile(
+    rf"^(?i:phần\s+{_ORDINAL}|chương\s+(?:[IVX]+|\d+)|mục\s+(?:[IVX]+|\d+))[\s.:]*$"
+)
+_TITLE_MAX = 160
+
+
+def _is_bare_mark(text: str) -> bool:
+    """A heading that is only its mark ("Phần thứ nhất", "Chương II"): its title follows."""
+    return bool(_BARE_MARK.match(text.strip()))
+
+
+def _is_title_line(text: str) -> bool:
+    """A short line that is not a sentence: the title under a bare mark."""
+    t = text.strip()
+    return 0 < len(t) <= _TITLE_MAX and not _SENTENCE_END.search(t) and "|" not in t
+
+
 def _label(text: str) -> str:
-    """Short heading label: long numbered paragraphs are cut at a colon or a word."""
+    """Short heading label: a labelled paragraph ("(4) Về kinh tế số: Tỷ trọng …") is cut at
+    its colon, other long numbered paragraphs at a colon or a word."""
+    if _LABEL.match(text):
+        return text[: text.find(":")].strip()
     if len(text) <= _LABEL_MAX:
         return text.rstrip(":").strip()
     colon = text.find(":")
@@ -113,6 +133,7 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
     part = -1
     root: list[str] = []
     closing = False
+    bare = False  # the last block was a heading mark with no title ("Phần thứ nhất")
     for block in blocks(text):
         new_part = part
         while new_part + 1 < len(starts) and block.start >= starts[new_part + 1]:
@@ -122,6 +143,13 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
             root = [meta.parts[part].label] if multi else []
             out.append(Section(root + [PREAMBLE_LABEL]))
         level = None if closing else heading_level(block)
+        if level is None and bare and _is_title_line(block.text):
+            # "Phần thứ nhất" / "KẾT QUẢ THỰC HIỆN NĂM 2025": the part's title is the next line.
+            stack[-1] = (stack[-1][0], f"{stack[-1][1]}. {_label(block.text)}")
+            out[-1].headings = root + [s[1] for s in stack]
+            bare = False  # the title lives on in the heading path, like the mark
+            continue
+        bare = level is not None and _is_bare_mark(block.text)
         if level is not None:
             if _CLOSING.match(block.text):
                 closing = True

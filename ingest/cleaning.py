@@ -183,8 +183,16 @@ def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
         return True  # a sentence broken by a page or line break
     if first == "-" and len(line.text) > 2 and line.text[2:3].islower() and not ends:
         return True  # "chính trị \n - xã hội": a hyphen, not a bullet
-    if not wrapped or ends or _BLOCK_START.match(line.text):
+    if not wrapped or _BLOCK_START.match(line.text):
         return False
+    if ends:
+        # "… 400 doanh nghiệp công nghệ số;" / "45% doanh nghiệp …": a full line that ends
+        # at a ";" of a run-on sentence, followed by no mark and no capital, goes on.
+        return (
+            prev.text.endswith((";", ","))
+            and len(prev.text) >= 0.85 * width
+            and (first.islower() or first.isdigit())
+        )
     return len(prev.text) >= 0.6 * width
 
 

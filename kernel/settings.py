@@ -45,8 +45,12 @@ class EmbeddingSettings(BaseModel):
     onnx_queries: bool = Field(
         True,
         description="embed questions with onnxruntime when the model folder holds its ONNX "
-        "export (onnx/query.onnx, made by python -m kernel.e5); passages always use "
-        "sentence-transformers",
+        "export (onnx/query.onnx, made by python -m kernel.e5)",
+    )
+    onnx_passages: bool = Field(
+        True,
+        description="embed passages with the same onnxruntime encoder at ingest (same vectors, "
+        "cosine 1.0000; ~20% less time, and torch is never loaded); off = sentence-transformers",
     )
 
 

@@ -135,3 +135,41 @@ def test_a_group_row_of_merged_cells_does_not_start_a_new_table():
         "Tỷ lệ cơ sở giáo dục phổ thông triển khai học bạ số: Đơn vị tính: %; Năm 2024: 64,8; "
         "Năm 2025: 85" in rows
     )
+
+
+def _paths(text: str) -> list[str]:
+    from kernel.types import FileMeta
+
+    return [" › ".join(s.headings) for s in sections(text, FileMeta(file="x.txt"))]
+
+
+def test_a_bare_part_mark_takes_its_title_from_the_next_line():
+    text = (
+        "Phần thứ nhất\n\nKẾT QUẢ THỰC HIỆN CHUYỂN ĐỔI SỐ NĂM 2025\n\n"
+        "I. KẾT QUẢ ĐẠT ĐƯỢC\n\nTỷ lệ hộ gia đình có cáp quang đạt 82,5%.\n\n"
+        "Phần thứ hai\n\nKẾ HOẠCH NĂM 2026\n\nI. MỤC TIÊU\n\nKinh tế số chiếm 11% GRDP.\n"
+    )
+    paths = _paths(text)
+    assert "Phần thứ nhất. KẾT QUẢ THỰC HIỆN CHUYỂN ĐỔI SỐ NĂM 2025 › I. KẾT QUẢ ĐẠT ĐƯỢC" in paths
+    assert "Phần thứ hai. KẾ HOẠCH NĂM 2026 › I. MỤC TIÊU" in paths
+    # A mark followed by a sentence keeps its own label: the sentence is content.
+    assert "Phần I › 1. Mục tiêu" in _paths("Phần I\n\nKinh tế số chiếm 11% GRDP.\n\n1. Mục tiêu\n")
+
+
+def test_a_labelled_paragraph_is_titled_by_its_label():
+    text = "1. Kết quả\n\n(4) Về kinh tế số: Tỷ trọng kinh tế số trong GRDP năm 2024 đạt 9,1%\n"
+    assert "1. Kết quả › (4) Về kinh tế số" in _paths(text)
+
+
+def test_a_full_pdf_line_ending_at_a_semicolon_goes_on_when_the_next_starts_lower():
+    line = "b) Kinh tế số: kinh tế số chiếm 11% GRDP; có 400 doanh nghiệp công nghệ số;"
+    filler = [
+        f"Dòng {n} của một đoạn văn bản dài được ngắt theo độ rộng trang in cố định"
+        for n in range(30)
+    ]
+    text = "\n".join(
+        [*filler, line, "45% doanh nghiệp nhỏ và vừa sử dụng nền tảng số.", "c) Xã hội số"]
+    )
+    got = [b.text for b in blocks(text)]
+    assert any(t.startswith("b) Kinh tế số") and t.endswith("nền tảng số.") for t in got)
+    assert "c) Xã hội số" in got

@@ -117,3 +117,18 @@ def test_a_short_section_is_given_whole(assistant) -> None:
     a = assistant.ask("Khánh Hòa chuyển đổi số trong y tế gồm những nội dung gì?")
     for item in ("khám, chữa bệnh từ xa", "bệnh án điện tử", "đơn thuốc điện tử"):
         assert item in a.answer, a.answer
+
+
+def test_two_years_of_one_province_get_one_cited_line_each(assistant) -> None:
+    a = assistant.ask(
+        "Chỉ tiêu dân số trưởng thành có chữ ký số của Quảng Ngãi năm 2025 so với 2030?"
+    )
+    assert not a.refused and "50%" in a.answer and "70%" in a.answer, a.answer
+    assert "(năm 2025)" in a.answer and "(năm 2030)" in a.answer and len(a.citations) >= 2
+
+
+def test_a_task_question_gets_more_than_one_item_of_its_passage(assistant) -> None:
+    # "what must be done" is seldom one bullet: the cited passage's other items come along.
+    a = assistant.ask("Hải Dương đặt ra nhiệm vụ gì để bảo đảm an toàn, an ninh thông tin mạng?")
+    assert not a.refused and a.answer.count("\n- ") >= 2, a.answer
+    assert len({c.file for c in a.citations}) == 1

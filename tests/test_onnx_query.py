@@ -79,6 +79,24 @@ def test_onnx_queries_match_sentence_transformers(settings: Settings) -> None:
     assert cosines[worst] >= MIN_COSINE, questions[worst][:200]
 
 
+def test_onnx_passages_match_sentence_transformers(settings: Settings) -> None:
+    """Ingest embeds passages through onnxruntime: the vectors sentence-transformers gives,
+    for short units and for chunks near the 512-token limit alike, batched by length."""
+    emb = load_embeddings(settings)
+    corpus = sorted((ROOT / "corpus").glob("*.txt"))[1].read_text(encoding="utf-8")
+    paras = [p for p in corpus.split("\n") if p.strip()]
+    passages = paras[:40] + [corpus[i : i + 2500] for i in range(0, 10_000, 2500)] + ["a\nb"]
+    ours = np.asarray(emb.embed_documents(passages))
+    with _torch_threads(1):
+        theirs = np.asarray(emb.documents_model().embed_documents(passages))
+    cosines = (ours * theirs).sum(axis=1)
+    print(
+        f"\n{len(passages)} passages: cosine ONNX vs sentence-transformers min {cosines.min():.7f}"
+    )
+    assert ours.shape == theirs.shape == (len(passages), 384)
+    assert cosines.min() >= MIN_COSINE, passages[int(np.argmin(cosines))][:200]
+
+
 @contextmanager
 def _torch_threads(n: int) -> Iterator[None]:
     import torch

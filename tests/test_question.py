@@ -159,3 +159,19 @@ def test_the_words_matched_are_the_question_after_its_context() -> None:
     # A colon inside the question itself is no context.
     q = "Năm 2025 Khánh Hòa đặt chỉ tiêu: bao nhiêu % hộ có cáp quang"
     assert understand_intent(q).content.startswith("Năm 2025")
+
+
+def test_a_question_naming_no_place_stays_on_the_conversations_place() -> None:
+    history = [{"role": "user", "content": "Nghị quyết Thanh Hóa giao Ban Thường vụ làm gì?"}]
+    merged = resolve("thế báo cáo kết quả định kỳ bao lâu một lần?", history)
+    assert "Thanh Hóa" in merged and "báo cáo kết quả định kỳ" in merged
+    # … but one naming its own province does not.
+    own = "Hải Dương báo cáo kết quả định kỳ bao lâu một lần?"
+    assert resolve(own, history) == own
+
+
+def test_a_new_year_keeps_the_words_that_narrow_it() -> None:
+    history = [{"role": "user", "content": "Quảng Ngãi hồ sơ công việc xử lý trên mạng đến 2025?"}]
+    merged = resolve("đến 2030 thì cấp xã bao nhiêu?", history)
+    assert "hồ sơ công việc" in merged and "2030" in merged and "cấp xã" in merged
+    assert "2025" not in merged

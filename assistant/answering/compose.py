@@ -101,6 +101,9 @@ class Composer:
         sides = self._sides(scope, intent, inside, threshold)
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope)
+        by_year = self._year_sides(scope, inside, threshold)
+        if by_year:
+            return self._compare(by_year, scope)
         outline = self._outline_under(best) if intent.listing else []
         if outline:
             # A sub-section whose own title answers is given instead of the outline.
@@ -245,13 +248,18 @@ class Composer:
             # the ones that share few words with the question are no less part of it.
             return sorted(pool, key=lambda c: (c.chunk.start, c.unit_no))
         # The unit announcing the list is context, not an item: keep it only if it answers.
+        # The best unit's passage is cited anyway: its other items cost no precision and
+        # "what must be done" is seldom one bullet, so they fill the budget without a floor;
+        # another passage of the section comes in only when its unit is likely enough.
         ranked = sorted(pool, key=lambda c: -c.p)
         floor = max(threshold * 0.5, 0.25 * ranked[0].p)
         keep: list[Candidate] = []
         size = 0
         for c in ranked:
-            if len(keep) >= MAX_BULLETS or (keep and c.p < floor):
+            if len(keep) >= MAX_BULLETS:
                 break
+            if keep and c.p < floor and c.chunk.id != ranked[0].chunk.id:
+                continue
             if keep and size + len(c.text) > MAX_CHARS:
                 continue
             keep.append(c)
@@ -336,6 +344,32 @@ class Composer:
                 more = [c for c in rest if c.chunk.id == best.chunk.id and c.p >= 0.5 * best.p]
                 picked += more[:1]
         return picked
+
+    def _year_sides(
+        self, scope: Scope, inside: list[Candidate], threshold: float
+    ) -> list[Candidate]:
+        """A question naming two years or more ("mốc 2025 và mốc 2030") of one province:
+        the best unit of each year (empty when one unit states them all, or a year has
+        none)."""
+        asked = sorted(set(scope.years))
+        if len(asked) < 2 or not inside:
+            return []
+        province = inside[0].chunk.province
+        picked: list[Candidate] = []
+        for y in asked:
+            fit = [
+                c
+                for c in inside
+                if c.chunk.province == province
+                and c.p >= threshold * 0.5
+                and not self._is_title(c.chunk, c.unit.text)
+                and y in year_context(c.chunk, c.unit_no)
+            ]
+            if not fit:
+                return []
+            if fit[0] not in picked:
+                picked.append(fit[0])
+        return picked if len(picked) >= 2 else []
 
     def candidate(self, chunk: Chunk, unit_no: int, p: float = 0.0) -> Candidate:
         ci = self.corpus.by_id.get(chunk.id, -1)

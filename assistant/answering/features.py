@@ -242,9 +242,8 @@ def featurize(
             "figure_yes": float(intent.figure and fig),
             "figure_no": float(intent.figure and not fig),
             "year_hit": float(bool(asked_years & ctx)),
-            "year_other": float(
-                bool(asked_years) and not asked_years & ctx and any(y > 2020 for y in ctx)
-            ),
+            # Another year is another year: "năm 2019" does not answer "năm 2020" either.
+            "year_other": float(bool(asked_years) and bool(ctx) and not asked_years & ctx),
             "year_none": float(bool(asked_years) and not ctx),
             "province_in": float(bool(scope.files) and c.chunk.file in scope.files),
             "province_out": float(bool(scope.files) and c.chunk.file not in scope.files),

@@ -80,21 +80,35 @@ def is_follow_up(question: str) -> bool:
         return topic < 3 and (cue or topic == 0)
     if spans(question, cues().intents["refers_back"]):
         return True  # "ai ký văn bản đó?": its document is the one talked about
-    return topic == 0 or (cue and topic <= 4)
+    # "đến 2030 thì cấp xã bao nhiêu?": a new year with a word or two asks the last again.
+    return topic == 0 or (cue and topic <= 4) or (bool(_YEAR.search(question)) and topic <= 2)
 
 
 def resolve(question: str, history: Any, max_turns: int = 10) -> str:
     """The question to answer: a follow-up is rewritten into a complete question."""
     turns = user_turns(history, max_turns)
-    if not turns or not is_follow_up(question):
+    if not turns:
         return question
     base = next((t for t in reversed(turns) if not is_follow_up(t)), turns[0])
     for later in turns[turns.index(base) + 1 :]:  # earlier follow-ups refine the base
         base = _merge(base, later)
+    if not is_follow_up(question):
+        # A question of its own that names no province or document is still asked in the
+        # conversation: it stays on the province and document being talked about.
+        return question if _names_a_document(question) else _placed(question, base)
     # The documents the last answer quoted ("ai ký văn bản đó?"): a new topic stays on them.
     answers = _turns(history, "assistant", 1)
     documents = _DOC_NAME.findall(answers[-1]) if answers else []
     return _merge(base, question, documents)
+
+
+def _placed(question: str, base: str) -> str:
+    """``question`` with the provinces and document numbers ``base`` names (not its years:
+    a new question's year is its own)."""
+    extra = [*find_provinces(base), *dict.fromkeys(_DOC_NAME.findall(base))]
+    if not extra:
+        return question
+    return re.sub(r"\s+", " ", " ".join([question.rstrip(" ?.!"), *extra])).strip() + "?"
 
 
 def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) -> str:
@@ -126,6 +140,8 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
         # make the whole question read as written with them.
         year_word = " năm " if has_diacritics(base) else " nam "
         text = _YEAR.sub(" ", text).rstrip(" ?.!") + year_word + year_word.join(years)
+    if topic:  # "đến 2030 thì cấp xã bao nhiêu?": the word or two that narrow it stay
+        text = text.rstrip(" ?.!") + " " + " ".join(topic_words(follow))
     return re.sub(r"\s+", " ", text).strip()
 
 
