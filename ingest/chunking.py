@@ -21,7 +21,7 @@ from kernel.text import SIGNATURE_MARK, sentence_spans
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 
-CHUNKER_VERSION = "16"
+CHUNKER_VERSION = "17"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.

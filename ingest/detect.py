@@ -37,7 +37,7 @@ _CENTRAL_LINE = re.compile(
 )
 # Lines that end a title: the preamble, a separator, a heading, the addressee.
 _TITLE_STOP = re.compile(
-    r"^(?:-{3,}|\*|Căn cứ|Thực hiện|Kính gửi|Điều\s+\d|Phần thứ|[IVX]+\.\s|\d+\.\s)", re.I
+    r"^(?:-{3,}|_{3,}|\*|Căn cứ|Thực hiện|Kính gửi|Điều\s+\d|Phần thứ|[IVX]+\.\s|\d+\.\s)", re.I
 )
 # "Thực hiện Nghị quyết số 09-NQ/TU …, Ủy ban nhân dân tỉnh ban hành …": what it implements.
 _IMPLEMENTS = re.compile(

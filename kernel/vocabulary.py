@@ -64,6 +64,14 @@ class DocumentKind:
 
 
 @dataclass(frozen=True)
+class IssuingBody:
+    """A kind of issuing body as a question names it (folded) and as documents write it."""
+
+    mention: re.Pattern[str]
+    body: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Everything ``vocabulary.toml`` holds, compiled."""
 
@@ -78,6 +86,7 @@ class Vocabulary:
     goal_sections: re.Pattern[str] | None = None  # folded heading words of goal sections
     baseline_sections: re.Pattern[str] | None = None  # … of sections on the current state
     baseline_columns: re.Pattern[str] | None = None  # … of a table column of results
+    issuing_bodies: tuple[IssuingBody, ...] = ()
 
     @property
     def pillar_names(self) -> tuple[str, ...]:
@@ -166,6 +175,10 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         goal_sections=_words(data["sections"]["goals"]),
         baseline_sections=_words(data["sections"]["baseline"]),
         baseline_columns=_words(data["sections"].get("baseline_columns", [])),
+        issuing_bodies=tuple(
+            IssuingBody(_words(b["names"]), re.compile(b["body"]))
+            for b in data.get("issuing_bodies", ())
+        ),
     )
 
 

@@ -175,3 +175,34 @@ def test_a_new_year_keeps_the_words_that_narrow_it() -> None:
     merged = resolve("đến 2030 thì cấp xã bao nhiêu?", history)
     assert "hồ sơ công việc" in merged and "2030" in merged and "cấp xã" in merged
     assert "2025" not in merged
+
+
+def test_a_document_described_by_kind_and_year_or_body_is_in_scope() -> None:
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    docs = {
+        "kh.pdf": FileMeta(
+            file="kh.pdf",
+            parts=[
+                DocumentPart(
+                    kind="kế hoạch",
+                    title="Kế hoạch chuyển đổi số năm 2025",
+                    issuing_body="Ủy ban nhân dân tỉnh Hà Tĩnh",
+                )
+            ],
+        ),
+        "nq.docx": FileMeta(
+            file="nq.docx",
+            parts=[DocumentPart(kind="nghị quyết", issuing_body="Hội đồng nhân dân tỉnh Hà Tĩnh")],
+        ),
+        "nq2.txt": FileMeta(
+            file="nq2.txt",
+            parts=[DocumentPart(kind="nghị quyết", issuing_body="Ban Chấp hành Đảng bộ tỉnh")],
+        ),
+    }
+    assert understand("Kế hoạch năm 2025 giao Công an tỉnh làm gì?", docs).files == ["kh.pdf"]
+    assert understand("Nghị quyết của HĐND tỉnh giao những gì?", docs).files == ["nq.docx"]
+    # A kind alone, or a kind used as a word ("đưa vào báo cáo"), describes no one document.
+    assert understand("Nghị quyết ưu tiên những lĩnh vực nào?", docs).files == []
+    assert understand("Kế hoạch năm 2030 đặt chỉ tiêu gì?", docs).files == []

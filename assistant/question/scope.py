@@ -162,6 +162,35 @@ def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     ]
 
 
+_NEAR = 4  # a kind's name and what narrows it ("Kế hoạch năm 2025") within this many words
+
+
+def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -> list[str]:
+    """The one document a question describes without naming its province or number: its
+    kind with the year of its title or the body that issued it, close by ("Kế hoạch năm
+    2025 giao …", "Nghị quyết của HĐND tỉnh …"). Empty unless exactly one file fits."""
+    v = vocabulary()
+    fits: set[str] = set()
+    for kind in v.document_kinds:
+        if kind.appendix:
+            continue
+        for m in kind.mention.finditer(folded):
+            near = " ".join(folded[m.end() :].split()[:_NEAR])
+            near_years = {y for y in asked_years if str(y) in near}
+            bodies = [b for b in v.issuing_bodies if b.mention.search(near)]
+            if not near_years and not bodies:
+                continue  # "báo cáo kết quả", "lập kế hoạch": a word, not a document
+            for f, meta in docs.items():
+                for part in meta.parts:
+                    if part.kind != kind.name:
+                        continue
+                    own = set(years(f"{part.title} {part.period}"))
+                    body = fold(part.issuing_body)
+                    if near_years <= own and all(b.body.search(body) for b in bodies):
+                        fits.add(f)
+    return sorted(fits) if len(fits) == 1 else []
+
+
 def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> Scope:
     """The scope of ``question`` against the catalog ``docs`` (file -> metadata).
 
@@ -192,8 +221,11 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
                 for f, meta in docs.items():
                     if any(_digits(p.number) == m.group(1) for p in meta.parts if p.number):
                         files += [f] if f not in files else []
-    scope.files = files
     scope.years = sorted(set(years(question)))
+    if not files and not scope.unknown_provinces and not scope.national:
+        unmatched = [m for m in _DOC_NUMBER.finditer(question) if not scope.doc_numbers]
+        files = [] if unmatched else _described(fold(content or question), scope.years, docs)
+    scope.files = files
     for pillar in vocabulary().pillars:
         if pillar.question and pillar.question.search(folded):
             scope.pillar = pillar.name
