@@ -132,3 +132,9 @@ def test_a_task_question_gets_more_than_one_item_of_its_passage(assistant) -> No
     a = assistant.ask("Hải Dương đặt ra nhiệm vụ gì để bảo đảm an toàn, an ninh thông tin mạng?")
     assert not a.refused and a.answer.count("\n- ") >= 2, a.answer
     assert len({c.file for c in a.citations}) == 1
+
+
+def test_a_follow_up_of_a_question_without_diacritics_finds_its_figure(assistant) -> None:
+    history = [{"role": "user", "content": "muc tieu chu ky so cua Quang Ngai den nam 2030"}]
+    a = assistant.ask("còn năm 2025 thì sao?", history=history)
+    assert not a.refused and "50%" in a.answer, a.answer
