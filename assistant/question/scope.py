@@ -223,8 +223,9 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
                         files += [f] if f not in files else []
     scope.years = sorted(set(years(question)))
     if not files and not scope.unknown_provinces and not scope.national:
-        unmatched = [m for m in _DOC_NUMBER.finditer(question) if not scope.doc_numbers]
-        files = [] if unmatched else _described(fold(content or question), scope.years, docs)
+        # A number the catalog does not hold names another document: no guessing then.
+        unknown_number = _DOC_NUMBER.search(question) is not None
+        files = [] if unknown_number else _described(fold(content or question), scope.years, docs)
     scope.files = files
     for pillar in vocabulary().pillars:
         if pillar.question and pillar.question.search(folded):
