@@ -36,7 +36,7 @@ FEATURES = (
     "figure_yes",  # a figure is asked and the unit states one
     "figure_no",  # a figure is asked and the unit states none
     "year_hit",  # a year is asked and the unit's context names it
-    "year_other",  # a year is asked and the unit is about another target year
+    "year_other",  # a year is asked and the unit is about another year only
     "year_none",  # a year is asked and the unit names no year
     "province_in",  # the question names documents and the unit is in one of them
     "province_out",  # … and the unit is in another document
