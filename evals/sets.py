@@ -26,58 +26,30 @@ class QuestionSet:
     extra_docs: tuple[Path, ...] = ()  # files added to corpus/ for this set
 
 
-PROVINCE6 = ROOT / "tests" / "data" / "province6"
-PROVINCE7 = ROOT / "tests" / "data" / "province7"
-PROVINCE8 = ROOT / "tests" / "data" / "province8"
-PROVINCE9 = ROOT / "tests" / "data" / "province9"
-PROVINCE10 = ROOT / "tests" / "data" / "province10"
-PROVINCE11 = ROOT / "tests" / "data" / "province11"
+def _province(n: int, *files: str) -> QuestionSet:
+    """The set of ``tests/data/province<n>``: its questions and the documents they are about."""
+    folder = ROOT / "tests" / "data" / f"province{n}"
+    return QuestionSet(f"province{n}", folder / "questions.jsonl", tuple(folder / f for f in files))
+
+
 SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
-    QuestionSet("extra", ROOT / "evals" / "extra.jsonl"),
-    QuestionSet("extra2", ROOT / "evals" / "extra2.jsonl"),
-    QuestionSet("extra3", ROOT / "evals" / "extra3.jsonl"),
-    QuestionSet("extra4", ROOT / "evals" / "extra4.jsonl"),
-    QuestionSet("extra5", ROOT / "evals" / "extra5.jsonl"),
-    QuestionSet("extra6", ROOT / "evals" / "extra6.jsonl"),
-    QuestionSet("extra7", ROOT / "evals" / "extra7.jsonl"),
-    QuestionSet("extra8", ROOT / "evals" / "extra8.jsonl"),
-    QuestionSet("extra9", ROOT / "evals" / "extra9.jsonl"),
-    QuestionSet("extra10", ROOT / "evals" / "extra10.jsonl"),
-    QuestionSet("extra11", ROOT / "evals" / "extra11.jsonl"),
-    QuestionSet(
-        "province6",
-        PROVINCE6 / "questions.jsonl",
-        (PROVINCE6 / "nghean_nq_2021.pdf", PROVINCE6 / "nghean_kh_2023.docx"),
+    *(
+        QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
+        for name in ["extra", *(f"extra{i}" for i in range(2, 14))]
     ),
-    QuestionSet(
-        "province7",
-        PROVINCE7 / "questions.jsonl",
-        (PROVINCE7 / "laocai_ct_2022.docx", PROVINCE7 / "laocai_kh_2024.pdf"),
+    _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
+    _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
+    _province(8, "binhdinh_qd_2023.pdf", "binhdinh_ct_2024.docx"),
+    _province(9, "hatinh_kh_2026.pdf", "hatinh_bc_2024.docx"),
+    _province(
+        10,
+        "hatinh_nq61_hdnd_chuyen_doi_so_2030.docx",
+        "hatinh_kh26_ubnd_chuyen_doi_so_2025.pdf",
     ),
-    QuestionSet(
-        "province8",
-        PROVINCE8 / "questions.jsonl",
-        (PROVINCE8 / "binhdinh_qd_2023.pdf", PROVINCE8 / "binhdinh_ct_2024.docx"),
-    ),
-    QuestionSet(
-        "province9",
-        PROVINCE9 / "questions.jsonl",
-        (PROVINCE9 / "hatinh_kh_2026.pdf", PROVINCE9 / "hatinh_bc_2024.docx"),
-    ),
-    QuestionSet(
-        "province10",
-        PROVINCE10 / "questions.jsonl",
-        (
-            PROVINCE10 / "hatinh_nq61_hdnd_chuyen_doi_so_2030.docx",
-            PROVINCE10 / "hatinh_kh26_ubnd_chuyen_doi_so_2025.pdf",
-        ),
-    ),
-    QuestionSet(
-        "province11",
-        PROVINCE11 / "questions.jsonl",
-        (PROVINCE11 / "tq_ctr_cds_2030.docx", PROVINCE11 / "tq_kh_cds_2026.pdf"),
-    ),
+    _province(11, "tq_ctr_cds_2030.docx", "tq_kh_cds_2026.pdf"),
+    _province(12, "camau_nq_2025.pdf", "camau_qd_kh_2026.docx"),
+    _province(13, "dongthap_ctr_2025.docx", "dongthap_kh_2026.pdf"),
 )
 
 

@@ -40,6 +40,7 @@ from assistant.answering.sections import (  # noqa: E402
     SECTION_FEATURES,
     candidate_sections,
     featurize_section,
+    set_child_cov,
 )
 from evals import runner, scoring  # noqa: E402
 from evals.sets import SETS, QuestionSet, with_extra_docs  # noqa: E402
@@ -125,9 +126,21 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
         if intent.listing:
             inside = [c for c in cands if not scope.files or c.chunk.file in scope.files]
             # Every section of the candidates (the chain looks at those of the best ones).
-            for sec in candidate_sections(ext, scored, scope, intent, inside, max_leaves=20):
-                label = any(_positive(u, spans) for u in sec.units)
-                sections.append((sec, scored.qt, scope, label))
+            secs = candidate_sections(ext, scored, scope, intent, inside, max_leaves=20)
+            gold = [
+                {(u.chunk.id, u.unit_no) for u in sec.units if _positive(u, spans)} for sec in secs
+            ]
+            for sec, has in zip(secs, gold, strict=True):
+                # The section to answer with is the narrowest holding its gold units: "5. Một
+                # số lĩnh vực" is wrong where "5.3. … y tế" under it holds all it holds.
+                narrower = any(
+                    has <= other
+                    for o, other in zip(secs, gold, strict=True)
+                    if o.file == sec.file
+                    and len(o.path) > len(sec.path)
+                    and o.path[: len(sec.path)] == sec.path
+                )
+                sections.append((sec, scored.qt, scope, bool(has) and not narrower))
         out.append(
             Example(
                 set=qset.name,
@@ -248,14 +261,14 @@ def _section_rows(unit: Scorer, examples: list[Example]) -> list:
     for e in examples:
         if not e.sections:
             continue
-        xs, ys = [], []
-        for sec, qt, scope, label in e.sections:
+        for sec, qt, scope, _ in e.sections:
             probs = unit.predict(np.vstack([u.x for u in sec.units]))
             for u, p in zip(sec.units, probs, strict=True):
                 u.p = float(p)
             featurize_section(sec, qt, scope)
-            xs.append(sec.x)
-            ys.append(int(label))
+        set_child_cov([sec for sec, *_ in e.sections])
+        xs = [sec.x for sec, *_ in e.sections]
+        ys = [int(label) for *_, label in e.sections]
         out.append((e, np.vstack(xs), np.array(ys)))
     return out
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import tiktoken
 
 from ingest.cleaning import Block, blocks
-from kernel.text import SIGNATURE_MARK, sentence_spans
+from kernel.text import SIGNATURE_MARK, UPPER, fold, sentence_spans
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
+from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "17"
+CHUNKER_VERSION = "19"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -41,7 +42,7 @@ _HEADINGS = [
 _CLOSING = re.compile(rf"^Nơi nhận|{SIGNATURE_MARK.pattern}")
 _ITEM_LEVEL = 5  # from "I." down: numbering that also marks items of a list
 _SENTENCE_END = re.compile(r"[.;][\"”')*]*\s*$")
-_INNER_SENTENCE = re.compile(r"[.;!?]\s+[A-ZĐÀ-Ỹ]")
+_INNER_SENTENCE = re.compile(rf"[.;!?]\s+[{UPPER}]")
 _LABEL = re.compile(r"^\S+\s+[^:.;]{1,60}:\s")  # "8.1. Lĩnh vực nông nghiệp: …"
 
 
@@ -49,11 +50,15 @@ def _is_item(text: str) -> bool:
     """A numbered line that is one sentence of a list ("a) Kinh tế số chiếm 18% GRDP.",
     "1.1. Rà soát … chính sách;"), not a labelled paragraph ("8.1. Lĩnh vực nông nghiệp:
     Ứng dụng … Tăng cường …"), which titles what it says."""
-    return (
-        bool(_SENTENCE_END.search(text))
-        and not _LABEL.match(text)
-        and not _INNER_SENTENCE.search(text.split(maxsplit=1)[-1].rstrip(" .;"))
-    )
+    body = text.split(maxsplit=1)[-1].rstrip(" .;")
+    inner = _INNER_SENTENCE.search(body)
+    # "1. Hạ tầng số. Đầu tư …" opens with a title; "a) Hoàn thành hợp nhất … trong Quý
+    # III/2026. Cơ quan chủ trì: …" is a task with its lead agency, an item all the same.
+    titled = inner is not None and len(body[: inner.start()].split()) <= _TITLE_WORDS
+    return bool(_SENTENCE_END.search(text)) and not _LABEL.match(text) and not titled
+
+
+_TITLE_WORDS = 10
 
 
 _LABEL_MAX = 90
@@ -209,10 +214,32 @@ def shown(b: Block) -> str:
     ]
     if not pairs:
         return " | ".join(b.cells)
+    pairs = _with_unit(pairs)
     # The row's subject: its first cell with words (the indicator), without its header.
     k = next((i for i, (_, v) in enumerate(pairs) if re.search(r"[^\W\d_]{3}", v)), 0)
     rest = [f"{h}: {v}" if h else v for i, (h, v) in enumerate(pairs) if i != k]
     return f"{pairs[k][1]}: " + "; ".join(rest) if rest else pairs[k][1]
+
+
+_BARE_FIGURE = re.compile(r"^\d+(?:[.,]\d+)*$")
+
+
+def _with_unit(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A row's (header, value) pairs with its unit column ("Đơn vị: %") written after each
+    bare figure ("Kế hoạch 2026: 17%", "Mục tiêu 2030: 800 doanh nghiệp")."""
+    names = vocabulary().unit_columns
+    at = next((i for i, (h, _) in enumerate(pairs) if fold(h).strip(" .:") in names), None)
+    if at is None:
+        return pairs
+    unit = pairs[at][1].strip()
+    if not unit or len(unit) > 30:
+        return pairs
+    glue = "" if unit.startswith("%") else " "
+    return [
+        (h, f"{v}{glue}{unit}" if _BARE_FIGURE.match(v.strip()) else v)
+        for i, (h, v) in enumerate(pairs)
+        if i != at
+    ]
 
 
 def _prefix(meta: FileMeta, sec: Section) -> str:

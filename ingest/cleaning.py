@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from kernel.text import FOOTNOTE_LINE, MARKUP
+from kernel.text import FOOTNOTE_LINE, MARKUP, UPPER
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
 _ONLY_PUNCT = re.compile(r"^[\W_]*$")
@@ -23,7 +23,7 @@ _TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 _TERMINAL = re.compile(r"[.;:!?…]\)?[\"”']?$")
 # A line that starts a new block in wrapped text: a bullet, a numbered heading, a label.
 _BLOCK_START = re.compile(
-    r"^(?:[-+•]\s+[\dA-ZÀ-Ỹ\"“(]|[IVX]+\.\s|\d+(?:\.\d+)*\.?\s+[A-ZÀ-Ỹ]|[a-zđ]\)\s"
+    rf"^(?:[-+•]\s+[\d{UPPER}\"“(]|[IVX]+\.\s|\d+(?:\.\d+)*\.?\s+[{UPPER}]|[a-zđ]\)\s"
     r"|[a-zđ]\.\d{1,2}[.)]?\s|\(\d{1,2}\)\s|(?:Điều|Chương|Phần|Mục)\s+\S)"
 )
 

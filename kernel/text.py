@@ -11,6 +11,10 @@ import unicodedata
 from collections.abc import Iterator
 
 _WS = re.compile(r"\s+")
+# The capital letters of Vietnamese, for a regex character class: the range "À-Ỹ" also
+# holds the small letters between them (đ, ơ, ư, ạ …), so "1.000.000 đồng" looked like a
+# numbered heading followed by a capital.
+UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EF9)) if c.isupper())
 # Numbers with separators stay whole; letters and digits together (5G, IPv6, 3D) too.
 _SYLLABLE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|[^\W_]+", re.UNICODE)
 
@@ -103,7 +107,13 @@ def years(text: str) -> list[int]:
 _SENT_END = re.compile(r"(?<!\bTP)(?<!\bTp)(?<!v\.v)(?<=[.;!?:])\s+|\n+")
 
 
-_NUMBERING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[a-zđ])\.?$")
+_NUMBERING = re.compile(
+    r"^\s*(?:(?:Phần|Chương|Mục|Điều|PHẦN|CHƯƠNG|MỤC|ĐIỀU)\s+)?"
+    r"(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[a-zđ])\.?$"
+)
+
+
+_LABEL_WORDS = 4
 
 
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -119,6 +129,12 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
             and _NUMBERING.match(text[pos : m.start()])
         ):
             continue  # "2. Mục tiêu": the dot ends a list number, not a sentence
+        if (
+            "\n" not in m.group(0)
+            and text[m.start() - 1] == ":"
+            and len(text[pos : m.start()].split()) <= _LABEL_WORDS
+        ):
+            continue  # "Cơ quan chủ trì: Sở Nội vụ.": a label and its value are one unit
         yield from _trimmed(text, pos, m.start())
         pos = m.end()
     yield from _trimmed(text, pos, len(text))

@@ -100,8 +100,6 @@ def test_chunk_ids_are_stable(corpus):
 
 
 def test_table_rows_keep_their_headers_across_group_rows_and_page_breaks():
-    from ingest.chunking import shown
-
     text = (
         "Bảng: Chỉ tiêu năm 2024\n"
         "TT | Chỉ tiêu | Kết quả 2023 | Kế hoạch 2024\n"
@@ -110,7 +108,7 @@ def test_table_rows_keep_their_headers_across_group_rows_and_page_breaks():
         "Trang 5\n"
         "2 | Tỷ lệ hộ gia đình có cáp quang | 60 | 75\n"
     )
-    rows = [shown(b) for b in blocks(text) if b.cells is not None]
+    rows = _rows(text)
     # A group row ("I | Chính quyền số | | ") keeps its empty cells; a value such as 72 is
     # not mistaken for a row number; the row after the page number keeps the header.
     assert (
@@ -121,8 +119,6 @@ def test_table_rows_keep_their_headers_across_group_rows_and_page_breaks():
 
 
 def test_a_group_row_of_merged_cells_does_not_start_a_new_table():
-    from ingest.chunking import shown
-
     text = (
         "TT | Chỉ tiêu | Đơn vị tính | Năm 2024 | Năm 2025\n"
         "I | CHÍNH QUYỀN SỐ\n"
@@ -130,11 +126,18 @@ def test_a_group_row_of_merged_cells_does_not_start_a_new_table():
         "II | XÃ HỘI SỐ\n"
         "2 | Tỷ lệ cơ sở giáo dục phổ thông triển khai học bạ số | % | 64,8 | 85\n"
     )
-    rows = [shown(b) for b in blocks(text) if b.cells is not None]
+    rows = _rows(text)
     assert (
-        "Tỷ lệ cơ sở giáo dục phổ thông triển khai học bạ số: Đơn vị tính: %; Năm 2024: 64,8; "
-        "Năm 2025: 85" in rows
+        "Tỷ lệ cơ sở giáo dục phổ thông triển khai học bạ số: Năm 2024: 64,8%; Năm 2025: 85%"
+        in rows
     )
+
+
+def _rows(text: str) -> list[str]:
+    """The table rows of ``text`` as indexed (each value with its column header)."""
+    from ingest.chunking import shown
+
+    return [shown(b) for b in blocks(text) if b.cells is not None]
 
 
 def _paths(text: str) -> list[str]:
@@ -173,3 +176,49 @@ def test_a_full_pdf_line_ending_at_a_semicolon_goes_on_when_the_next_starts_lowe
     got = [b.text for b in blocks(text)]
     assert any(t.startswith("b) Kinh tế số") and t.endswith("nền tảng số.") for t in got)
     assert "c) Xã hội số" in got
+
+
+def test_a_wrapped_line_goes_on_into_an_amount_that_starts_the_next_line():
+    # "1.000.000 đồng" is an amount, not a numbered heading "1." followed by a capital.
+    filler = [
+        f"Dòng {n} của một đoạn văn bản dài được ngắt theo độ rộng trang in cố định"
+        for n in range(30)
+    ]
+    text = "\n".join(
+        [
+            *filler,
+            "b) Hỗ trợ hộ nghèo, hộ cận nghèo 50% giá trị điện thoại thông minh, tối đa",
+            "1.000.000 đồng/hộ, hỗ trợ 01 lần trong giai đoạn 2026 - 2030.",
+            "6. Nguyên tắc áp dụng",
+        ]
+    )
+    got = [b.text for b in blocks(text)]
+    assert any(t.startswith("b) Hỗ trợ") and t.endswith("2026 - 2030.") for t in got)
+    assert "6. Nguyên tắc áp dụng" in got
+
+
+def test_a_unit_column_is_written_after_each_figure_of_its_row():
+    text = (
+        "STT | Chỉ tiêu | Đơn vị | Thực hiện 2025 | Kế hoạch 2026\n"
+        "1 | Số doanh nghiệp công nghệ số | doanh nghiệp | 468 | 520\n"
+        "2 | Tỷ lệ hộ gia đình có cáp quang | % | 86,1 | Trên 90\n"
+    )
+    rows = _rows(text)
+    assert (
+        "Số doanh nghiệp công nghệ số: Thực hiện 2025: 468 doanh nghiệp; Kế hoạch 2026: "
+        "520 doanh nghiệp" in rows
+    )
+    # A value that is not a bare figure keeps its own words.
+    assert "Tỷ lệ hộ gia đình có cáp quang: Thực hiện 2025: 86,1%; Kế hoạch 2026: Trên 90" in rows
+
+
+def test_a_task_item_followed_by_its_lead_agency_stays_an_item():
+    text = (
+        "IV. NHIỆM VỤ, GIẢI PHÁP\n"
+        "3. Phát triển dữ liệu số\n"
+        "a) Hoàn thành hợp nhất, làm sạch cơ sở dữ liệu đất đai của hai tỉnh trước hợp nhất "
+        "trong Quý III/2026. Cơ quan chủ trì: Sở Nông nghiệp và Môi trường.\n"
+        "b) Xây dựng Kho dữ liệu dùng chung của tỉnh.\n"
+    )
+    paths = _paths(text)
+    assert all("a) Hoàn thành" not in p for p in paths)

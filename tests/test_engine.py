@@ -16,6 +16,7 @@ from kernel.types import REFUSAL
 
 HD = "000_702489c04bbe0e0b.txt"
 QN = "003_a83315fa0d19e00b.txt"
+TH = "004_e6278164a908c064.txt"
 
 
 def test_every_unit_and_heading_is_embedded(index_settings, assistant) -> None:
@@ -138,3 +139,35 @@ def test_a_follow_up_of_a_question_without_diacritics_finds_its_figure(assistant
     history = [{"role": "user", "content": "muc tieu chu ky so cua Quang Ngai den nam 2030"}]
     a = assistant.ask("còn năm 2025 thì sao?", history=history)
     assert not a.refused and "50%" in a.answer, a.answer
+
+
+def test_document_facts_of_two_provinces_are_given_for_each(assistant) -> None:
+    a = assistant.ask("Nghị quyết chuyển đổi số của Quảng Ngãi và của Thanh Hóa do ai ký?")
+    assert "Bùi Thị Quỳnh Vân" in a.answer and "Nguyễn Hồng Phong" in a.answer
+    assert {c.file for c in a.citations} == {QN, TH}
+    assert sorted(c.marker for c in a.citations) == list(range(1, len(a.citations) + 1))
+
+
+def test_a_fact_asked_after_context_that_names_a_document_is_read_from_the_catalog(
+    assistant,
+) -> None:
+    a = assistant.ask(
+        "Tôi đang soạn tờ trình về nghị quyết chuyển đổi số của Khánh Hòa cho lãnh đạo xem "
+        "trước buổi làm việc với đoàn kiểm tra. Nghị quyết ấy do ai ký?"
+    )
+    assert "Nguyễn Hải Ninh" in a.answer
+
+
+def test_a_fact_of_a_document_the_text_cites_is_not_answered_from_the_catalog(
+    assistant,
+) -> None:
+    # Quảng Ngãi's resolution carries no date of its own ("… không ghi ngày ban hành" is the
+    # catalog's answer about it); the directive it cites has one, in its text.
+    a = assistant.ask(
+        "Nghị quyết của Quảng Ngãi có nhắc đến chỉ thị nào của Ban Thường vụ Tỉnh ủy về "
+        "chuyển đổi số, chỉ thị đó ban hành ngày nào?"
+    )
+    assert not a.refused and "không ghi" not in a.answer
+    assert any("19-CT/TU" in p.chunk.text for p in a.passages[:5])
+    b = assistant.ask("Nghị quyết chuyển đổi số của Quảng Ngãi ban hành ngày nào?")
+    assert b.refused and "không ghi" in b.answer

@@ -65,3 +65,21 @@ def test_sentence_units_split_at_sentence_ends_not_list_numbers():
 
 def test_collapse_ws():
     assert collapse_ws(" a \n\n b\tc ") == "a b c"
+
+
+def test_a_short_label_and_its_value_are_one_unit():
+    text = (
+        "Đào tạo chuyên sâu cho 150 cán bộ chuyên trách. Cơ quan chủ trì: Sở Nội vụ. "
+        "Các nhiệm vụ cụ thể như sau: xây dựng kho dữ liệu dùng chung."
+    )
+    units = [text[i:j] for i, j in sentence_spans(text)]
+    assert "Cơ quan chủ trì: Sở Nội vụ." in units
+    # A sentence that announces what follows still ends at its colon.
+    assert "Các nhiệm vụ cụ thể như sau:" in units
+
+
+def test_a_part_mark_stays_with_its_title():
+    text = "Phần III. TỔ CHỨC THỰC HIỆN\nĐiều 2. Hiệu lực thi hành. Nghị quyết có hiệu lực."
+    units = [text[i:j] for i, j in sentence_spans(text)]
+    assert units[0] == "Phần III. TỔ CHỨC THỰC HIỆN"
+    assert units[1] == "Điều 2. Hiệu lực thi hành."

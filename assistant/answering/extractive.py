@@ -20,7 +20,7 @@ from assistant.answering.answerability import Asked, answers
 from assistant.answering.compose import Composer
 from assistant.answering.features import Candidate, QuestionTerms, featurize, gather
 from assistant.answering.scorer import Scorer
-from assistant.answering.sections import Section, candidate_sections
+from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, terms
@@ -192,7 +192,7 @@ class Extractor:
         sections = [s for s in sections if not scope.files or s.file in scope.files]
         if not sections or sections[0].p < section_scorer.threshold:
             return None
-        return sections[0]
+        return _named_section(sections[0], sections, self.scorer.threshold)
 
     def _near_miss(self, cands: list[Candidate], scope: Scope, intent: Intent) -> bool:
         """A figure asked of one document, which another answers far better."""
@@ -215,3 +215,30 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
+
+
+def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:
+    """The section the question names: ``best``, unless it was found only through the
+    heading above it (its own heading adds nothing and none of its units answers alone;
+    "Khánh Hòa chọn những lĩnh vực nào …?" matches "5. Một số lĩnh vực cần ưu tiên …", and
+    each "5.x. … lĩnh vực …" below it only through that, as its siblings do): then the
+    nearest section above it whose own heading does match."""
+    col = {n: SECTION_FEATURES.index(n) for n in ("inherited", "own_cov", "max_p")}
+    if not best.x[col["inherited"]] or best.x[col["max_p"]] >= unit_threshold:
+        return best
+    siblings = [
+        s
+        for s in sections
+        if s.file == best.file and s.path[:-1] == best.path[:-1] and s.x[col["inherited"]]
+    ]
+    if len(siblings) < 2:  # the heading above matched, and more than one section under it
+        return best
+    above = [
+        s
+        for s in sections
+        if s.file == best.file
+        and len(s.path) < len(best.path)
+        and best.path[: len(s.path)] == s.path
+        and s.x[col["own_cov"]] > 0
+    ]
+    return max(above, key=lambda s: len(s.path), default=best)

@@ -107,8 +107,15 @@ def _asking_clause(question: str, phrases: tuple[str, ...]) -> str:
     … do ai ký, em tìm không thấy") asks in one clause; the others are about the asker."""
     kinds = tuple(n for k in vocabulary().document_kinds for n in (k.name, *k.names))
     clauses = [c for c in _CLAUSE_END.split(question) if c.strip()]
-    asking = [c for c in clauses if has(c, phrases) or has(c, kinds)]
-    return " ".join(asking) if asking else question
+    cued = [i for i, c in enumerate(clauses) if has(c, phrases)]
+    if not cued:
+        return question
+    # The clauses that ask, and the one naming the document just before them when they
+    # name none ("Nghị quyết 16 của Khánh Hòa, ai ký?"); earlier context is the asker's.
+    if not any(has(clauses[i], kinds) for i in cued):
+        named = [i for i in range(cued[0]) if has(clauses[i], kinds)]
+        cued = named[-1:] + cued
+    return " ".join(clauses[i] for i in cued)
 
 
 def answer_facts(
@@ -131,6 +138,29 @@ def answer_facts(
         return None
     if not fields or not files:
         return None
+    if "implements" not in fields and _names_another_kind(question, [docs[f] for f in files]):
+        return None
+    # "Nghị quyết của Thanh Hóa do ai ký? So với người ký chương trình của Đồng Tháp?": each
+    # province named gets its own document's facts.
+    by_province: dict[str, list[str]] = {}
+    for f in files:
+        by_province.setdefault(docs[f].province or f, []).append(f)
+    drafts = [_facts_of(question, scope, fields, docs, chunks, fs) for fs in by_province.values()]
+    answered = [d for d in drafts if d is not None and not d.refused]
+    if len(drafts) == 1 or not answered:
+        return drafts[0]
+    return _joined(answered)
+
+
+def _facts_of(
+    question: str,
+    scope: Scope,
+    fields: list[str],
+    docs: dict[str, FileMeta],
+    chunks: list[Chunk],
+    files: list[str],
+) -> Draft | None:
+    """The facts of the document among ``files`` (one province's) the question names."""
     best: tuple[float, str, DocumentPart] | None = None
     for f in files:  # a province may have several documents: the wording picks one
         for part in docs[f].parts:
@@ -168,6 +198,17 @@ def answer_facts(
     return Draft("\n".join(lines), citations)
 
 
+def _joined(drafts: list[Draft]) -> Draft:
+    """Several documents' facts as one answer, their citations numbered on."""
+    text: list[str] = []
+    citations: list[Citation] = []
+    for d in drafts:
+        shift = len(citations)
+        text.append(re.sub(r"\[(\d+)\]", lambda m, k=shift: f"[{int(m.group(1)) + k}]", d.text))
+        citations += [c.model_copy(update={"marker": c.marker + shift}) for c in d.citations]
+    return Draft("\n\n".join(text), citations)
+
+
 # Fields a document states in its header and signature, or nowhere: when the catalog has no
 # value, the document does not give one, and no passage should be offered as the answer.
 _CATALOG_FIELDS = {"number", "date", "signer"}
@@ -188,6 +229,28 @@ def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
                 if not ours:
                     return True
     return False
+
+
+def _names_another_kind(question: str, metas: list[FileMeta]) -> bool:
+    """ "Nghị quyết Quảng Ngãi nhắc đến chỉ thị nào, ban hành ngày nào?": a question whose
+    subject is a kind of document that none of the named files is asks about a document the
+    text cites (the text itself may describe it), not about ours."""
+    q = fold(question)
+    have = {p.kind.lower() for m in metas for p in m.parts if p.kind}
+    if not have:
+        return False
+    named: list[tuple[int, str]] = []  # (where, kind) of every kind the question names
+    asked: set[str] = set()  # kinds asked after ("chỉ thị nào", "kế hoạch số mấy")
+    for k in vocabulary().document_kinds:
+        for name in {fold(k.name), *k.names}:
+            for m in re.finditer(rf"\b{re.escape(name)}\b", q):
+                named.append((m.start(), k.name))
+                if re.match(r"\s+(?:nao|gi|so)\b", q[m.end() :]):
+                    asked.add(k.name)
+    # The kind named first is the question's subject ("Kế hoạch … thực hiện Nghị quyết 16
+    # có số hiệu gì?" asks about a plan, not about the resolution).
+    first = {min(named)[1]} if named else set()
+    return bool((asked | first) - have)
 
 
 _CITED_NUMBER = re.compile(r"\b\d{1,5}\s*-\s*[A-ZĐ]{2,5}/[A-ZĐ]{2,6}\b")

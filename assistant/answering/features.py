@@ -19,7 +19,7 @@ from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.text import bigrams, fold, numbers, years
-from kernel.types import NATIONAL, Chunk, Passage, Unit
+from kernel.types import NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
 from kernel.vocabulary import vocabulary
 
 FEATURES = (
@@ -55,6 +55,10 @@ FEATURES = (
     "english",  # the question is in English (its evidence is mostly dense)
     "title_share",  # share of the unit's words that repeat its document's title (a unit
     # such as "Ban hành kèm theo Quyết định này Kế hoạch …" names the plan, says nothing of it)
+    "cov_content",  # cov of the question without the words naming a document ("Theo Kế
+    # hoạch của UBND tỉnh, …"): the words of what is asked
+    "header_line",  # a line of the document's header block (issuer, number, title lines:
+    # "CỦA BAN THƯỜNG VỤ TỈNH ỦY … về chuyển đổi số …" repeats the question's words, answers none)
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -64,6 +68,7 @@ MONOTONE = {
     "cov": 1,
     "cov_all": 1,
     "cov_clause": 1,
+    "cov_content": 1,
     "bm25_unit": 1,
     "dense_unit": 1,
     "year_hit": 1,
@@ -79,6 +84,7 @@ _BULLET = re.compile(r"^\s*[-+•*]\s+")
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
 _CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")
 _FIGURE_YEAR = re.compile(r"\b20[0-4]\d\b")
+_SENTENCE_END = re.compile(r"[.;:!?][\"”')]*\s*$")
 
 
 @dataclass
@@ -141,6 +147,7 @@ class QuestionTerms:
     in_corpus: dict[str, float]
     oov_share: float
     clauses: list[dict[str, float]]  # the in-corpus weights of each clause of two words or more
+    content: dict[str, float]  # in-corpus weights of the words that do not name a document
 
     @classmethod
     def of(cls, text: str, scope: Scope, stats: UnitStats, ignore: set[str]) -> QuestionTerms:
@@ -157,10 +164,29 @@ class QuestionTerms:
                 clauses.append(
                     {t: v for t in question_terms(part, folded, ignore) if (v := seen.get(t))}
                 )
-        return cls(folded, w, seen, oov, clauses)
+        named = set(question_terms(_naming_words(text), folded, ignore))
+        content = {t: v for t, v in seen.items() if t not in named}
+        return cls(folded, w, seen, oov, clauses, content)
 
 
-def _coverage(weights: dict[str, float], have: set[str]) -> float:
+def _naming_words(text: str) -> str:
+    """The words of ``text`` that name a kind of document or of issuing body, in order."""
+    words = text.split()
+    folded = [fold(w).strip(".,;:?!()\"'“”") for w in words]
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase in vocabulary().naming_phrases:
+            if tuple(folded[i : i + len(phrase)]) == phrase:
+                out += words[i : i + len(phrase)] + ["|"]
+                i += len(phrase)
+                break
+        else:
+            i += 1
+    return " ".join(out)
+
+
+def coverage(weights: dict[str, float], have: set[str]) -> float:
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
 
@@ -176,7 +202,7 @@ def _announced(c: Candidate, qt: QuestionTerms) -> float:
     for k in range(c.unit_no - 1, max(-1, c.unit_no - 3), -1):
         text = c.chunk.units[k].text
         if text.rstrip().endswith(":"):
-            return _coverage(qt.in_corpus, _words(text, qt.folded))
+            return coverage(qt.in_corpus, _words(text, qt.folded))
     return 0.0
 
 
@@ -207,8 +233,8 @@ def featurize(
         if key not in heads:
             heads[key] = (_words(" ".join(c.chunk.headings[-2:]), qt.folded), section_kind(c.chunk))
         head, kind = heads[key]
-        cov = _coverage(qt.in_corpus, own)
-        cov_all = _coverage(qt.weights, own) + 0.5 * _coverage(
+        cov = coverage(qt.in_corpus, own)
+        cov_all = coverage(qt.weights, own) + 0.5 * coverage(
             {t: w for t, w in qt.weights.items() if t not in own}, head
         )
         meta = corpus.docs.get(c.chunk.file)
@@ -223,12 +249,12 @@ def featurize(
         fig = has_figure(u.text)
         x = {
             "cov": cov,
-            "cov_head": _coverage(qt.in_corpus, head),
+            "cov_head": coverage(qt.in_corpus, head),
             "cov_all": cov_all,
             "cov_clause": max(
                 (
-                    _coverage(cw, own)
-                    + 0.5 * _coverage({t: v for t, v in cw.items() if t not in own}, head)
+                    coverage(cw, own)
+                    + 0.5 * coverage({t: v for t, v in cw.items() if t not in own}, head)
                     for cw in qt.clauses
                 ),
                 default=cov,
@@ -269,6 +295,10 @@ def featurize(
             "english_dense": float(du[c.ref]) if en else 0.0,
             "english_cov": cov if en else 0.0,
             "english": float(en),
+            "cov_content": coverage(qt.content, own),
+            "header_line": float(
+                PREAMBLE_LABEL in c.chunk.headings and not _SENTENCE_END.search(u.text)
+            ),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answering.features import FEATURES, Candidate, QuestionTerms
+from assistant.answering.features import FEATURES, Candidate, QuestionTerms, coverage
 from assistant.question.terms import terms
 from kernel.text import bigrams
 from kernel.types import Chunk
@@ -36,6 +36,12 @@ SECTION_FEATURES = (
     "province_in",  # the question names documents and the section is in one of them
     "province_out",  # … and it is in another
     "parent",  # the section was reached as the parent of a candidate's own section
+    "own_cov",  # how much its own heading adds to its parent's coverage of the question (none:
+    # "Khánh Hòa chọn những lĩnh vực nào …?" matches "5. Một số lĩnh vực", not "5.2. … du lịch")
+    "inherited",  # its heading path matches the question only through the headings above it
+    "child_cov",  # how much better a section under it covers the question with its heading
+    # ("… trong y tế gồm những gì?": "5.3. … lĩnh vực y tế" rather than "5. Một số lĩnh vực")
+    "parent_tie",  # a parent none of whose sections below covers the question better
 )
 MAX_LEAVES = 8  # sections of the best units considered
 MAX_UNITS = 60  # a section above them is considered up to this many units
@@ -91,6 +97,7 @@ def candidate_sections(
         sec = Section(file, path, chunks, members, parent)
         featurize_section(sec, scored.qt, scope)
         out.append(sec)
+    set_child_cov(out)
     if out and ext.scorer is not None and ext.scorer.section is not None:
         probs = ext.scorer.section.predict(np.vstack([s.x for s in out]))
         for s, p in zip(out, probs, strict=True):
@@ -99,12 +106,27 @@ def candidate_sections(
     return out
 
 
+def set_child_cov(sections: list[Section]) -> None:
+    """Set each section's ``child_cov`` (the best heading coverage of a section below it,
+    less its own; 0 when none covers more) and ``parent_tie``."""
+    at = SECTION_FEATURES.index("child_cov")
+    cov = SECTION_FEATURES.index("head_cov")
+    tie = SECTION_FEATURES.index("parent_tie")
+    for s in sections:
+        below = [
+            o.x[cov]
+            for o in sections
+            if o.file == s.file and len(o.path) > len(s.path) and o.path[: len(s.path)] == s.path
+        ]
+        s.x[at] = max(0.0, max(below, default=0.0) - s.x[cov])
+        s.x[tie] = float(s.parent and s.x[at] <= 0)
+
+
 def featurize_section(sec: Section, qt: QuestionTerms, scope: Scope) -> None:
     """Fill the section's feature vector from its units (their ``p`` and features)."""
     ps = sorted((u.p for u in sec.units), reverse=True)
-    head = _words(" ".join(sec.path), qt.folded)
-    total = sum(qt.in_corpus.values())
-    cov = sum(w for t, w in qt.in_corpus.items() if t in head) / total if total else 0.0
+    cov = coverage(qt.in_corpus, _words(" ".join(sec.path), qt.folded))
+    own = cov - coverage(qt.in_corpus, _words(" ".join(sec.path[:-1]), qt.folded))
     col = {name: FEATURES.index(name) for name in ("bm25_head", "dense_head")}
     x = {
         "max_p": ps[0] if ps else 0.0,
@@ -117,5 +139,9 @@ def featurize_section(sec: Section, qt: QuestionTerms, scope: Scope) -> None:
         "province_in": float(bool(scope.files) and sec.file in scope.files),
         "province_out": float(bool(scope.files) and sec.file not in scope.files),
         "parent": float(sec.parent),
+        "own_cov": own,
+        "inherited": float(cov > 0 and own <= 0 and len(sec.path) > 1),
+        "child_cov": 0.0,  # these two are set once every candidate section is known
+        "parent_tie": 0.0,  # (set_child_cov)
     }
     sec.x = np.array([x[name] for name in SECTION_FEATURES], dtype=np.float64)

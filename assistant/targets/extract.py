@@ -192,6 +192,9 @@ def _align(sent: _Sentence, source: str) -> None:
 
 
 # -- rows -------------------------------------------------------------------------------
+_LEADING_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
 def _rows(
     sent: _Sentence, meta: FileMeta, notes: dict[int, list[str]], source: str
 ) -> list[Target]:
@@ -208,6 +211,9 @@ def _rows(
         span = _file_span(sent, f.start, f.end)
         if span is None or not _same(source[span[0] : span[1]], sent.text[f.start : f.end]):
             span = _find(source, sent.text[f.start : f.end], searched, sent.end)
+        if span is None and (bare := _LEADING_NUMBER.match(sent.text[f.start : f.end])):
+            # A table cell "17" shown with its row's unit column as "17%": the cell is the span.
+            span = _find(source, bare.group(0), searched, sent.end)
         if span is None:
             log.warning(
                 "%s: figure %r not found in the original text",
