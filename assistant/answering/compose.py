@@ -54,7 +54,12 @@ class Composer:
             child = fits[0]
             path = child.chunk.headings[: len(section.path) + 1]
             units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
-        pool = [c for c in units if not self._is_title(c.chunk, c.unit.text)]
+        # The lines of a header block ("TỈNH ỦY KHÁNH HÒA", "NGHỊ QUYẾT") list nothing.
+        pool = [
+            c
+            for c in units
+            if not self._is_title(c.chunk, c.unit.text) and not c.feature("header_line")
+        ]
         keep: list[Candidate] = []
         size = 0
         for c in sorted(pool, key=lambda c: -c.p):

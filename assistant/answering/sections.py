@@ -18,7 +18,7 @@ import numpy as np
 from assistant.answering.features import FEATURES, Candidate, QuestionTerms, coverage
 from assistant.question.terms import terms
 from kernel.text import bigrams
-from kernel.types import Chunk
+from kernel.types import PREAMBLE_LABEL, Chunk
 
 if TYPE_CHECKING:
     from assistant.answering.extractive import Extractor, Scored
@@ -42,6 +42,7 @@ SECTION_FEATURES = (
     "child_cov",  # how much better a section under it covers the question with its heading
     # ("… trong y tế gồm những gì?": "5.3. … lĩnh vực y tế" rather than "5. Một số lĩnh vực")
     "parent_tie",  # a parent none of whose sections below covers the question better
+    "preamble",  # the document's opening (header block, legal bases) rather than a section
 )
 MAX_LEAVES = 8  # sections of the best units considered
 MAX_UNITS = 60  # a section above them is considered up to this many units
@@ -141,6 +142,7 @@ def featurize_section(sec: Section, qt: QuestionTerms, scope: Scope) -> None:
         "parent": float(sec.parent),
         "own_cov": own,
         "inherited": float(cov > 0 and own <= 0 and len(sec.path) > 1),
+        "preamble": float(PREAMBLE_LABEL in sec.path),
         "child_cov": 0.0,  # these two are set once every candidate section is known
         "parent_tie": 0.0,  # (set_child_cov)
     }
