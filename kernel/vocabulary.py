@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-from kernel.text import fold
-
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 CUES_FILE = Path(__file__).with_name("cues.toml")
 
@@ -89,9 +87,6 @@ class Vocabulary:
     baseline_sections: re.Pattern[str] | None = None  # … of sections on the current state
     baseline_columns: re.Pattern[str] | None = None  # … of a table column of results
     unit_columns: frozenset[str] = frozenset()  # folded headers of a table's unit column
-    # Folded phrases that name a document rather than ask about its content: the kinds of
-    # document and of issuing body ("kế hoạch", "nghị quyết", "UBND tỉnh"…).
-    naming_phrases: tuple[tuple[str, ...], ...] = ()
     issuing_bodies: tuple[IssuingBody, ...] = ()
 
     @property
@@ -185,23 +180,6 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         issuing_bodies=tuple(
             IssuingBody(_words(b["names"]), re.compile(b["body"]))
             for b in data.get("issuing_bodies", ())
-        ),
-        naming_phrases=tuple(
-            sorted(
-                {
-                    tuple(fold(n).split())
-                    for n in [
-                        *(
-                            x
-                            for k in data["document_kinds"]
-                            for x in (k["name"], *k.get("names", ()))
-                        ),  # noqa: E501
-                        *(x for b in data.get("issuing_bodies", ()) for x in b["names"]),
-                    ]
-                },
-                key=len,
-                reverse=True,
-            )
         ),
     )
 

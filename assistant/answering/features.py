@@ -55,8 +55,6 @@ FEATURES = (
     "english",  # the question is in English (its evidence is mostly dense)
     "title_share",  # share of the unit's words that repeat its document's title (a unit
     # such as "Ban hành kèm theo Quyết định này Kế hoạch …" names the plan, says nothing of it)
-    "cov_content",  # cov of the question without the words naming a document ("Theo Kế
-    # hoạch của UBND tỉnh, …"): the words of what is asked
     "header_line",  # a line of the document's header block (issuer, number, title lines:
     # "CỦA BAN THƯỜNG VỤ TỈNH ỦY … về chuyển đổi số …" repeats the question's words, answers none)
 )
@@ -68,7 +66,6 @@ MONOTONE = {
     "cov": 1,
     "cov_all": 1,
     "cov_clause": 1,
-    "cov_content": 1,
     "bm25_unit": 1,
     "dense_unit": 1,
     "year_hit": 1,
@@ -147,7 +144,6 @@ class QuestionTerms:
     in_corpus: dict[str, float]
     oov_share: float
     clauses: list[dict[str, float]]  # the in-corpus weights of each clause of two words or more
-    content: dict[str, float]  # in-corpus weights of the words that do not name a document
 
     @classmethod
     def of(cls, text: str, scope: Scope, stats: UnitStats, ignore: set[str]) -> QuestionTerms:
@@ -164,26 +160,7 @@ class QuestionTerms:
                 clauses.append(
                     {t: v for t in question_terms(part, folded, ignore) if (v := seen.get(t))}
                 )
-        named = set(question_terms(_naming_words(text), folded, ignore))
-        content = {t: v for t, v in seen.items() if t not in named}
-        return cls(folded, w, seen, oov, clauses, content)
-
-
-def _naming_words(text: str) -> str:
-    """The words of ``text`` that name a kind of document or of issuing body, in order."""
-    words = text.split()
-    folded = [fold(w).strip(".,;:?!()\"'“”") for w in words]
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for phrase in vocabulary().naming_phrases:
-            if tuple(folded[i : i + len(phrase)]) == phrase:
-                out += words[i : i + len(phrase)] + ["|"]
-                i += len(phrase)
-                break
-        else:
-            i += 1
-    return " ".join(out)
+        return cls(folded, w, seen, oov, clauses)
 
 
 def coverage(weights: dict[str, float], have: set[str]) -> float:
@@ -295,7 +272,6 @@ def featurize(
             "english_dense": float(du[c.ref]) if en else 0.0,
             "english_cov": cov if en else 0.0,
             "english": float(en),
-            "cov_content": coverage(qt.content, own),
             "header_line": float(
                 PREAMBLE_LABEL in c.chunk.headings and not _SENTENCE_END.search(u.text)
             ),
