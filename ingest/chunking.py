@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "19"
+CHUNKER_VERSION = "20"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -225,18 +225,15 @@ _BARE_FIGURE = re.compile(r"^\d+(?:[.,]\d+)*$")
 
 
 def _with_unit(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A row's (header, value) pairs with its unit column ("Đơn vị: %") written after each
-    bare figure ("Kế hoạch 2026: 17%", "Mục tiêu 2030: 800 doanh nghiệp")."""
+    """A row's (header, value) pairs with a "%" unit column written after each bare figure
+    ("Kế hoạch 2026: 17%", as a sentence would say it). Other units stay in their column
+    ("Đơn vị: mã số; … 1.250"), where the target extraction reads them for every cell."""
     names = vocabulary().unit_columns
     at = next((i for i, (h, _) in enumerate(pairs) if fold(h).strip(" .:") in names), None)
-    if at is None:
+    if at is None or pairs[at][1].strip() != "%":
         return pairs
-    unit = pairs[at][1].strip()
-    if not unit or len(unit) > 30:
-        return pairs
-    glue = "" if unit.startswith("%") else " "
     return [
-        (h, f"{v}{glue}{unit}" if _BARE_FIGURE.match(v.strip()) else v)
+        (h, f"{v}%" if _BARE_FIGURE.match(v.strip()) else v)
         for i, (h, v) in enumerate(pairs)
         if i != at
     ]

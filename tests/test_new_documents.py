@@ -177,6 +177,22 @@ def test_table_cells_take_the_unit_column_and_the_kind_of_their_column() -> None
     assert ("320", "doanh nghiệp", "target", 2025) in got
 
 
+def test_a_cell_takes_a_unit_the_figure_list_does_not_know() -> None:
+    from assistant.targets.extract import extract_file_targets
+    from kernel.types import FileMeta
+
+    text = (
+        "II. MỤC TIÊU\n\n"
+        "TT | Chỉ tiêu | Đơn vị | Thực hiện năm 2025 | Mục tiêu năm 2026\n"
+        "1 | Số mã số vùng trồng quản lý trên nền tảng số | mã số | 1.250 | 1.400\n"
+    )
+    meta = FileMeta(file="kh.txt")
+    rows = extract_file_targets(chunk(text, meta, get_encoding(), 400), meta, text)
+    assert ("1.400", "mã số", "target", 2026) in {
+        (r.value_text, r.unit, r.kind, r.target_year) for r in rows
+    }
+
+
 def test_each_figure_takes_the_year_written_right_after_it() -> None:
     from assistant.targets.extract import extract_file_targets
     from kernel.types import FileMeta
