@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from functools import cache
 
 from kernel.gazetteer import canonical, find_mentions
-from kernel.text import MARKUP, SIGNATURE_MARK, collapse_ws
+from kernel.text import MARKUP, SIGN_PREFIX, SIGNATURE_MARK, collapse_ws
 from kernel.types import NATIONAL, DocumentPart, FileMeta
 from kernel.vocabulary import DocumentKind, vocabulary
 
 _DISPATCH = re.compile(r"(?m)^[ \t*]*(?:V/v\b|Kính gửi\b)")
-_SIGN_PREFIX = re.compile(r"^(T/M|TM\.|KT\.|K/T|TL\.|TUQ\.|Q\.)\s*(.*)$")
 _NUMBER = re.compile(
     r"(?m)^[ \t]*Số\s*:?\s*(\d+)\s*([-/])\s*"
     r"([0-9A-ZĐ][0-9A-ZĐa-z]*(?:\s*[-/]\s*[0-9A-ZĐ][0-9A-ZĐa-z]*)*)"
@@ -232,7 +231,13 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
     head = lines[idx][m.end() :].strip() if m else ""
     subject: list[str] = [head] if head else []
     for nxt in lines[idx + 1 : idx + 6]:
-        if _TITLE_STOP.match(nxt) or _DATE.match(nxt) or SIGNATURE_MARK.match(nxt):
+        # "KẾ HOẠCH / Thực hiện Chỉ thị số 15-CT/TU … năm 2026": a plan titled by what it
+        # implements (a line, not the sentence "Thực hiện …, Ủy ban nhân dân tỉnh ban hành
+        # Kế hoạch … như sau:" that follows a title).
+        titled_by_basis = not subject and _IMPLEMENTS.match(nxt) and not nxt.rstrip()[-1:] in ".:;,"
+        if (
+            _TITLE_STOP.match(nxt) and not titled_by_basis
+        ) or _DATE.match(nxt) or SIGNATURE_MARK.match(nxt):
             break
         if subject and not (_continues(nxt) or nxt.isupper() == subject[-1].isupper()):
             break
@@ -322,7 +327,7 @@ def _role_re() -> re.Pattern[str]:
 
 
 def _role_case(line: str) -> str:
-    m = _SIGN_PREFIX.match(line)
+    m = SIGN_PREFIX.match(line)
     prefix, rest = (m.group(1), m.group(2)) if m else ("", line)
     rest = _role_re().sub(lambda r: vocabulary().offices[r.group(1)], rest.lower())
     rest = rest[:1].upper() + rest[1:]

@@ -81,6 +81,8 @@ FOOTNOTE_LINE = re.compile(r"^[ \t]*<sup>\s*(\d+)\s*</sup>[ \t]*", re.MULTILINE)
 """A line that is a footnote: it opens with its number."""
 
 # A line that opens a signature block: "T/M TỈNH ỦY", "KT. CHỦ TỊCH", or a bare title.
+# A signature line's prefix (on behalf of a body, for its head…) and the rest of the line.
+SIGN_PREFIX = re.compile(r"^(T/M|TM\.|KT\.|K/T|TL\.|TUQ\.|Q\.)\s*(.*)$")
 SIGNATURE_MARK = re.compile(
     r"^(?:T/M|TM\.|KT\.|K/T|TL\.|TUQ\.|Q\.)(?:\s|$)"
     r"|^(?:PHÓ )?(?:BÍ THƯ|CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG)\b"

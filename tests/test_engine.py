@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from assistant.answering.answerability import ANSWER_FEATURES, ANSWER_MONOTONE
@@ -171,3 +172,42 @@ def test_a_fact_of_a_document_the_text_cites_is_not_answered_from_the_catalog(
     assert any("19-CT/TU" in p.chunk.text for p in a.passages[:5])
     b = assistant.ask("Nghị quyết chuyển đổi số của Quảng Ngãi ban hành ngày nào?")
     assert b.refused and "không ghi" in b.answer
+
+
+def test_a_signer_asked_under_another_office_is_not_named_as_that_office(assistant) -> None:
+    # Thanh Hóa's 2026 resolution is signed by its Phó Bí thư Thường trực, T/M Ban Thường vụ.
+    a = assistant.ask("Bí thư Tỉnh ủy Thanh Hóa, người ký nghị quyết năm 2026, tên là gì?")
+    assert a.refused and "Nguyễn Hồng Phong" in a.answer and "không do Bí thư ký" in a.answer
+    b = assistant.ask("Phó Bí thư Thường trực nào ký nghị quyết năm 2026 của Thanh Hóa?")
+    assert not b.refused and "Nguyễn Hồng Phong" in b.answer
+
+
+def test_a_heading_that_matches_is_answered_with_its_content(assistant) -> None:
+    a = assistant.ask("Cho em mấy ý về quan điểm của nghị quyết Hải Dương về chuyển đổi số")
+    assert not a.refused and "tăng trưởng xanh" in a.answer
+    assert all(c.text.strip() != "II. QUAN ĐIỂM" for c in a.citations)
+
+
+def test_header_and_signature_lines_are_not_passage_answers(assistant) -> None:
+    from assistant.answering.features import header_line
+    from kernel.types import CLOSING_LABEL
+
+    q = "Nghị quyết của Ban Thường vụ Tỉnh ủy Thanh Hóa về đẩy mạnh chuyển đổi số năm 2026 nói gì?"
+    _, scope, intent = assistant.interpret(q)
+    qvec = np.asarray(assistant.embeddings.embed_query(scope.search_text))
+    passages = assistant.retriever.retrieve(scope, k=8, qvec=qvec)
+    scored = assistant.extractor.score(q, scope, intent, passages, qvec)
+    assert scored.cands
+    for c in scored.cands:
+        assert CLOSING_LABEL not in c.chunk.headings, c.unit.text
+        assert not header_line(c.chunk, c.unit) or c.unit.text.count(": ") >= 2, c.unit.text
+    # Retrieval figures still see every chunk, header blocks included.
+    assert set(c.chunk.id for c in scored.cands) <= set(scored.ranking)
+
+
+def test_an_english_fact_question_naming_the_document_reads_the_catalog(assistant) -> None:
+    a = assistant.ask(
+        "Who signed Khanh Hoa's provincial party resolution on digital transformation, "
+        "and in what capacity?"
+    )
+    assert "Nguyễn Hải Ninh" in a.answer and "Bí thư" in a.answer

@@ -210,3 +210,13 @@ def test_each_figure_takes_the_year_written_right_after_it() -> None:
     assert years["14%"] == 2026 and years["25%"] == 2030
     # The year the paragraph opened with, not the heading's.
     assert years["12%"] == 2025 and years["85%"] == 2025
+
+
+def test_a_plan_titled_by_what_it_implements_keeps_that_title() -> None:
+    # "KẾ HOẠCH / Thực hiện Chỉ thị số 15-CT/TU … năm 2026" (tests/data/province15, a PDF
+    # written by someone who never saw the code): the line after the kind is the title.
+    path = Path(__file__).parent / "data" / "province15" / "phutho_kh_2026.pdf"
+    p = detect_meta(path.name, load_text(path)).main
+    assert p.kind == "kế hoạch" and p.number == "28/KH-UBND"
+    assert p.title.startswith("Kế hoạch thực hiện Chỉ thị số 15-CT/TU ngày 18/11/2025")
+    assert p.period == "năm 2026"

@@ -159,6 +159,9 @@ def test_the_words_matched_are_the_question_after_its_context() -> None:
     # A colon inside the question itself is no context.
     q = "Năm 2025 Khánh Hòa đặt chỉ tiêu: bao nhiêu % hộ có cáp quang"
     assert understand_intent(q).content.startswith("Năm 2025")
+    # The part after the colon names no topic of its own: the part before it is the topic.
+    q = "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
+    assert understand_intent(q).content.startswith("Tài khoản thanh toán điện tử")
 
 
 def test_a_question_naming_no_place_stays_on_the_conversations_place() -> None:

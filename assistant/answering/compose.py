@@ -110,6 +110,8 @@ class Composer:
         if by_year:
             return self._compare(by_year, scope)
         outline = self._outline_under(best) if intent.listing else []
+        if intent.listing and not outline:
+            outline = self._sibling_outline(best, inside[:6])
         if outline:
             # A sub-section whose own title answers is given instead of the outline.
             titles = (
@@ -123,7 +125,11 @@ class Composer:
                 best, outline = fits[0], []
         if outline:
             chosen = outline
-        elif intent.listing or (_announces(best) and not _rest_of_block(best)):
+        elif (
+            intent.listing
+            or self._is_title(best.chunk, best.unit.text)  # a heading: its content answers
+            or (_announces(best) and not _rest_of_block(best))
+        ):
             chosen = self._complete_lists(
                 self._section_units(best, scope, intent, scored, threshold), scope
             )
@@ -283,6 +289,31 @@ class Composer:
             if x.file == c.file and tuple(x.headings[: len(path)]) == path
         ]
         return self._outline(path, chunks)
+
+    def _sibling_outline(self, best: Candidate, top: list[Candidate]) -> list[Candidate]:
+        """When the best match is a section's title and two more of the best candidates are
+        titles of its sibling sections ("Khánh Hòa chọn những lĩnh vực nào …?" matches
+        "5.5. … lĩnh vực nông nghiệp", "5.2. … lĩnh vực du lịch" alike), the question asks for
+        the list they make: the outline of the section above them."""
+        c = best.chunk
+        if len(c.headings) < 2 or not self._is_title(c, best.unit.text):
+            return []
+        parent = tuple(c.headings[:-1])
+        siblings = {
+            x.chunk.headings[-1]
+            for x in top
+            if x.chunk.file == c.file
+            and tuple(x.chunk.headings[:-1]) == parent
+            and self._is_title(x.chunk, x.unit.text)
+        }
+        if len(siblings) < 3:
+            return []
+        chunks = [
+            x
+            for x in self.corpus.chunks
+            if x.file == c.file and tuple(x.headings[: len(parent)]) == parent
+        ]
+        return self._outline(parent, chunks)
 
     def _section_chunks(self, best: Candidate) -> list[Chunk]:
         """The chunks of ``best``'s section; when ``best`` announces a list ("…:") at the end

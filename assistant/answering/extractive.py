@@ -18,14 +18,20 @@ import numpy as np
 
 from assistant.answering.answerability import Asked, answers
 from assistant.answering.compose import Composer
-from assistant.answering.features import Candidate, QuestionTerms, featurize, gather
+from assistant.answering.features import (
+    Candidate,
+    QuestionTerms,
+    featurize,
+    gather,
+    header_line,
+)
 from assistant.answering.scorer import Scorer
 from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.types import NATIONAL, REFUSAL, Draft, Passage
+from kernel.types import CLOSING_LABEL, NATIONAL, REFUSAL, Draft, Passage
 
 
 def asked(scope: Scope, intent: Intent) -> Asked:
@@ -46,6 +52,7 @@ class Scored:
     qt: QuestionTerms
     dense: tuple[np.ndarray, np.ndarray]
     bm25: tuple[np.ndarray, np.ndarray]
+    ranking: list[str]  # the chunks of every candidate before scoring, header lines included
 
 
 class Extractor:
@@ -110,7 +117,11 @@ class Extractor:
         featurize(cands, qt, scope, intent, self.corpus, dense, bm25)
         self._predict(cands)
         cands.sort(key=lambda c: (-c.p, c.passage, c.ref))
-        return Scored(cands, qt, dense, bm25)
+        ranking = list(dict.fromkeys(c.chunk.id for c in cands))
+        # The header block and the signature block answer document facts, which the
+        # catalog gives; as a passage they only repeat the question's words.
+        cands = [c for c in cands if not _furniture(c)]
+        return Scored(cands, qt, dense, bm25, ranking)
 
     def rescore(self, scored: Scored, cands: list[Candidate], scope: Scope, intent: Intent) -> None:
         """Score extra candidates (units of a section the answer lists) like the others."""
@@ -145,7 +156,7 @@ class Extractor:
             )
         scored = self.score(question, scope, intent, passages, qvec)
         cands = scored.cands
-        ranking = list(dict.fromkeys(c.chunk.id for c in cands))
+        ranking = scored.ranking
         threshold = self.scorer.threshold if self.scorer is not None else 0.5
         inside = [c for c in cands if not scope.files or c.chunk.file in scope.files]
         # A summary is a section's to give; a "what / how" question is a unit's when one
@@ -215,6 +226,14 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
+
+
+def _furniture(c: Candidate) -> bool:
+    """A line of the header block or of the signature and recipients block. A table row
+    (several "column: value" pairs) in an appendix's opening part is content."""
+    if CLOSING_LABEL in c.chunk.headings:
+        return True
+    return header_line(c.chunk, c.unit) and c.unit.text.count(": ") < 2
 
 
 def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:

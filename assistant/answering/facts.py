@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from assistant.answering.citations import cite
-from assistant.question.intent import has, without
+from assistant.question.glossary import vietnamese_terms
+from assistant.question.intent import has, spans, without
 from assistant.question.scope import Scope
-from kernel.text import SIGNATURE_MARK, fold, nfc
+from kernel.text import SIGN_PREFIX, SIGNATURE_MARK, fold, nfc
 from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
 from kernel.vocabulary import cues, vocabulary
 
@@ -95,6 +96,12 @@ def about_the_document(question: str, scope: Scope, docs: dict[str, FileMeta]) -
         topic_words(" ".join(k.name for k in vocabulary().document_kinds))
     )
     asked = _asking_clause(question, tuple(p for ps in cues().facts.values() for p in ps))
+    if scope.lang == "en":
+        # The documents are Vietnamese: an English question's other words cannot be checked
+        # against them. It asks about the document when the asking clause names its kind
+        # ("Who signed Khanh Hoa's provincial party resolution …?").
+        kinds = {k.name for k in vocabulary().document_kinds}
+        return any(t.lower() in kinds for t in vietnamese_terms(asked))
     cue_free = without(
         without(asked, cues().filler), tuple(p for ps in cues().facts.values() for p in ps)
     )
@@ -182,11 +189,20 @@ def _facts_of(
             f"{REFUSAL} Văn bản “{name}” ({meta.province}) không ghi {missing}.", refused=True
         )
     values = {f: v for f, v in found.items() if v}
+    name = part.label or meta.title
+    where = f"{name} ({meta.province})" if meta.province else name
+    asked_as = _other_capacity(question, part, docs) if "signer" in values else ""
+    if asked_as:
+        # "Chủ tịch UBND tỉnh, người ký Kế hoạch 28, tên là gì?" when a Phó Chủ tịch signed
+        # on the Chủ tịch's behalf: the document does not name the one asked about.
+        return Draft(
+            f"{REFUSAL} {where} không do {asked_as} ký: người ký là {part.signer}"
+            f" ({part.signer_title}).",
+            refused=True,
+        )
     if "signer" in values and part.signer_title:
         values["signer"] = f"{part.signer} ({part.signer_title})"
     evidence = _evidence(file, part, values, chunks, multi=multi)
-    name = part.label or meta.title
-    where = f"{name} ({meta.province})" if meta.province else name
     labels = _LABELS_EN if scope.reply_lang == "en" else _LABELS_VI
     lines = [f"{where}:"] + [f"- {labels[f]}: {v}" for f, v in values.items()]
     quote = "Quoted: " if scope.reply_lang == "en" else "Trích văn bản: "
@@ -196,6 +212,38 @@ def _facts_of(
         lines.append((quote if n == 1 else "") + f"{quoted} [{n}]")
         citations.append(cite(n, chunk, units, docs, part))
     return Draft("\n".join(lines), citations)
+
+
+def _capacities(title: str) -> list[str]:
+    """The offices of a signature block ("TM. Ủy ban nhân dân, KT. Chủ tịch, Phó Chủ tịch"
+    → Chủ tịch, Phó Chủ tịch); the bodies signed for on behalf of (T/M …) are not offices."""
+    out = []
+    for piece in title.split(","):
+        m = SIGN_PREFIX.match(piece.strip())
+        prefix, office = (m.group(1), m.group(2)) if m else ("", piece.strip())
+        if office and prefix.upper() not in {"T/M", "TM."}:
+            out.append(office)
+    return out
+
+
+def _other_capacity(question: str, part: DocumentPart, docs: dict[str, FileMeta]) -> str:
+    """The office the question says signed ``part`` when its signer held another one ("Bí
+    thư Tỉnh ủy ký Chỉ thị 15 tên gì?" of a directive a Phó Bí thư signed); "" otherwise.
+    The offices are those the catalog's signature blocks name."""
+    own = _capacities(part.signer_title)
+    if not own:
+        return ""
+    offices = {o for m in docs.values() for p in m.parts for o in _capacities(p.signer_title)}
+    found = [(s, e, o) for o in offices for s, e in spans(question, (o,))]
+    # The longest office at a place ("Phó Chủ tịch" holds "Chủ tịch").
+    named = {
+        o.lower(): o
+        for s, e, o in found
+        if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in found)
+    }
+    if not named or own[-1].lower() in named:
+        return ""
+    return named[min(named)]
 
 
 def _joined(drafts: list[Draft]) -> Draft:

@@ -272,9 +272,7 @@ def featurize(
             "english_dense": float(du[c.ref]) if en else 0.0,
             "english_cov": cov if en else 0.0,
             "english": float(en),
-            "header_line": float(
-                PREAMBLE_LABEL in c.chunk.headings and not _SENTENCE_END.search(u.text)
-            ),
+            "header_line": float(header_line(c.chunk, u)),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables
@@ -282,6 +280,11 @@ def featurize(
             ),
         }
         c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
+
+
+def header_line(chunk: Chunk, unit: Unit) -> bool:
+    """A line of the document's header block (issuer, number, place and date, title)."""
+    return PREAMBLE_LABEL in chunk.headings and not _SENTENCE_END.search(unit.text)
 
 
 def gather(

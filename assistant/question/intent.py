@@ -102,11 +102,21 @@ def without(question: str, phrases: tuple[str, ...]) -> str:
 def _asked_part(text: str) -> str:
     """What is asked in "context: question" ("Mình chuẩn bị bài nói chuyện ở xã, cho mình vài
     ý: Hải Dương làm gì để phát triển hạ tầng số?"): the part after the last colon, when it
-    is a question of its own (three words or more, ending with "?"); the context's words
-    ("xã", "chuẩn bị") are not what the answer should match. Scope (province, year) is read
+    is a question of its own (three words or more, ending with "?", naming a topic of its
+    own); the context's words ("xã", "chuẩn bị") are not what the answer should match. In
+    "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
+    the part before the colon is the topic, and stays. Scope (province, year) is read
     from the whole question, not from this."""
+    from assistant.question.followup import topic_words  # it matches with this module's cues
+
     head, sep, tail = text.rpartition(":")
-    if sep and len(tail.split()) >= 3 and tail.rstrip().endswith("?") and head.strip():
+    if (
+        sep
+        and len(tail.split()) >= 3
+        and tail.rstrip().endswith("?")
+        and head.strip()
+        and len(set(topic_words(tail))) >= 2
+    ):
         return tail.strip()
     return text
 
