@@ -230,10 +230,17 @@ class Extractor:
 
 def _furniture(c: Candidate) -> bool:
     """A line of the header block or of the signature and recipients block. A table row
-    (several "column: value" pairs) in an appendix's opening part is content."""
+    (several "column: value" pairs) in an appendix's opening part is content, and so is a
+    sentence after the signature (content attached to a resolution, "NỘI DUNG … kèm theo
+    Nghị quyết", may be read as part of its closing block): signature and recipient lines
+    are short."""
     if CLOSING_LABEL in c.chunk.headings:
-        return True
+        return len(c.unit.text.split()) <= _CLOSING_LINE_WORDS
     return header_line(c.chunk, c.unit) and c.unit.text.count(": ") < 2
+
+
+# Longest line of a signature or recipients block ("- Các Ban của Tỉnh ủy, Văn phòng …").
+_CLOSING_LINE_WORDS = 12
 
 
 def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:
