@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 16))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 17))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -52,6 +52,7 @@ SETS: tuple[QuestionSet, ...] = (
     _province(13, "dongthap_ctr_2025.docx", "dongthap_kh_2026.pdf"),
     _province(14, "thainguyen_qd_dean.pdf", "thainguyen_bc_2025.docx"),
     _province(15, "phutho_ct_2025.docx", "phutho_kh_2026.pdf"),
+    _province(16, "angiang_nq_2025.pdf", "angiang_bc_2025.docx"),
 )
 
 

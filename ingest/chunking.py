@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "21"
+CHUNKER_VERSION = "22"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -147,7 +147,15 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
             part, stack, closing = new_part, [], False
             root = [meta.parts[part].label] if multi else []
             out.append(Section(root + [PREAMBLE_LABEL]))
-        level = None if closing else heading_level(block)
+        level = heading_level(block)
+        if closing:
+            # After the signature only an outer heading ("I. THỰC TRẠNG …" of the content
+            # a resolution carries after its signature, "NỘI DUNG … kèm theo Nghị quyết")
+            # opens a section again; the rest is the signature and recipients block.
+            if level is not None and 0 < level <= _ITEM_LEVEL:
+                closing, stack = False, []
+            else:
+                level = None
         if level is None and bare and _is_title_line(block.text):
             # "Phần thứ nhất" / "KẾT QUẢ THỰC HIỆN NĂM 2025": the part's title is the next line.
             stack[-1] = (stack[-1][0], f"{stack[-1][1]}. {_label(block.text)}")

@@ -234,10 +234,12 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
         # "KẾ HOẠCH / Thực hiện Chỉ thị số 15-CT/TU … năm 2026": a plan titled by what it
         # implements (a line, not the sentence "Thực hiện …, Ủy ban nhân dân tỉnh ban hành
         # Kế hoạch … như sau:" that follows a title).
-        titled_by_basis = not subject and _IMPLEMENTS.match(nxt) and not nxt.rstrip()[-1:] in ".:;,"
+        titled_by_basis = not subject and _IMPLEMENTS.match(nxt) and nxt.rstrip()[-1:] not in ".:;,"
         if (
-            _TITLE_STOP.match(nxt) and not titled_by_basis
-        ) or _DATE.match(nxt) or SIGNATURE_MARK.match(nxt):
+            (_TITLE_STOP.match(nxt) and not titled_by_basis)
+            or _DATE.match(nxt)
+            or SIGNATURE_MARK.match(nxt)
+        ):
             break
         if subject and not (_continues(nxt) or nxt.isupper() == subject[-1].isupper()):
             break

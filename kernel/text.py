@@ -89,6 +89,16 @@ SIGNATURE_MARK = re.compile(
 )
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*\s*%?")
+# A document number as written: "52-NQ/TW", "1846/QĐ-UBND", "24/2025/NQ-HĐND".
+DOC_NUMBER = re.compile(
+    r"(?<![\w/])(\d{1,5})(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*"
+    r"([A-ZĐa-zđ]{2,5}(?:\s*[-/]\s*[A-ZĐa-zđ&]{2,8})?)(?![\w/])"
+)
+# A date as written: "ngày 26 tháng 9 năm 2025", "26/9/2025".
+DATE = re.compile(
+    r"(?i:ngày)\s+\d{1,2}\s+(?i:tháng)\s+\d{1,2}(?:\s+(?i:năm)\s+\d{4})?"
+    r"|\b\d{1,2}/\d{1,2}/\d{4}\b"
+)
 
 
 def numbers(text: str) -> list[str]:

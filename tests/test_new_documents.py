@@ -220,3 +220,23 @@ def test_a_plan_titled_by_what_it_implements_keeps_that_title() -> None:
     assert p.kind == "kế hoạch" and p.number == "28/KH-UBND"
     assert p.title.startswith("Kế hoạch thực hiện Chỉ thị số 15-CT/TU ngày 18/11/2025")
     assert p.period == "năm 2026"
+
+
+def test_content_after_the_signature_opens_sections_again() -> None:
+    # An HĐND resolution whose content follows its signature ("NỘI DUNG … (Kèm theo Nghị
+    # quyết số 24/2025/NQ-HĐND …)", tests/data/province16, written by someone who never saw
+    # the code): its parts are sections of their own, not lines of the recipients block.
+    path = Path(__file__).parent / "data" / "province16" / "angiang_nq_2025.pdf"
+    text = load_text(path)
+    meta = detect_meta(path.name, text)
+    chunks = chunk(text, meta, get_encoding(), 400)
+    goal = next(c for c in chunks if any("Kinh tế số chiếm 25% GRDP" in u.text for u in c.units))
+    assert goal.headings[0] == "II. QUAN ĐIỂM, MỤC TIÊU" and "Nơi nhận" not in goal.headings[0]
+    closing = " ".join(
+        u.text
+        for c in chunks
+        if c.headings and c.headings[0].startswith("Nơi nhận")
+        for u in c.units
+    )
+    assert "Phạm Minh Khoa" in closing and "Lưu: VT" in closing
+    assert "THỰC TRẠNG" not in closing and "GRDP" not in closing

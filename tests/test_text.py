@@ -83,3 +83,17 @@ def test_a_part_mark_stays_with_its_title():
     units = [text[i:j] for i, j in sentence_spans(text)]
     assert units[0] == "Phần III. TỔ CHỨC THỰC HIỆN"
     assert units[1] == "Điều 2. Hiệu lực thi hành."
+
+
+def test_document_numbers_and_dates_are_not_figures() -> None:
+    from assistant.answering.features import has_figure
+    from kernel.text import DOC_NUMBER
+
+    assert DOC_NUMBER.search("Theo Nghị quyết 24/2025/NQ-HĐND của An Giang").group(0) == (
+        "24/2025/NQ-HĐND"
+    )
+    assert DOC_NUMBER.search("Chỉ thị 15-CT/TU").group(0) == "15-CT/TU"
+    assert not has_figure("Thực hiện Nghị quyết số 24/2025/NQ-HĐND ngày 26 tháng 9 năm 2025.")
+    assert not has_figure("Quyết định số 749/QĐ-TTg ngày 03/6/2020 của Thủ tướng Chính phủ")
+    assert has_figure("Kinh tế số chiếm 25% GRDP của tỉnh;")
+    assert has_figure("Toàn tỉnh hiện có 2.040 Tổ công nghệ số cộng đồng")

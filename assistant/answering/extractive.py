@@ -31,6 +31,7 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
+from kernel.text import DOC_NUMBER
 from kernel.types import CLOSING_LABEL, NATIONAL, REFUSAL, Draft, Passage
 
 
@@ -95,7 +96,9 @@ class Extractor:
         Vietnamese terms it was translated to."""
         if scope.lang == "en":
             return " ".join(scope.concepts)
-        return intent.content or question
+        # A document's number places the question ("Theo Nghị quyết 24/2025/NQ-HĐND, …");
+        # as content it matches the sentences that cite that document, not its content.
+        return DOC_NUMBER.sub(" ", intent.content or question)
 
     def score(
         self,
@@ -229,18 +232,12 @@ class Extractor:
 
 
 def _furniture(c: Candidate) -> bool:
-    """A line of the header block or of the signature and recipients block. A table row
-    (several "column: value" pairs) in an appendix's opening part is content, and so is a
-    sentence after the signature (content attached to a resolution, "NỘI DUNG … kèm theo
-    Nghị quyết", may be read as part of its closing block): signature and recipient lines
-    are short."""
-    if CLOSING_LABEL in c.chunk.headings:
-        return len(c.unit.text.split()) <= _CLOSING_LINE_WORDS
+    """A line of the header block or of the signature and recipients block, or a table's
+    header row ("TT | Chỉ tiêu | Đơn vị | …", kept as written; rows with values read
+    "Chỉ tiêu: Mục tiêu 2030: 25%"). A table row in an appendix's opening part is content."""
+    if CLOSING_LABEL in c.chunk.headings or " | " in c.unit.text:
+        return True
     return header_line(c.chunk, c.unit) and c.unit.text.count(": ") < 2
-
-
-# Longest line of a signature or recipients block ("- Các Ban của Tỉnh ủy, Văn phòng …").
-_CLOSING_LINE_WORDS = 12
 
 
 def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:

@@ -11,9 +11,9 @@ import re
 
 from assistant.answering.citations import cite
 from assistant.question.glossary import vietnamese_terms
-from assistant.question.intent import has, spans, without
+from assistant.question.intent import has, spans, topic_words, without
 from assistant.question.scope import Scope
-from kernel.text import SIGN_PREFIX, SIGNATURE_MARK, fold, nfc
+from kernel.text import DOC_NUMBER, SIGN_PREFIX, SIGNATURE_MARK, fold, nfc
 from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
 from kernel.vocabulary import cues, vocabulary
 
@@ -88,8 +88,6 @@ def about_the_document(question: str, scope: Scope, docs: dict[str, FileMeta]) -
     """Whether a question asking a fact (who signed, when, which period…) asks it of the
     document itself: little else besides the document's name, kind and issuer. "Quy hoạch
     … được tích hợp vào quy hoạch tỉnh thời kỳ nào?" asks about content, not the document."""
-    from assistant.question.followup import topic_words
-
     parts = [p for f in (scope.files or list(docs)) for p in docs[f].parts]
     named = " ".join(f"{p.title} {p.kind} {p.issuing_body} {p.label}" for p in parts)
     known = set(topic_words(named)) | set(
@@ -139,7 +137,7 @@ def answer_facts(
     """
     files = scope.files or ([] if len(docs) > 1 else list(docs))
     # "Kế hoạch 268-KH/TU ban hành ngày nào": a document the text cites, not one of ours.
-    numbers = {_squash(n) for n in _CITED_NUMBER.findall(question)}
+    numbers = {_squash(m.group(0)) for m in DOC_NUMBER.finditer(question)}
     ours = {_squash(p.number) for m in docs.values() for p in m.parts if p.number}
     if numbers - ours or _names_another_document(question, docs):
         return None
@@ -301,7 +299,6 @@ def _names_another_kind(question: str, metas: list[FileMeta]) -> bool:
     return bool((asked | first) - have)
 
 
-_CITED_NUMBER = re.compile(r"\b\d{1,5}\s*-\s*[A-ZĐ]{2,5}/[A-ZĐ]{2,6}\b")
 _CLAUSE_END = re.compile(r"[,.;:?!\n]")
 _RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
 

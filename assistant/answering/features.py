@@ -18,7 +18,7 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.text import bigrams, fold, numbers, years
+from kernel.text import DATE, DOC_NUMBER, bigrams, fold, numbers, years
 from kernel.types import NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
 from kernel.vocabulary import vocabulary
 
@@ -131,8 +131,9 @@ def section_kind(chunk: Chunk) -> str:
 
 
 def has_figure(text: str) -> bool:
-    """True when the text states a number other than a year."""
-    return bool(numbers(_FIGURE_YEAR.sub(" ", text)))
+    """True when the text states a number other than a year, a date or a document number
+    ("Thực hiện Nghị quyết số 24/2025/NQ-HĐND ngày 26 tháng 9 năm 2025" states none)."""
+    return bool(numbers(_FIGURE_YEAR.sub(" ", DATE.sub(" ", DOC_NUMBER.sub(" ", text)))))
 
 
 @dataclass

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.question.intent import spans, without
+from assistant.question.intent import YEAR as _YEAR
+from assistant.question.intent import spans, topic_words, without
 from kernel.gazetteer import find_mentions, find_provinces
-from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, folded_syllables, has_diacritics, nfc
+from kernel.text import DOC_NUMBER, folded_syllables, has_diacritics, nfc
 from kernel.vocabulary import cues
 
-_YEAR = re.compile(r"\b(?:năm\s+|nam\s+|by\s+|in\s+)?(20[2-4]\d)\b", re.IGNORECASE)
 # "16-NQ/TU", "312/KH-UBND", "46-CV/BCSĐ": the whole number.
-_DOC_NAME = re.compile(r"\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{2,}(?:\s*[-/]\s*[A-ZĐa-zđ&]{2,})?")
 
 
 def user_turns(history: Any, max_turns: int = 10) -> list[str]:
@@ -48,26 +47,12 @@ def _turns(history: Any, role: str, max_turns: int) -> list[str]:
     return out[-max_turns:] if max_turns > 0 else []
 
 
-def _cue_phrases() -> tuple[str, ...]:
-    c = cues()
-    return tuple(p for phrases in c.intents.values() for p in phrases) + c.filler
-
-
-def topic_words(question: str) -> list[str]:
-    """The words of ``question`` that name a topic: no place, year, cue, filler or stopword."""
-    text = without(question, _cue_phrases())
-    for m in reversed(find_mentions(text)):
-        text = text[: m.start] + " " + text[m.end :]
-    text = _YEAR.sub(" ", text)
-    # Folding merges words (ký/kỳ): a question with diacritics is checked as written.
-    written = has_diacritics(text)
-    stop = STOPWORDS if written else STOPWORDS_FOLDED
-    words = [w if written else fold(w) for w in re.findall(r"[^\W\d_]+", nfc(text).lower())]
-    return [w for w in words if w not in stop]
+def _doc_numbers(text: str) -> list[str]:
+    return [m.group(0) for m in DOC_NUMBER.finditer(text)]
 
 
 def _names_a_document(question: str) -> bool:
-    return bool(find_provinces(question) or _DOC_NAME.search(question))
+    return bool(find_provinces(question) or DOC_NUMBER.search(question))
 
 
 def is_follow_up(question: str) -> bool:
@@ -98,14 +83,14 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
         return question if _names_a_document(question) else _placed(question, base)
     # The documents the last answer quoted ("ai ký văn bản đó?"): a new topic stays on them.
     answers = _turns(history, "assistant", 1)
-    documents = _DOC_NAME.findall(answers[-1]) if answers else []
+    documents = _doc_numbers(answers[-1]) if answers else []
     return _merge(base, question, documents)
 
 
 def _placed(question: str, base: str) -> str:
     """``question`` with the provinces and document numbers ``base`` names (not its years:
     a new question's year is its own)."""
-    extra = [*find_provinces(base), *dict.fromkeys(_DOC_NAME.findall(base))]
+    extra = [*find_provinces(base), *dict.fromkeys(_doc_numbers(base))]
     if not extra:
         return question
     return re.sub(r"\s+", " ", " ".join([question.rstrip(" ?.!"), *extra])).strip() + "?"
@@ -125,8 +110,8 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
         keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
         text = without(follow, cues().intents["follow_up"])
         extra = [p for p in keep_places if p not in find_provinces(text)]
-        if not _DOC_NAME.search(text):
-            extra += list(dict.fromkeys([*_DOC_NAME.findall(base), *documents]))
+        if not DOC_NUMBER.search(text):
+            extra += list(dict.fromkeys([*_doc_numbers(base), *documents]))
         year_word = "năm" if has_diacritics(text) else "nam"
         extra += [f"{year_word} {y}" for y in keep_years if y not in text]
         return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from kernel.text import fold, has_diacritics, nfc
+from kernel.gazetteer import find_mentions
+from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, has_diacritics, nfc
 from kernel.vocabulary import cues
 
 # Where a question asking two things splits: "…, và … nào/gì", "; ".
@@ -99,6 +100,28 @@ def without(question: str, phrases: tuple[str, ...]) -> str:
     return re.sub(r"\s+", " ", q).strip()
 
 
+# A year as a question names it ("năm 2025", "by 2030").
+YEAR = re.compile(r"\b(?:năm\s+|nam\s+|by\s+|in\s+)?(20[2-4]\d)\b", re.IGNORECASE)
+
+
+def _cue_phrases() -> tuple[str, ...]:
+    c = cues()
+    return tuple(p for phrases in c.intents.values() for p in phrases) + c.filler
+
+
+def topic_words(question: str) -> list[str]:
+    """The words of ``question`` that name a topic: no place, year, cue, filler or stopword."""
+    text = without(question, _cue_phrases())
+    for m in reversed(find_mentions(text)):
+        text = text[: m.start] + " " + text[m.end :]
+    text = YEAR.sub(" ", text)
+    # Folding merges words (ký/kỳ): a question with diacritics is checked as written.
+    written = has_diacritics(text)
+    stop = STOPWORDS if written else STOPWORDS_FOLDED
+    words = [w if written else fold(w) for w in re.findall(r"[^\W\d_]+", nfc(text).lower())]
+    return [w for w in words if w not in stop]
+
+
 def _asked_part(text: str) -> str:
     """What is asked in "context: question" ("Mình chuẩn bị bài nói chuyện ở xã, cho mình vài
     ý: Hải Dương làm gì để phát triển hạ tầng số?"): the part after the last colon, when it
@@ -107,8 +130,6 @@ def _asked_part(text: str) -> str:
     "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
     the part before the colon is the topic, and stays. Scope (province, year) is read
     from the whole question, not from this."""
-    from assistant.question.followup import topic_words  # it matches with this module's cues
-
     head, sep, tail = text.rpartition(":")
     if (
         sep

@@ -13,7 +13,7 @@ from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_mentions, find_provinces
-from kernel.text import fold, has_diacritics, years
+from kernel.text import DOC_NUMBER, fold, has_diacritics, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import vocabulary
 
@@ -29,10 +29,6 @@ _EN_WORDS = re.compile(
 _NATIONAL_HINTS = re.compile(
     r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang bo|\bmic\b|model resolution|"
     r"template|trung uong gui|national level"
-)
-# A document number as written: "52-NQ/TW", "09-NQ/TU", "1846/QĐ-UBND", "286/BC-UBND".
-_DOC_NUMBER = re.compile(
-    r"(?<![\w/])(\d{1,5})\s*[-/]\s*([A-ZĐa-zđ]{2,5}(?:\s*[-/]\s*[A-ZĐa-zđ&]{2,8})?)(?![\w/])"
 )
 
 
@@ -123,7 +119,7 @@ def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:
     for mention in find_mentions(text):
         drop |= {i for i, (a, b, _) in enumerate(words) if a < mention.end and b > mention.start}
     numbers = {_number_key(p.number) for f in files for p in docs[f].parts if p.number}
-    for m in _DOC_NUMBER.finditer(text):
+    for m in DOC_NUMBER.finditer(text):
         if _number_key(m.group(0)) in numbers:  # another document's number stays asked
             drop |= {i for i, (a, b, _) in enumerate(words) if a < m.end() and b > m.start()}
     folded = [w for _, _, w in words]
@@ -206,7 +202,7 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     if _NATIONAL_HINTS.search(folded):
         scope.national = True
         files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
-    for m in _DOC_NUMBER.finditer(question):
+    for m in DOC_NUMBER.finditer(question):
         number = _number_key(m.group(0))
         for f, meta in docs.items():
             if any(_number_key(p.number) == number for p in meta.parts):
@@ -224,7 +220,7 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     scope.years = sorted(set(years(question)))
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.
-        unknown_number = _DOC_NUMBER.search(question) is not None
+        unknown_number = DOC_NUMBER.search(question) is not None
         files = [] if unknown_number else _described(fold(content or question), scope.years, docs)
     scope.files = files
     for pillar in vocabulary().pillars:
