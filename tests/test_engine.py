@@ -211,3 +211,18 @@ def test_an_english_fact_question_naming_the_document_reads_the_catalog(assistan
         "and in what capacity?"
     )
     assert "Nguyễn Hải Ninh" in a.answer and "Bí thư" in a.answer
+
+
+def test_only_our_documents_numbers_place_a_question(assistant) -> None:
+    # 57-NQ/TW is what is asked about (the plan implementing it); 16-NQ/TU is Khánh Hòa's
+    # resolution itself and only places the question.
+    q = "Ban Thường vụ Tỉnh ủy Thanh Hóa ban hành kế hoạch nào để thực hiện Nghị quyết 57-NQ/TW?"
+    _, scope, intent = assistant.interpret(q)
+    assert "57-NQ/TW" in assistant.extractor.content_text(q, scope, intent)
+    q = "Theo Nghị quyết 16-NQ/TU, Khánh Hòa đặt mục tiêu kinh tế số năm 2025 bao nhiêu?"
+    _, scope, intent = assistant.interpret(q)
+    assert "16-NQ/TU" not in assistant.extractor.content_text(q, scope, intent)
+    a = assistant.ask(
+        "Ban Thường vụ Tỉnh ủy Thanh Hóa ban hành kế hoạch nào để thực hiện Nghị quyết 57-NQ/TW của Bộ Chính trị?"
+    )
+    assert "266-KH/TU" in a.answer

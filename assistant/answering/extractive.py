@@ -28,10 +28,9 @@ from assistant.answering.features import (
 from assistant.answering.scorer import Scorer
 from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope
+from assistant.question.scope import Scope, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.text import DOC_NUMBER
 from kernel.types import CLOSING_LABEL, NATIONAL, REFUSAL, Draft, Passage
 
 
@@ -96,9 +95,9 @@ class Extractor:
         Vietnamese terms it was translated to."""
         if scope.lang == "en":
             return " ".join(scope.concepts)
-        # A document's number places the question ("Theo Nghị quyết 24/2025/NQ-HĐND, …");
+        # Our document's number places the question ("Theo Nghị quyết 24/2025/NQ-HĐND, …");
         # as content it matches the sentences that cite that document, not its content.
-        return DOC_NUMBER.sub(" ", intent.content or question)
+        return without_own_numbers(intent.content or question, scope)
 
     def score(
         self,

@@ -142,6 +142,15 @@ def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:
     return " ".join(kept) if len(kept) >= 2 else text
 
 
+def without_own_numbers(text: str, scope: Scope) -> str:
+    """``text`` without the numbers of the documents it names among ours ("Theo Nghị quyết
+    24/2025/NQ-HĐND, …" places the question); another document's number ("thực hiện Nghị
+    quyết 57-NQ/TW") is what is asked about, and stays."""
+    return DOC_NUMBER.sub(
+        lambda m: " " if _number_key(m.group(0)) in scope.doc_numbers else m.group(0), text
+    )
+
+
 def _number_key(number: str) -> str:
     return fold(re.sub(r"\s+", "", number)).upper()
 
