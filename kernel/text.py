@@ -106,11 +106,11 @@ def numbers(text: str) -> list[str]:
     return [m.group(0).replace(" ", "") for m in _NUMBER.finditer(text)]
 
 
-_YEAR = re.compile(r"(?<![\d/])(?<!\d[.,])(20[2-4]\d)(?!\d|%|[.,/]\d)")
+_YEAR = re.compile(r"(?<![\d/])(?<!\d[.,])(20[0-4]\d)(?!\d|%|[.,/]\d)")
 
 
 def years(text: str) -> list[int]:
-    """Four-digit years 2020–2049 mentioned in the text (not parts of dates or figures)."""
+    """Four-digit years 2000–2049 mentioned in the text (not parts of dates or figures)."""
     return [int(y) for y in _YEAR.findall(text)]
 
 

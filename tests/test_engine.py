@@ -223,6 +223,60 @@ def test_only_our_documents_numbers_place_a_question(assistant) -> None:
     _, scope, intent = assistant.interpret(q)
     assert "16-NQ/TU" not in assistant.extractor.content_text(q, scope, intent)
     a = assistant.ask(
-        "Ban Thường vụ Tỉnh ủy Thanh Hóa ban hành kế hoạch nào để thực hiện Nghị quyết 57-NQ/TW của Bộ Chính trị?"
+        "Ban Thường vụ Tỉnh ủy Thanh Hóa ban hành kế hoạch nào để thực hiện Nghị quyết "
+        "57-NQ/TW của Bộ Chính trị?"
     )
     assert "266-KH/TU" in a.answer
+
+
+def test_each_province_a_question_names_gets_its_line(assistant) -> None:
+    # No "so sánh" cue, two provinces named: one cited line each, the weaker one marked as
+    # the closest passage rather than left out.
+    a = assistant.ask(
+        "Theo mục tiêu đến năm 2025, Hải Dương và Khánh Hòa lần lượt phấn đấu lọt vào nhóm "
+        "bao nhiêu tỉnh, thành phố dẫn đầu về chuyển đổi số?"
+    )
+    assert not a.refused and "nhóm 20" in a.answer and "nhóm 25" in a.answer
+    assert {c.file for c in a.citations} == {HD, "001_9631579da6f4c830.txt"}
+
+
+def test_a_section_named_by_its_own_heading_is_given_not_its_parents_outline(assistant) -> None:
+    # "II. QUAN ĐIỂM VÀ MỤC TIÊU" › "1. Quan điểm", "2. Mục tiêu tổng quát": only the first
+    # names what is asked; its content answers, not the list of II's titles.
+    a = assistant.ask("Tóm tắt các quan điểm của Nghị quyết chuyển đổi số Khánh Hòa.")
+    assert not a.refused and "điều kiện tiên quyết" in a.answer
+    assert "Mục tiêu tổng quát" not in a.answer
+
+
+def test_a_document_number_written_with_d_or_dj_is_the_same_document(assistant) -> None:
+    # The catalog reads "46-CV/BCSD"; a user writes "46-CV/BCSĐ".
+    a = assistant.ask("Ai ký Công văn 46-CV/BCSĐ?")
+    assert not a.refused and "Nguyễn Mạnh Hùng" in a.answer
+
+
+def test_a_figure_asked_for_a_year_the_text_does_not_give_is_refused(assistant) -> None:
+    # Hải Dương's resolution gives its ICT Index rank for 2019, not for 2020.
+    a = assistant.ask("Năm 2020 chỉ số ICT Index của Hải Dương xếp thứ mấy trên 63 tỉnh thành?")
+    assert a.refused
+    b = assistant.ask("Năm 2019 chỉ số ICT Index của Hải Dương xếp thứ mấy?")
+    assert not b.refused and "2019" in b.answer
+
+
+def test_the_groups_a_question_names_by_their_parent_heading_are_listed(assistant) -> None:
+    # "1. Nhiệm vụ, giải pháp tạo nền móng chuyển đổi số" › a) … h): the question names the
+    # parent; its sections' titles answer, not the content of one of them.
+    a = assistant.ask(
+        "Mẫu nghị quyết gợi ý những nhóm nhiệm vụ, giải pháp nào để tạo nền móng chuyển đổi số?"
+    )
+    assert not a.refused
+    assert "Chuyển đổi nhận thức" in a.answer and "Kiến tạo thể chế" in a.answer
+
+
+def test_a_summary_covers_the_passages_it_cites(assistant) -> None:
+    # Quảng Ngãi's "1. Quan điểm chỉ đạo": the point on information security ("yếu tố then
+    # chốt") shares no word with the question but belongs to the summary; it sits in a
+    # passage already cited, so it comes in without a new citation.
+    q = "Tóm tắt các quan điểm chỉ đạo trong nghị quyết chuyển đổi số của Quảng Ngãi"
+    a = assistant.ask(q)
+    assert not a.refused and "yếu tố then chốt" in a.answer
+    assert {c.file for c in a.citations} == {QN} and len({c.section for c in a.citations}) == 1

@@ -240,3 +240,46 @@ def test_content_after_the_signature_opens_sections_again() -> None:
     )
     assert "Phạm Minh Khoa" in closing and "Lưu: VT" in closing
     assert "THỰC TRẠNG" not in closing and "GRDP" not in closing
+
+
+def _facts(question: str, *paths: Path):
+    from assistant.answering.facts import answer_facts
+    from assistant.question.intent import understand_intent
+    from assistant.question.scope import understand
+
+    docs, chunks = {}, []
+    for path in paths:
+        text = load_text(path)
+        docs[path.name] = detect_meta(path.name, text)
+        chunks += chunk(text, docs[path.name], get_encoding(), 400)
+    intent = understand_intent(question)
+    return answer_facts(question, understand(question, docs), intent.facts, docs, chunks)
+
+
+def test_a_plan_attached_to_a_decision_answers_with_the_decisions_number() -> None:
+    # A decision approving a plan, the plan attached after it with no number of its own
+    # (tests/data/province17, a .docx written by someone who never saw the code).
+    path = Path(__file__).parent / "data" / "province17" / "lamdong_qd_kh_2026.docx"
+    d = _facts(
+        "Kế hoạch chuyển đổi số năm 2026 của Lâm Đồng được phê duyệt bằng Quyết định số mấy?", path
+    )
+    assert d is not None and not d.refused
+    assert "2846/QĐ-UBND" in d.text and "ban hành kèm theo" in d.text
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "expected"),
+    [
+        ("province17", "lamdong_nq_2025.pdf", ["HỘI NGHỊ LẦN THỨ BA", "KHÓA I"]),
+        ("province10", "hatinh_nq61_hdnd_chuyen_doi_so_2030.docx", ["KHÓA XVIII", "KỲ HỌP THỨ 4"]),
+    ],
+)
+def test_the_session_that_adopted_a_resolution_is_read_from_its_text(
+    folder: str, name: str, expected: list[str]
+) -> None:
+    path = Path(__file__).parent / "data" / folder / name
+    d = _facts("Nghị quyết này được thông qua tại hội nghị hay kỳ họp nào, khóa mấy?", path)
+    assert d is not None and not d.refused
+    for s in expected:
+        assert s.lower() in d.text.lower()
+    assert d.citations

@@ -209,3 +209,86 @@ def test_a_document_described_by_kind_and_year_or_body_is_in_scope() -> None:
     # A kind alone, or a kind used as a word ("đưa vào báo cáo"), describes no one document.
     assert understand("Nghị quyết ưu tiên những lĩnh vực nào?", docs).files == []
     assert understand("Kế hoạch năm 2030 đặt chỉ tiêu gì?", docs).files == []
+
+
+def test_a_long_plural_phrase_still_asks_for_a_list() -> None:
+    # "những nhóm nhiệm vụ, giải pháp nào": five words between the plural and "nào".
+    assert understand_intent(
+        "Kế hoạch 2026 của Lâm Đồng có những nhóm nhiệm vụ, giải pháp nào?"
+    ).listing
+    assert understand_intent(
+        "ke hoach 2026 cua lam dong co nhung nhom nhiem vu, giai phap nao"
+    ).listing
+
+
+def test_a_question_asking_which_document_names_its_kind() -> None:
+    i = understand_intent("Trước đó, Ban Thường vụ Tỉnh ủy đã ban hành chỉ thị nào, ngày nào?")
+    assert i.which_document and i.documents == ("CT",)
+    assert understand_intent("ke hoach duoc ban hanh de thuc hien nghi quyet nao").documents == (
+        "NQ",
+    )
+    assert not understand_intent(
+        "Hải Dương đặt mục tiêu bao nhiêu doanh nghiệp công nghệ số?"
+    ).which_document
+
+
+def test_a_question_typed_without_diacritics_keeps_its_spelling_when_placed() -> None:
+    # The conversation's province is added folded: "Thanh Hóa" would make the whole question
+    # read as written with diacritics, and "con … thi sao" would match no cue.
+    history = [
+        {
+            "role": "user",
+            "content": "thanh hoa nam 2026 cat giam thoi gian giai quyet tthc bao nhieu",
+        },
+        {"role": "assistant", "content": "Thanh Hóa: tối thiểu 30%."},
+    ]
+    q = resolve("con muc tieu dich vu cong truc tuyen thi sao", history)
+    assert "thanh hoa" in q.lower() and "Hóa" not in q
+
+
+def test_english_cue_words_match_inflected() -> None:
+    assert understand_intent("In Hai Duong, what fibre coverage is targeted for 2025?").target
+    assert understand_intent("How do the two provinces' goals compared?").compare
+
+
+def test_the_ministry_named_in_english_is_the_national_document() -> None:
+    from assistant.question.scope import understand
+    from kernel.types import NATIONAL, FileMeta
+
+    docs = {
+        "a.txt": FileMeta(file="a.txt", province=NATIONAL),
+        "b.txt": FileMeta(file="b.txt", province="Hải Dương"),
+    }
+    q = "Who signed the Ministry of Information and Communications party committee letter?"
+    s = understand(q, docs)
+    assert s.national and s.files == ["a.txt"]
+
+
+def test_a_new_topic_stays_on_the_national_document_talked_about() -> None:
+    history = [
+        {
+            "role": "user",
+            "content": "Mẫu nghị quyết của Bộ TTTT đề nghị bố trí kinh phí bao nhiêu?",
+        },
+        {"role": "assistant", "content": "Tối thiểu khoảng 1% ngân sách nhà nước của tỉnh."},
+    ]
+    q = resolve("công văn gửi kèm mẫu đó do ai ký?", history)
+    assert "Mẫu nghị quyết" in q or "Bộ TTTT" in q
+
+
+def test_an_english_follow_up_asks_its_year_in_english() -> None:
+    history = [
+        {"role": "user", "content": "In Khánh Hòa, what share of inspections go online by 2025?"},
+        {"role": "assistant", "content": "50%."},
+    ]
+    q = resolve("and by 2030?", history)
+    assert "2030" in q and "năm" not in q
+
+
+def test_english_is_told_by_words_no_vietnamese_syllable_spells() -> None:
+    from assistant.question.scope import detect_lang
+
+    q = "Give me a short summary of the overall goal of Tuyên Quang's 2026 plan."
+    assert detect_lang(q) == "en"
+    assert detect_lang("Mình cần số liệu smartphone, 5G, IoT của Hải Dương") == "vi"
+    assert detect_lang("chi so DTI cua Hai Duong nam 2019 xep thu may") == "vi-nodiacritics"

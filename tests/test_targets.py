@@ -234,6 +234,9 @@ def test_compare_across_provinces_one_year(corpus) -> None:
     for c in d.citations:
         assert c.sentence and c.sentence_start < c.sentence_end and c.section
     assert "30%" in d.text and "20%" not in d.text
+    # Each side quotes the clause that states its figure, as written (no "…" cut into it).
+    assert "Tỷ trọng kinh tế số đạt tối thiểu 30% GRDP" in d.text
+    assert "Kinh tế số chiếm 30% GRDP" in d.text
 
 
 def test_compare_without_year_keeps_years_apart(corpus) -> None:
@@ -298,6 +301,13 @@ def test_other_questions_are_left_to_the_chain(corpus, question: str) -> None:
 
 def test_year_without_rows_is_left_to_the_chain(corpus) -> None:
     assert _ask(corpus, "So sánh tỷ trọng kinh tế số trong GRDP năm 2040") is None
+
+
+def test_a_compared_year_without_rows_is_left_to_the_chain(corpus) -> None:
+    # 2025 has rows, 2035 none: a table of 2025 alone would drop a side the question asks.
+    q = "So sánh tỷ trọng kinh tế số trong GRDP của Hải Dương và Quảng Ngãi năm 2025 và năm 2035"
+    assert _ask(corpus, q) is None
+    assert _ask(corpus, q.replace("2035", "2030")) is not None
 
 
 # -- table, exports, chart ----------------------------------------------------------------

@@ -11,10 +11,11 @@ Answers stay short: a handful of bullets, each one cited.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from assistant.answering.citations import cite
-from assistant.answering.features import Candidate, year_context
+from assistant.answering.features import Candidate, coverage, heading_words, year_context
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from kernel.text import years
@@ -25,9 +26,11 @@ if TYPE_CHECKING:
     from assistant.answering.sections import Section
     from assistant.retrieval.corpus import Corpus
 
+_ENDS = re.compile(r"[.;!?][\"”')]*$")
 MAX_BULLETS = 6  # a list answer: at most this many units
 MAX_CHARS = 1000  # … and about this many characters
 MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
+SUMMARY_CHARS = 1600  # a summary: about half a printed page, from the passages already cited
 
 
 class Composer:
@@ -37,13 +40,15 @@ class Composer:
         self.corpus = corpus
         self.extractor = extractor
 
-    def listing(self, section: Section, scope: Scope) -> Draft:
+    def listing(self, section: Section, scope: Scope, summary: bool = False) -> Draft:
         """The section's most relevant units, in document order, under its heading; for a
         section made of sections ("5. Một số lĩnh vực cần ưu tiên" › 5.1 …, 5.2 …), its
         outline: what it announces and the titles of the sections it holds."""
         outline = self._outline(section.path, section.chunks)
         threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
         units = section.units
+        if outline and section.outline:  # reached from its sections: their list answers
+            return self._render(outline, scope)
         if outline:
             # "những tồn tại, hạn chế nào?" › "2.1. Tồn tại, hạn chế", "2.2. Nguyên nhân": a
             # sub-section whose own title answers is the one to give, not the outline.
@@ -69,6 +74,8 @@ class Composer:
                 continue
             keep.append(c)
             size += len(c.text)
+        if summary:
+            keep = _fill(keep, pool)
         keep.sort(key=lambda c: (c.chunk.start, c.unit_no))
         return self._render(keep or units[:1], scope)
 
@@ -105,13 +112,13 @@ class Composer:
         best = inside[0]
         sides = self._sides(scope, intent, inside, threshold)
         if len({c.chunk.file for c in sides}) >= 2:
-            return self._compare(sides, scope)
+            return self._compare(sides, scope, dated=intent.figure or bool(scope.years))
         by_year = self._year_sides(scope, inside, threshold)
         if by_year:
-            return self._compare(by_year, scope)
+            return self._compare(by_year, scope, dated=True)
         outline = self._outline_under(best) if intent.listing else []
         if intent.listing and not outline:
-            outline = self._sibling_outline(best, inside[:6])
+            outline = self._sibling_outline(best, inside[:6], scored)
         if outline:
             # A sub-section whose own title answers is given instead of the outline.
             titles = (
@@ -275,6 +282,8 @@ class Composer:
                 continue
             keep.append(c)
             size += len(c.text)
+        if intent.summary:
+            keep = _fill(keep, pool)
         return sorted(keep, key=lambda c: (c.chunk.start, c.unit_no))
 
     def _outline_under(self, best: Candidate) -> list[Candidate]:
@@ -290,23 +299,33 @@ class Composer:
         ]
         return self._outline(path, chunks)
 
-    def _sibling_outline(self, best: Candidate, top: list[Candidate]) -> list[Candidate]:
-        """When the best match is a section's title and two more of the best candidates are
-        titles of its sibling sections ("Khánh Hòa chọn những lĩnh vực nào …?" matches
-        "5.5. … lĩnh vực nông nghiệp", "5.2. … lĩnh vực du lịch" alike), the question asks for
-        the list they make: the outline of the section above them."""
+    def _sibling_outline(
+        self, best: Candidate, top: list[Candidate], scored: Scored
+    ) -> list[Candidate]:
+        """When the best candidates sit in three sibling sections or more — their titles
+        ("Khánh Hòa chọn những lĩnh vực nào …?" matches "5.5. … lĩnh vực nông nghiệp",
+        "5.2. … lĩnh vực du lịch" alike), or their content while the heading above them is
+        what the question names ("những nhóm nhiệm vụ … tạo nền móng chuyển đổi số" over
+        "a) Chuyển đổi nhận thức", "d) Phát triển dữ liệu", …) — the question asks for the
+        list they make: the outline of the section above them."""
         c = best.chunk
-        if len(c.headings) < 2 or not self._is_title(c, best.unit.text):
+        if len(c.headings) < 2:
             return []
         parent = tuple(c.headings[:-1])
-        siblings = {
-            x.chunk.headings[-1]
+        near = [
+            x
             for x in top
             if x.chunk.file == c.file
+            and len(x.chunk.headings) == len(c.headings)
             and tuple(x.chunk.headings[:-1]) == parent
-            and self._is_title(x.chunk, x.unit.text)
-        }
-        if len(siblings) < 3:
+        ]
+        titles = {x.chunk.headings[-1] for x in near if self._is_title(x.chunk, x.unit.text)}
+        spread = {x.chunk.headings[-1] for x in near}
+        qt = scored.qt
+        named = len(spread) >= 3 and coverage(
+            qt.in_corpus, heading_words(parent[-1], qt.folded)
+        ) > max(coverage(qt.in_corpus, heading_words(h, qt.folded)) for h in spread)
+        if not (self._is_title(c, best.unit.text) and len(titles) >= 3) and not named:
             return []
         chunks = [
             x
@@ -333,8 +352,16 @@ class Composer:
         return same
 
     def _is_title(self, chunk: Chunk, text: str) -> bool:
-        labels = {h.rstrip(":").strip() for h in chunk.headings}
-        return text.rstrip(":").strip() in labels
+        t = text.rstrip(":").strip()
+        for h in chunk.headings:
+            label = h.rstrip(":").strip()
+            if t == label:
+                return True
+            # A long title is labelled cut short ("3. Huy động nguồn lực … yêu cầu chuyển…");
+            # its line, ending without a sentence mark, is still the title.
+            if label.endswith("…") and t.startswith(label[:-1]) and not _ENDS.search(t):
+                return True
+        return False
 
     def _sides(
         self, scope: Scope, intent: Intent, inside: list[Candidate], threshold: float
@@ -352,13 +379,15 @@ class Composer:
         by_side: dict[str, list[Candidate]] = {}
         for c in inside:
             # A title announces a side's content; it states nothing to compare.
-            # Each side the question names shows its best unit, even a weaker one than a
-            # single answer would need: leaving a named side out reads as "it says nothing".
-            if c.p >= threshold * 0.5 and not self._is_title(c.chunk, c.unit.text):
+            # Each side the question names shows its best unit, even a weak one (marked as
+            # the closest passage when it is): leaving a named side out reads as "it says
+            # nothing", and a weak score is often only another wording ("nằm trong nhóm 25
+            # … đứng đầu" for "lọt vào nhóm … dẫn đầu").
+            if not self._is_title(c.chunk, c.unit.text):
                 by_side.setdefault(side(c), []).append(c)
         if len(by_side) < 2:
             return []
-        if not scope.years:  # no year asked: the latest year every side states
+        if not scope.years and intent.figure:  # no year asked: the latest every side states
             common = set.intersection(
                 *[
                     {y for c in cs for y in year_context(c.chunk, c.unit_no) if y > 2020}
@@ -368,7 +397,14 @@ class Composer:
             if common:
                 y = max(common)
                 for s, cs in by_side.items():
-                    fit = [c for c in cs if y in year_context(c.chunk, c.unit_no)]
+                    # Another year's figure gives way; a unit about no year ("chi tối thiểu
+                    # 1% ngân sách") is about every year.
+                    fit = [
+                        c
+                        for c in cs
+                        if y in (ctx := {v for v in year_context(c.chunk, c.unit_no) if v > 2020})
+                        or not ctx
+                    ]
                     by_side[s] = fit or cs
         picked = []
         for s in order:
@@ -427,10 +463,21 @@ class Composer:
             citations.append(cite(n, chunk, [c.unit for c in group], self.corpus.docs))
             lines += [f"- {text} [{n}]" for text in _lines(group)]
         first = chosen[0].chunk
-        return Draft("\n".join([self.lead(first, scope.reply_lang), *lines]), citations)
+        # The heading all the quoted units sit under (an outline's: the section listed).
+        path = list(first.headings)
+        for c in chosen[1:]:
+            if c.chunk.file == first.file:
+                k = 0
+                while k < min(len(path), len(c.chunk.headings)) and path[k] == c.chunk.headings[k]:
+                    k += 1
+                path = path[:k]
+        head = self.lead(first, scope.reply_lang, path or None)
+        return Draft("\n".join([head, *lines]), citations)
 
-    def _compare(self, sides: list[Candidate], scope: Scope) -> Draft:
-        """One cited line per side (a side's units of one passage read together)."""
+    def _compare(self, sides: list[Candidate], scope: Scope, dated: bool) -> Draft:
+        """One cited line per side (a side's units of one passage read together); a side
+        whose best unit is weak is marked as the closest passage, not as an answer."""
+        weak = 0.5 * (self.extractor.scorer.threshold if self.extractor.scorer else 0.5)
         groups: dict[str, list[Candidate]] = {}
         for c in sides:
             groups.setdefault(c.chunk.id, []).append(c)
@@ -439,10 +486,13 @@ class Composer:
             group.sort(key=lambda c: c.unit_no)
             c = group[0]
             ys = sorted(y for g in group for y in year_context(g.chunk, g.unit_no) if y > 2020)
-            when = f" (năm {ys[-1]})" if ys and not scope.years else ""
+            # The year of a figure; what a side does ("báo cáo hằng tháng") has none.
+            when = f" (năm {ys[-1]})" if dated and ys and not scope.years else ""
             if scope.years and set(scope.years) & set(ys):
                 when = f" (năm {max(set(scope.years) & set(ys))})"
             said = " … ".join(g.text for g in group)
+            if max(g.p for g in group) < weak:
+                said += " (closest passage)" if scope.reply_lang == "en" else " (đoạn gần nhất)"
             lines.append(f"- {self.doc_name(c.chunk)}{when}: {said} [{n}]")
             citations.append(cite(n, c.chunk, [g.unit for g in group], self.corpus.docs))
         head = "Comparison (quoted in Vietnamese):" if scope.reply_lang == "en" else "So sánh:"
@@ -455,15 +505,35 @@ class Composer:
             return meta.main.label or NATIONAL
         return chunk.province or chunk.file
 
-    def lead(self, chunk: Chunk, lang: str) -> str:
-        """``Theo “<title>” (<province>), mục “<heading>”:`` (English for English questions)."""
+    def lead(self, chunk: Chunk, lang: str, path: list[str] | None = None) -> str:
+        """``Theo “<title>” (<province>), mục “<heading>”:`` (English for English questions);
+        ``path``: the heading path to name, when not the chunk's own."""
         meta = self.corpus.docs.get(chunk.file)
         doc = meta.main.title if meta and meta.main.title else chunk.title or chunk.file
-        where = " › ".join(chunk.headings[-2:])
+        where = " › ".join((path if path is not None else chunk.headings)[-2:])
         place = f" ({chunk.province})" if chunk.province else ""
         if lang == "en":
             return f"According to “{doc}”{place}, section “{where}” (quoted in Vietnamese):"
         return f"Theo “{doc}”{place}, mục “{where}”:"
+
+
+def _fill(keep: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
+    """A summary covers its passages, not only their best units: the other units of the
+    passages already cited come in, in document order, up to the summary budget. They cost
+    no citation precision (the same passages are cited) and a summary's point is seldom in
+    the unit that shares most words with the question."""
+    cited = {c.chunk.id for c in keep}
+    have = {(c.chunk.id, c.unit_no) for c in keep}
+    size = sum(len(c.text) for c in keep)
+    out = list(keep)
+    for c in sorted(pool, key=lambda c: (c.chunk.start, c.unit_no)):
+        if c.chunk.id not in cited or (c.chunk.id, c.unit_no) in have:
+            continue
+        if size + len(c.text) > SUMMARY_CHARS:
+            break
+        out.append(c)
+        size += len(c.text)
+    return out
 
 
 def _announces(c: Candidate) -> bool:

@@ -24,6 +24,7 @@ from assistant.answering.features import (
     featurize,
     gather,
     header_line,
+    year_context,
 )
 from assistant.answering.scorer import Scorer
 from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
@@ -164,10 +165,15 @@ class Extractor:
         # A summary is a section's to give; a "what / how" question is a unit's when one
         # answers it well enough, its section's otherwise.
         section = None
-        if intent.summary or (intent.listing and (not inside or inside[0].p < threshold)):
+        # A question naming two provinces or more is answered side by side, not by one
+        # province's section ("… của Hải Dương và Khánh Hòa khác nhau thế nào?").
+        sided = len(scope.provinces) >= 2 or (intent.compare and len(scope.files) >= 2)
+        if not sided and (
+            intent.summary or (intent.listing and (not inside or inside[0].p < threshold))
+        ):
             section = self.best_section(scored, scope, intent, inside)
         if section is not None:
-            draft = self.compose.listing(section, scope)
+            draft = self.compose.listing(section, scope, summary=intent.summary)
             draft.ranking = [c.id for c in section.chunks] + ranking
             return draft
         if not inside or not self.answerable(cands, scope, intent):
@@ -178,6 +184,9 @@ class Extractor:
             return Draft(
                 REFUSAL + self._elsewhere(cands, scope, threshold), refused=True, ranking=ranking
             )
+        other = self._other_year(inside[0], scope, intent)
+        if other:
+            return Draft(REFUSAL + other, refused=True, ranking=ranking)
         draft = self.compose.answer(question, scope, intent, scored, inside)
         draft.ranking = ranking
         return draft
@@ -214,6 +223,20 @@ class Extractor:
         inside = max((c.p for c in cands if c.chunk.file in scope.files), default=0.0)
         outside = max((c.p for c in cands if c.chunk.file not in scope.files), default=0.0)
         return outside >= self.scorer.threshold and inside < self.scorer.near_miss * outside
+
+    def _other_year(self, best: Candidate, scope: Scope, intent: Intent) -> str:
+        """A figure asked for a year the best passage does not cover, while it states another
+        ("ICT Index năm 2020" where the text gives 2019's): the explicit near miss of years.
+        Returns what the documents do state, or "" when the year fits."""
+        if not (intent.figure and scope.years and best.feature("year_other")):
+            return ""
+        meta = self.corpus.docs.get(best.chunk.file)
+        stated = sorted(year_context(best.chunk, best.unit_no, meta.main.period if meta else ""))
+        asked = ", ".join(str(y) for y in sorted(set(scope.years)))
+        said = ", ".join(str(y) for y in stated)
+        if scope.reply_lang == "en":
+            return f" (The closest passage gives {said}, not {asked}.)"
+        return f" (Đoạn gần nhất nêu năm {said}, không nêu năm {asked}.)"
 
     def _elsewhere(self, cands: list[Candidate], scope: Scope, threshold: float) -> str:
         """ ", which documents of other provinces do state" when the question names one."""
@@ -255,6 +278,15 @@ def _named_section(best: Section, sections: list[Section], unit_threshold: float
     ]
     if len(siblings) < 2:  # the heading above matched, and more than one section under it
         return best
+    # "Tóm tắt các quan điểm …" under "II. QUAN ĐIỂM VÀ MỤC TIÊU": of "1. Quan điểm" and
+    # "2. Mục tiêu tổng quát", only the first names it: that one is asked for, not the list.
+    parent = next((s for s in sections if s.file == best.file and s.path == best.path[:-1]), None)
+    if (
+        best.head_own > 0
+        and (parent is None or best.head_own >= parent.head_own)
+        and not any(s.head_own > 0 for s in siblings if s is not best)
+    ):
+        return best
     above = [
         s
         for s in sections
@@ -263,4 +295,6 @@ def _named_section(best: Section, sections: list[Section], unit_threshold: float
         and best.path[: len(s.path)] == s.path
         and s.x[col["own_cov"]] > 0
     ]
-    return max(above, key=lambda s: len(s.path), default=best)
+    named = max(above, key=lambda s: len(s.path), default=best)
+    named.outline = named is not best
+    return named

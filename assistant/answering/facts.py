@@ -25,6 +25,7 @@ _LABELS_VI = {
     "period": "Giai đoạn",
     "recipients": "Kính gửi",
     "implements": "Thực hiện",
+    "session": "Hội nghị, kỳ họp",
 }
 _LABELS_EN = {
     "signer": "Signed by",
@@ -34,6 +35,7 @@ _LABELS_EN = {
     "period": "Period",
     "recipients": "Addressed to",
     "implements": "Implements",
+    "session": "Session",
 }
 
 
@@ -47,6 +49,8 @@ def _value_variants(field: str, value: str) -> list[str]:
             out += [f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
     if field == "number":
         out.append(value.split("/")[0])
+    if field == "session":
+        out += value.split("; ")
     if field == "issuing_body":
         # Headers say "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH" without the province's name.
         words = value.split()
@@ -137,8 +141,9 @@ def answer_facts(
     """
     files = scope.files or ([] if len(docs) > 1 else list(docs))
     # "Kế hoạch 268-KH/TU ban hành ngày nào": a document the text cites, not one of ours.
-    numbers = {_squash(m.group(0)) for m in DOC_NUMBER.finditer(question)}
-    ours = {_squash(p.number) for m in docs.values() for p in m.parts if p.number}
+    # Folded: "46-CV/BCSĐ" in a question is the catalog's "46-CV/BCSD".
+    numbers = {fold(_squash(m.group(0))) for m in DOC_NUMBER.finditer(question)}
+    ours = {fold(_squash(p.number)) for m in docs.values() for p in m.parts if p.number}
     if numbers - ours or _names_another_document(question, docs):
         return None
     if not fields or not files:
@@ -178,6 +183,14 @@ def _facts_of(
     meta = docs[file]
     multi = len(meta.parts) > 1
     found = {f: _field_value(f, part, file, chunks, multi) for f in fields}
+    issuer = _issued_with(meta, part)
+    attached = ""
+    if not any(found.values()) and issuer is not None:
+        # "Kế hoạch … được phê duyệt bằng Quyết định số mấy?": a plan attached to a decision
+        # has no number, date or signer of its own; those of the decision issuing it answer.
+        found = {f: _field_value(f, issuer, file, chunks, multi) for f in fields}
+        if any(found.values()):
+            attached, part = part.label or meta.title, issuer
     if not any(found.values()):
         if not set(fields) <= _CATALOG_FIELDS:
             return None  # the text itself may say it ("khóa XVIII"): the passages answer
@@ -188,6 +201,9 @@ def _facts_of(
         )
     values = {f: v for f, v in found.items() if v}
     name = part.label or meta.title
+    if attached:
+        link = "attached to" if scope.reply_lang == "en" else "ban hành kèm theo"
+        name = f"{attached}, {link} {name}"
     where = f"{name} ({meta.province})" if meta.province else name
     asked_as = _other_capacity(question, part, docs) if "signer" in values else ""
     if asked_as:
@@ -210,6 +226,15 @@ def _facts_of(
         lines.append((quote if n == 1 else "") + f"{quoted} [{n}]")
         citations.append(cite(n, chunk, units, docs, part))
     return Draft("\n".join(lines), citations)
+
+
+def _issued_with(meta: FileMeta, part: DocumentPart) -> DocumentPart | None:
+    """The document of the same file that issues ``part`` when ``part`` is attached to it and
+    carries no number of its own (a plan or scheme after its decision): the file's first part."""
+    first = meta.parts[0] if meta.parts else None
+    if first is None or part is first or part.number or not first.number:
+        return None
+    return first
 
 
 def _capacities(title: str) -> list[str]:
@@ -300,6 +325,16 @@ def _names_another_kind(question: str, metas: list[FileMeta]) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[,.;:?!\n]")
+# The session that adopted a resolution, as its header or closing line writes it: "HỘI NGHỊ
+# LẦN THỨ 7", "KHÓA XVIII, KỲ HỌP THỨ 4", "… khóa X, kỳ họp thứ tư thông qua".
+_ORDINAL = (  # "7", "XIII", "thứ Mười Ba", "thứ tư" (not "BA BAN CHẤP HÀNH")
+    r"(?:\d+|[IVXLC]+\b|"
+    r"(?:(?:mười|mươi|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|nhất)\b\s*){1,3})"
+)
+_SESSION = re.compile(
+    rf"(?:hội nghị lần thứ|kỳ họp thứ|kì họp thứ)\s+{_ORDINAL}|(?:khóa|khoá)\s+(?-i:[IVXLC]+)\b",
+    re.IGNORECASE,
+)
 _RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
 
 
@@ -310,7 +345,18 @@ def _in_part(c: Chunk, file: str, part: DocumentPart, multi: bool) -> bool:
 def _field_value(
     field: str, part: DocumentPart, file: str, chunks: list[Chunk], multi: bool
 ) -> str:
-    """A fact from the catalog; the addressees ("Kính gửi: …") are read from the text."""
+    """A fact from the catalog; the addressees ("Kính gửi: …") and the session that adopted
+    the document ("Hội nghị lần thứ 7", "khóa XVIII") are read from the text."""
+    if field == "session":
+        found: dict[str, str] = {}
+        for c in chunks:
+            if _in_part(c, file, part, multi):
+                for u in c.units:
+                    for m in _SESSION.finditer(u.text):
+                        # The first of each (conference, sitting, term): the header's; later
+                        # ones cite other bodies' ("Hội nghị lần thứ ba Ban Chấp hành TW").
+                        found.setdefault(fold(m.group(0)).split()[0], m.group(0).strip())
+        return "; ".join(found.values())
     if field != "recipients":
         return str(getattr(part, field))
     for c in chunks:
@@ -331,6 +377,9 @@ def _evidence(
     """Passages stating the values: the chunk stating most of them first (most in one
     sentence, then in the right part), then chunks for what is still unquoted."""
     raw = {f: v.split(" (")[0] if f == "signer" else v for f, v in values.items()}
+    if "session" in raw:  # "HỘI NGHỊ LẦN THỨ 7; khóa XVIII": each where it is written
+        parts = raw.pop("session").split("; ")
+        raw |= {f"session:{i}": v for i, v in enumerate(parts)}
     out: list[tuple[Chunk, list[Unit]]] = []
     while raw and len(out) < 3:
         found = _best_chunk(file, part, raw, chunks, multi)
@@ -358,7 +407,7 @@ def _best_chunk(
         per_unit: dict[int, int] = {}
         fields: set[str] = set()
         for f, v in raw.items():
-            variants = [_squash(x) for x in _value_variants(f, v)]
+            variants = [_squash(x) for x in _value_variants(f.split(":")[0], v)]
             for k, u in enumerate(c.units):
                 if any(x and x in _squash(u.text) for x in variants):
                     if u not in hits:

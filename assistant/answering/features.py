@@ -57,6 +57,9 @@ FEATURES = (
     # such as "Ban hành kèm theo Quyết định này Kế hoạch …" names the plan, says nothing of it)
     "header_line",  # a line of the document's header block (issuer, number, title lines:
     # "CỦA BAN THƯỜNG VỤ TỈNH ỦY … về chuyển đổi số …" repeats the question's words, answers none)
+    "cites_yes",  # a document is asked for ("chỉ thị nào, ngày nào?", "căn cứ") and the unit
+    # names one by its number (of the kind asked, when the question names a kind)
+    "cites_no",  # … and the unit names none
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -81,6 +84,7 @@ _BULLET = re.compile(r"^\s*[-+•*]\s+")
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
 _CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")
 _FIGURE_YEAR = re.compile(r"\b20[0-4]\d\b")
+_FREQUENCY = re.compile(r"\b(?:hằng|hàng)\s+(?:ngày|tuần|tháng|quý|năm)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.;:!?][\"”')]*\s*$")
 
 
@@ -132,7 +136,10 @@ def section_kind(chunk: Chunk) -> str:
 
 def has_figure(text: str) -> bool:
     """True when the text states a number other than a year, a date or a document number
-    ("Thực hiện Nghị quyết số 24/2025/NQ-HĐND ngày 26 tháng 9 năm 2025" states none)."""
+    ("Thực hiện Nghị quyết số 24/2025/NQ-HĐND ngày 26 tháng 9 năm 2025" states none), or a
+    frequency ("định kỳ hằng tháng báo cáo": what "bao lâu một lần?" asks)."""
+    if _FREQUENCY.search(text):
+        return True
     return bool(numbers(_FIGURE_YEAR.sub(" ", DATE.sub(" ", DOC_NUMBER.sub(" ", text)))))
 
 
@@ -169,7 +176,8 @@ def coverage(weights: dict[str, float], have: set[str]) -> float:
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
 
 
-def _words(text: str, folded: bool) -> set[str]:
+def heading_words(text: str, folded: bool) -> set[str]:
+    """The syllables and syllable pairs of ``text``, as question coverage counts them."""
     toks = terms(text, folded)
     return set(toks) | set(bigrams(toks))
 
@@ -180,7 +188,7 @@ def _announced(c: Candidate, qt: QuestionTerms) -> float:
     for k in range(c.unit_no - 1, max(-1, c.unit_no - 3), -1):
         text = c.chunk.units[k].text
         if text.rstrip().endswith(":"):
-            return coverage(qt.in_corpus, _words(text, qt.folded))
+            return coverage(qt.in_corpus, heading_words(text, qt.folded))
     return 0.0
 
 
@@ -206,10 +214,13 @@ def featurize(
     titles: dict[str, set[str]] = {}
     for c in cands:
         u = c.unit
-        own = _words(u.text, qt.folded)
+        own = heading_words(u.text, qt.folded)
         key = c.chunk.id
         if key not in heads:
-            heads[key] = (_words(" ".join(c.chunk.headings[-2:]), qt.folded), section_kind(c.chunk))
+            heads[key] = (
+                heading_words(" ".join(c.chunk.headings[-2:]), qt.folded),
+                section_kind(c.chunk),
+            )
         head, kind = heads[key]
         cov = coverage(qt.in_corpus, own)
         cov_all = coverage(qt.weights, own) + 0.5 * coverage(
@@ -225,6 +236,7 @@ def featurize(
         ctx = year_context(c.chunk, c.unit_no, meta.main.period if meta else "")
         labels = {h.rstrip(":").strip() for h in c.chunk.headings}
         fig = has_figure(u.text)
+        cited = intent.which_document and cites(u.text, intent.documents)
         x = {
             "cov": cov,
             "cov_head": coverage(qt.in_corpus, head),
@@ -274,6 +286,8 @@ def featurize(
             "english_cov": cov if en else 0.0,
             "english": float(en),
             "header_line": float(header_line(c.chunk, u)),
+            "cites_yes": float(cited),
+            "cites_no": float(intent.which_document and not cited),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables
@@ -281,6 +295,16 @@ def featurize(
             ),
         }
         c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
+
+
+def cites(text: str, codes: tuple[str, ...]) -> bool:
+    """True when ``text`` names a document by its number ("Chỉ thị số 19-CT/TU"), of a kind
+    whose code is among ``codes`` when some are given."""
+    wanted = {fold(c).upper() for c in codes}
+    for m in DOC_NUMBER.finditer(text):
+        if not wanted or wanted & {fold(t).upper() for t in re.findall(r"[^\W\d_]+", m.group(0))}:
+            return True
+    return False
 
 
 def header_line(chunk: Chunk, unit: Unit) -> bool:

@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answering.features import FEATURES, Candidate, QuestionTerms, coverage
-from assistant.question.terms import terms
-from kernel.text import bigrams
+from assistant.answering.features import (
+    FEATURES,
+    Candidate,
+    QuestionTerms,
+    coverage,
+    heading_words,
+)
 from kernel.types import PREAMBLE_LABEL, Chunk
 
 if TYPE_CHECKING:
@@ -57,13 +61,10 @@ class Section:
     chunks: list[Chunk]
     units: list[Candidate] = field(default_factory=list)
     parent: bool = False  # it holds sections below it
+    head_own: float = 0.0  # the question's coverage by its own heading alone
+    outline: bool = False  # the question names the list of its sections, not one of them
     x: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTION_FEATURES)))
     p: float = 0.0
-
-
-def _words(text: str, folded: bool) -> set[str]:
-    toks = terms(text, folded)
-    return set(toks) | set(bigrams(toks))
 
 
 def candidate_sections(
@@ -126,8 +127,11 @@ def set_child_cov(sections: list[Section]) -> None:
 def featurize_section(sec: Section, qt: QuestionTerms, scope: Scope) -> None:
     """Fill the section's feature vector from its units (their ``p`` and features)."""
     ps = sorted((u.p for u in sec.units), reverse=True)
-    cov = coverage(qt.in_corpus, _words(" ".join(sec.path), qt.folded))
-    own = cov - coverage(qt.in_corpus, _words(" ".join(sec.path[:-1]), qt.folded))
+    cov = coverage(qt.in_corpus, heading_words(" ".join(sec.path), qt.folded))
+    own = cov - coverage(qt.in_corpus, heading_words(" ".join(sec.path[:-1]), qt.folded))
+    sec.head_own = (
+        coverage(qt.in_corpus, heading_words(sec.path[-1], qt.folded)) if sec.path else 0.0
+    )
     col = {name: FEATURES.index(name) for name in ("bm25_head", "dense_head")}
     x = {
         "max_p": ps[0] if ps else 0.0,

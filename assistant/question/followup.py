@@ -16,8 +16,9 @@ from typing import Any
 
 from assistant.question.intent import YEAR as _YEAR
 from assistant.question.intent import spans, topic_words, without
+from assistant.question.scope import detect_lang, national_mention
 from kernel.gazetteer import find_mentions, find_provinces
-from kernel.text import DOC_NUMBER, folded_syllables, has_diacritics, nfc
+from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
 from kernel.vocabulary import cues
 
 # "16-NQ/TU", "312/KH-UBND", "46-CV/BCSĐ": the whole number.
@@ -87,10 +88,24 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
     return _merge(base, question, documents)
 
 
+def _year_word(text: str) -> str:
+    """ "năm" as ``text`` spells it: "nam" in a question typed without diacritics ("năm" would
+    make the whole question read as written with them), "in" in an English one."""
+    if detect_lang(text) == "en":
+        return "in"
+    return "năm" if has_diacritics(text) else "nam"
+
+
+def _spelled(names: list[str], text: str) -> list[str]:
+    """Province ``names`` as ``text`` spells words: folded in a question typed without
+    diacritics ("Thanh Hóa" would make "con … thi sao" read as written, its cues unmatched)."""
+    return names if has_diacritics(text) else [fold(n) for n in names]
+
+
 def _placed(question: str, base: str) -> str:
     """``question`` with the provinces and document numbers ``base`` names (not its years:
     a new question's year is its own)."""
-    extra = [*find_provinces(base), *dict.fromkeys(_doc_numbers(base))]
+    extra = [*_spelled(find_provinces(base), question), *dict.fromkeys(_doc_numbers(base))]
     if not extra:
         return question
     return re.sub(r"\s+", " ", " ".join([question.rstrip(" ?.!"), *extra])).strip() + "?"
@@ -109,21 +124,22 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
         keep_places = places or find_provinces(base)
         keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
         text = without(follow, cues().intents["follow_up"])
-        extra = [p for p in keep_places if p not in find_provinces(text)]
+        extra = _spelled([p for p in keep_places if p not in find_provinces(text)], text)
+        if not keep_places and not national_mention(text):
+            # "công văn gửi kèm mẫu đó do ai ký?" after a question on the ministry's template:
+            # the national document stays the one talked about, as a province would.
+            extra += [national_mention(base)] if national_mention(base) else []
         if not DOC_NUMBER.search(text):
             extra += list(dict.fromkeys([*_doc_numbers(base), *documents]))
-        year_word = "năm" if has_diacritics(text) else "nam"
-        extra += [f"{year_word} {y}" for y in keep_years if y not in text]
+        extra += [f"{_year_word(text)} {y}" for y in keep_years if y not in text]
         return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
     text = base
     if places:
         for m in reversed(find_mentions(text)):
             text = text[: m.start] + " " + text[m.end :]
-        text = text.rstrip(" ?.!") + " " + " ".join(places)
+        text = text.rstrip(" ?.!") + " " + " ".join(_spelled(places, base))
     if years:
-        # The base's own spelling: "năm" in a question typed without diacritics would
-        # make the whole question read as written with them.
-        year_word = " năm " if has_diacritics(base) else " nam "
+        year_word = f" {_year_word(base)} "
         text = _YEAR.sub(" ", text).rstrip(" ?.!") + year_word + year_word.join(years)
     if topic:  # "đến 2030 thì cấp xã bao nhiêu?": the word or two that narrow it stay
         text = text.rstrip(" ?.!") + " " + " ".join(topic_words(follow))

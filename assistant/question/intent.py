@@ -16,7 +16,7 @@ from typing import Literal
 
 from kernel.gazetteer import find_mentions
 from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, has_diacritics, nfc
-from kernel.vocabulary import cues
+from kernel.vocabulary import cues, vocabulary
 
 # Where a question asking two things splits: "…, và … nào/gì", "; ".
 _PARTS = re.compile(
@@ -38,6 +38,8 @@ class Intent:
     indicators: bool = False  # names targets or indicators as such ("các chỉ tiêu")
     facts: list[str] = field(default_factory=list)  # document facts asked (signer, date, …)
     follow_up_cue: bool = False  # worded like a follow-up ("còn …", "… thì sao?")
+    documents: tuple[str, ...] = ()  # number codes of the document kinds asked for ("CT")
+    which_document: bool = False  # asks which document, or a document's number or date
     content: str = ""  # the question without its filler phrases
     parts: list[str] = field(default_factory=list)  # the sub-questions of a two-part question
 
@@ -52,16 +54,29 @@ class Intent:
             "target": self.target,
             "facts": self.facts,
             "follow_up_cue": self.follow_up_cue,
+            "which_document": self.which_document,
         }
 
 
-# "những … nào" in a cue list: the two words with up to four words between them.
-_GAP = r"(?:\s+\S+){1,4}?\s+"
+# "những … nào" in a cue list: the two words with up to six words between them
+# ("những nhóm nhiệm vụ, giải pháp nào").
+_GAP = r"(?:\s+\S+){1,6}?\s+"
+
+
+# An English cue word inflects ("target" → "targeted", "compare" → "compared").
+_INFLECTION = re.compile(r"[a-z]{3,}")
+_ENDINGS = "(?:s|es|d|ed|ing)?"
+
+
+def _phrase(p: str) -> str:
+    body = _GAP.join(re.escape(w.strip()) for w in p.split("…"))
+    last = p.split()[-1] if p.split() else ""
+    return body + _ENDINGS if _INFLECTION.fullmatch(last) else body
 
 
 def _alternation(phrases: tuple[str, ...]) -> str:
     ordered = sorted(set(phrases), key=len, reverse=True)
-    return "|".join(_GAP.join(re.escape(w.strip()) for w in p.split("…")) for p in ordered)
+    return "|".join(_phrase(p) for p in ordered)
 
 
 @cache
@@ -101,7 +116,7 @@ def without(question: str, phrases: tuple[str, ...]) -> str:
 
 
 # A year as a question names it ("năm 2025", "by 2030").
-YEAR = re.compile(r"\b(?:năm\s+|nam\s+|by\s+|in\s+)?(20[2-4]\d)\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(?:năm\s+|nam\s+|by\s+|in\s+)?(20[0-4]\d)\b", re.IGNORECASE)
 
 
 def _cue_phrases() -> tuple[str, ...]:
@@ -142,11 +157,41 @@ def _asked_part(text: str) -> str:
     return text
 
 
+@cache
+def _kind_questions() -> dict[str, tuple[str, ...]]:
+    """Per document kind, how a question asks for one: "chỉ thị nào", "nghị quyết … nào",
+    "which directive" (from the vocabulary's kinds, "văn bản" for any)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for k in vocabulary().document_kinds:
+        names = [k.name, *k.names]
+        out[k.name] = tuple(
+            p for n in names for p in (f"{n} nào", f"{n} … nào", f"which {n}", f"what {n}")
+        )
+    return out
+
+
+def _asked_documents(question: str, facts: list[str]) -> tuple[tuple[str, ...], bool]:
+    """The number codes of the kinds of document ``question`` asks for, and whether it asks
+    which document (or a document's number, date, what it implements)."""
+    c = cues()
+    codes: list[str] = []
+    which = bool({"number", "date", "implements"} & set(facts)) or has(
+        question, c.intents["which_document"]
+    )
+    for k in vocabulary().document_kinds:
+        if has(question, _kind_questions()[k.name]):
+            which = True
+            codes += k.codes
+    return tuple(dict.fromkeys(codes)), which
+
+
 def understand_intent(question: str) -> Intent:
     """The intent of ``question`` (one pass over the cue lists)."""
     c = cues()
     i = c.intents
     text, _ = _form(question)
+    facts = [name for name, phrases in c.facts.items() if has(question, phrases)]
+    documents, which_document = _asked_documents(question, facts)
     intent = Intent(
         figure=has(question, i["figure"]),
         summary=has(question, i["summary"]),
@@ -155,7 +200,9 @@ def understand_intent(question: str) -> Intent:
         baseline=has(question, i["baseline"]),
         target=has(question, i["target"]),
         indicators=has(question, i["indicators"]),
-        facts=[name for name, phrases in c.facts.items() if has(question, phrases)],
+        facts=facts,
+        documents=documents,
+        which_document=which_document,
         content=_asked_part(without(question, c.filler)),
     )
     if has(question, i["rank_high"]):

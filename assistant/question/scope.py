@@ -13,7 +13,7 @@ from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_mentions, find_provinces
-from kernel.text import DOC_NUMBER, fold, has_diacritics, years
+from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import vocabulary
 
@@ -28,8 +28,20 @@ _EN_WORDS = re.compile(
 # Folded forms, so that questions typed without diacritics are recognised too.
 _NATIONAL_HINTS = re.compile(
     r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang bo|\bmic\b|model resolution|"
+    r"ministry of information|"
     r"template|trung uong gui|national level"
 )
+
+
+def national_mention(text: str) -> str:
+    """How ``text`` names the national template or the ministry's letter ("mẫu nghị quyết",
+    "Bộ TTTT"), as written; empty when it does not."""
+    folded = fold(nfc(text))
+    m = _NATIONAL_HINTS.search(folded)
+    if not m:
+        return ""
+    # Folding keeps one character per character of an NFC text: the span reads as written.
+    return nfc(text)[m.start() : m.end()] if len(folded) == len(nfc(text)) else m.group(0)
 
 
 @dataclass
@@ -100,10 +112,21 @@ def detect_lang(question: str) -> Lang:
     # An English question may still name a province with its diacritics (Hải Dương).
     if english >= 3 or (english >= 2 and not has_diacritics(question)):
         return "en"
+    # Words no Vietnamese syllable spells ("give", "summary", "overall", "goal"): most of
+    # the question's words are English even where few are in the list above.
+    words = [w for w in _LETTERS.findall(question) if not w.isupper()]
+    foreign = [w for w in words if not _VI_SYLLABLE.fullmatch(fold(w))]
+    if len(foreign) >= 3 and len(foreign) >= 0.4 * len(words):
+        return "en"
     return "vi" if has_diacritics(question) else "vi-nodiacritics"
 
 
 _WORD = re.compile(r"\S+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# A Vietnamese syllable, folded: onset, vowels, and one of the codas Vietnamese allows.
+_VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?[aeiouy]+(?:ng|nh|ch|[cmnpt])?"
+)
 
 
 def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:

@@ -68,8 +68,13 @@ def answer_from_targets(
         if not keys:
             return None
         chosen = [r for r in targets if r.metric_key in keys]
-        if not wants_rank and set(scope.provinces) - {r.province for r in chosen}:
-            return None  # a side lacks this metric: the passages answer better than the table
+        if not wants_rank and (
+            set(scope.provinces) - {r.province for r in chosen}
+            or set(scope.years) - {r.target_year for r in chosen}
+        ):
+            # A side (a province, or a year: "kế hoạch 2026 so với mục tiêu 2030") lacks this
+            # metric: the passages answer better than the table.
+            return None
         body, cited = (
             _ranking(chosen, keys, low=intent.rank == "low", en=en, docs=docs)
             if wants_rank
@@ -181,7 +186,7 @@ def _comparison(
             group = one_per_province(group, docs)
             lines.append(f"{_year_label(year, en)}:")
             for r in sorted(group, key=lambda r: r.province):
-                lines.append((f"- {r.province}: {r.display} — “{r.metric}”", r))
+                lines.append((f"- {r.province}: {r.display} — “{r.clause}”", r))
                 cited.append(r)
             lines.append(_extremes(group, en))
             missing = [p for p in scope.provinces if p not in {r.province for r in group}]
@@ -264,7 +269,7 @@ def _ranking(
                 )
             lines.append("Các tỉnh:" if not en else "All provinces:")
             for r in group:
-                lines.append((f"- {r.province}: {r.display} — “{r.metric}”", r))
+                lines.append((f"- {r.province}: {r.display} — “{r.clause}”", r))
                 cited.append(r)
     return lines, cited
 

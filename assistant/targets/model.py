@@ -7,6 +7,7 @@ row carries the exact span of its sentence in the original file.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Literal
 
@@ -19,6 +20,8 @@ Kind = Literal["target", "baseline", "recommendation"]
 Pillar = Literal["chính quyền số", "kinh tế số", "xã hội số", "khác"]
 # Units where a smaller number is the better position ("nhóm 15" beats "nhóm 20").
 LOWER_IS_BETTER = {"nhóm", "thứ hạng"}
+MAX_CLAUSE = 300  # a longer clause is quoted as its label (the figure's own words)
+_WORD = re.compile(r"\w+")
 
 
 def metric_label(key: str, default: str = "") -> str:
@@ -65,6 +68,19 @@ class Target(BaseModel):
     def label(self) -> str:
         """The shared metric name, or the document's own words."""
         return self.indicator or metric_label(self.metric_key, self.metric)
+
+    @property
+    def clause(self) -> str:
+        """The clause of the supporting sentence that states the figure, as written: what a
+        comparison quotes, so the figure is read in the document's own words ("phủ trên 80%
+        hộ gia đình"), not as a label with the figure cut out."""
+        parts = [p.strip(" .").lstrip("-–•+* ") for p in self.sentence.split(";")]
+        have = [p for p in parts if self.value_text in p]
+        if not have:
+            return self.metric
+        words = set(_WORD.findall(self.metric.lower()))
+        best = max(have, key=lambda p: len(words & set(_WORD.findall(p.lower()))))
+        return best if len(best) <= MAX_CLAUSE else self.metric
 
     @property
     def display(self) -> str:
