@@ -11,11 +11,12 @@ Answers stay short: a handful of bullets, each one cited.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from assistant.answering.citations import cite
 from assistant.answering.features import Candidate, coverage, heading_words, year_context
+from assistant.answering.sides import is_title, year_sides
+from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from kernel.text import years
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from assistant.answering.sections import Section
     from assistant.retrieval.corpus import Corpus
 
-_ENDS = re.compile(r"[.;!?][\"”')]*$")
 MAX_BULLETS = 6  # a list answer: at most this many units
 MAX_CHARS = 1000  # … and about this many characters
 MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
@@ -61,9 +61,7 @@ class Composer:
             units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
         # The lines of a header block ("TỈNH ỦY KHÁNH HÒA", "NGHỊ QUYẾT") list nothing.
         pool = [
-            c
-            for c in units
-            if not self._is_title(c.chunk, c.unit.text) and not c.feature("header_line")
+            c for c in units if not is_title(c.chunk, c.unit.text) and not c.feature("header_line")
         ]
         keep: list[Candidate] = []
         size = 0
@@ -91,7 +89,7 @@ class Composer:
                 intro += [
                     self.candidate(c, k)
                     for k, u in enumerate(c.units)
-                    if not self._is_title(c, u.text) and u.text.rstrip().endswith(":")
+                    if not is_title(c, u.text) and u.text.rstrip().endswith(":")
                 ][:1]
                 continue
             label = c.headings[depth].rstrip(":").strip()
@@ -110,10 +108,10 @@ class Composer:
     ) -> Draft:
         threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
         best = inside[0]
-        sides = self._sides(scope, intent, inside, threshold)
+        sides = find_sides(scope, intent, inside)
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope, dated=intent.figure or bool(scope.years))
-        by_year = self._year_sides(scope, inside, threshold)
+        by_year = year_sides(scope, inside, threshold)
         if by_year:
             return self._compare(by_year, scope, dated=True)
         outline = self._outline_under(best) if intent.listing else []
@@ -122,9 +120,7 @@ class Composer:
         if outline:
             # A sub-section whose own title answers is given instead of the outline.
             titles = (
-                outline[1:]
-                if not self._is_title(outline[0].chunk, outline[0].unit.text)
-                else outline
+                outline[1:] if not is_title(outline[0].chunk, outline[0].unit.text) else outline
             )
             self.extractor.rescore(scored, titles, scope, intent)
             fits = [c for c in titles if c.p >= threshold]
@@ -134,7 +130,7 @@ class Composer:
             chosen = outline
         elif (
             intent.listing
-            or self._is_title(best.chunk, best.unit.text)  # a heading: its content answers
+            or is_title(best.chunk, best.unit.text)  # a heading: its content answers
             or (_announces(best) and not _rest_of_block(best))
         ):
             chosen = self._complete_lists(
@@ -256,7 +252,7 @@ class Composer:
             self.candidate(c, k, 0.0)
             for c in chunks
             for k, u in enumerate(c.units)
-            if not self._is_title(c, u.text)
+            if not is_title(c, u.text)
         ]
         if not pool:
             return [best]
@@ -289,7 +285,7 @@ class Composer:
     def _outline_under(self, best: Candidate) -> list[Candidate]:
         """When the best match is the title of a section made of sections, its outline."""
         c = best.chunk
-        if not c.headings or not self._is_title(c, best.unit.text):
+        if not c.headings or not is_title(c, best.unit.text):
             return []
         path = tuple(c.headings)
         chunks = [
@@ -319,13 +315,13 @@ class Composer:
             and len(x.chunk.headings) == len(c.headings)
             and tuple(x.chunk.headings[:-1]) == parent
         ]
-        titles = {x.chunk.headings[-1] for x in near if self._is_title(x.chunk, x.unit.text)}
+        titles = {x.chunk.headings[-1] for x in near if is_title(x.chunk, x.unit.text)}
         spread = {x.chunk.headings[-1] for x in near}
         qt = scored.qt
         named = len(spread) >= 3 and coverage(
             qt.in_corpus, heading_words(parent[-1], qt.folded)
         ) > max(coverage(qt.in_corpus, heading_words(h, qt.folded)) for h in spread)
-        if not (self._is_title(c, best.unit.text) and len(titles) >= 3) and not named:
+        if not (is_title(c, best.unit.text) and len(titles) >= 3) and not named:
             return []
         chunks = [
             x
@@ -350,98 +346,6 @@ class Composer:
         if below and (announces or sum(len(x.units) for x in same) <= 1):
             return below
         return same
-
-    def _is_title(self, chunk: Chunk, text: str) -> bool:
-        t = text.rstrip(":").strip()
-        for h in chunk.headings:
-            label = h.rstrip(":").strip()
-            if t == label:
-                return True
-            # A long title is labelled cut short ("3. Huy động nguồn lực … yêu cầu chuyển…");
-            # its line, ending without a sentence mark, is still the title.
-            if label.endswith("…") and t.startswith(label[:-1]) and not _ENDS.search(t):
-                return True
-        return False
-
-    def _sides(
-        self, scope: Scope, intent: Intent, inside: list[Candidate], threshold: float
-    ) -> list[Candidate]:
-        """One best unit per province the question names (a comparison), same year; per
-        document when it compares documents of one province."""
-        if len(scope.provinces) >= 2:
-            side = lambda c: c.chunk.province  # noqa: E731
-            order = scope.provinces
-        elif intent.compare and len(scope.files) >= 2:
-            side = lambda c: c.chunk.file  # noqa: E731
-            order = scope.files
-        else:
-            return []
-        by_side: dict[str, list[Candidate]] = {}
-        for c in inside:
-            # A title announces a side's content; it states nothing to compare.
-            # Each side the question names shows its best unit, even a weak one (marked as
-            # the closest passage when it is): leaving a named side out reads as "it says
-            # nothing", and a weak score is often only another wording ("nằm trong nhóm 25
-            # … đứng đầu" for "lọt vào nhóm … dẫn đầu").
-            if not self._is_title(c.chunk, c.unit.text):
-                by_side.setdefault(side(c), []).append(c)
-        if len(by_side) < 2:
-            return []
-        if not scope.years and intent.figure:  # no year asked: the latest every side states
-            common = set.intersection(
-                *[
-                    {y for c in cs for y in year_context(c.chunk, c.unit_no) if y > 2020}
-                    for cs in by_side.values()
-                ]
-            )
-            if common:
-                y = max(common)
-                for s, cs in by_side.items():
-                    # Another year's figure gives way; a unit about no year ("chi tối thiểu
-                    # 1% ngân sách") is about every year.
-                    fit = [
-                        c
-                        for c in cs
-                        if y in (ctx := {v for v in year_context(c.chunk, c.unit_no) if v > 2020})
-                        or not ctx
-                    ]
-                    by_side[s] = fit or cs
-        picked = []
-        for s in order:
-            if s not in by_side:
-                continue
-            best, *rest = by_side[s]
-            picked.append(best)
-            if not intent.figure:  # what a side says, not one figure: a second unit of it
-                more = [c for c in rest if c.chunk.id == best.chunk.id and c.p >= 0.5 * best.p]
-                picked += more[:1]
-        return picked
-
-    def _year_sides(
-        self, scope: Scope, inside: list[Candidate], threshold: float
-    ) -> list[Candidate]:
-        """A question naming two years or more ("mốc 2025 và mốc 2030") of one province:
-        the best unit of each year (empty when one unit states them all, or a year has
-        none)."""
-        asked = sorted(set(scope.years))
-        if len(asked) < 2 or not inside:
-            return []
-        province = inside[0].chunk.province
-        picked: list[Candidate] = []
-        for y in asked:
-            fit = [
-                c
-                for c in inside
-                if c.chunk.province == province
-                and c.p >= threshold * 0.5
-                and not self._is_title(c.chunk, c.unit.text)
-                and y in year_context(c.chunk, c.unit_no)
-            ]
-            if not fit:
-                return []
-            if fit[0] not in picked:
-                picked.append(fit[0])
-        return picked if len(picked) >= 2 else []
 
     def candidate(self, chunk: Chunk, unit_no: int, p: float = 0.0) -> Candidate:
         ci = self.corpus.by_id.get(chunk.id, -1)

@@ -1,0 +1,105 @@
+"""The sides of a comparison: one best unit per province (or document) a question names, or
+per year it names; and whether a unit is only a section's title."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.features import Candidate, year_context
+from assistant.question.intent import Intent
+from assistant.question.scope import Scope
+from kernel.types import Chunk
+
+_ENDS = re.compile(r"[.;!?][\"”')]*$")
+
+
+def is_title(chunk: Chunk, text: str) -> bool:
+    """Whether ``text`` is the line of one of the chunk's headings (a title states nothing)."""
+    t = text.rstrip(":").strip()
+    for h in chunk.headings:
+        label = h.rstrip(":").strip()
+        if t == label:
+            return True
+        # A long title is labelled cut short ("3. Huy động nguồn lực … yêu cầu chuyển…");
+        # its line, ending without a sentence mark, is still the title.
+        if label.endswith("…") and t.startswith(label[:-1]) and not _ENDS.search(t):
+            return True
+    return False
+
+
+def sides(scope: Scope, intent: Intent, inside: list[Candidate]) -> list[Candidate]:
+    """One best unit per province the question names (a comparison), same year; per
+    document when it compares documents of one province."""
+    if len(scope.provinces) >= 2:
+        side = lambda c: c.chunk.province  # noqa: E731
+        order = scope.provinces
+    elif intent.compare and len(scope.files) >= 2:
+        side = lambda c: c.chunk.file  # noqa: E731
+        order = scope.files
+    else:
+        return []
+    by_side: dict[str, list[Candidate]] = {}
+    for c in inside:
+        # A title announces a side's content; it states nothing to compare.
+        # Each side the question names shows its best unit, even a weak one (marked as
+        # the closest passage when it is): leaving a named side out reads as "it says
+        # nothing", and a weak score is often only another wording ("nằm trong nhóm 25
+        # … đứng đầu" for "lọt vào nhóm … dẫn đầu").
+        if not is_title(c.chunk, c.unit.text):
+            by_side.setdefault(side(c), []).append(c)
+    if len(by_side) < 2:
+        return []
+    if not scope.years and intent.figure:  # no year asked: the latest every side states
+        common = set.intersection(
+            *[
+                {y for c in cs for y in year_context(c.chunk, c.unit_no) if y > 2020}
+                for cs in by_side.values()
+            ]
+        )
+        if common:
+            y = max(common)
+            for s, cs in by_side.items():
+                # Another year's figure gives way; a unit about no year ("chi tối thiểu
+                # 1% ngân sách") is about every year.
+                fit = [
+                    c
+                    for c in cs
+                    if y in (ctx := {v for v in year_context(c.chunk, c.unit_no) if v > 2020})
+                    or not ctx
+                ]
+                by_side[s] = fit or cs
+    picked = []
+    for s in order:
+        if s not in by_side:
+            continue
+        best, *rest = by_side[s]
+        picked.append(best)
+        if not intent.figure:  # what a side says, not one figure: a second unit of it
+            more = [c for c in rest if c.chunk.id == best.chunk.id and c.p >= 0.5 * best.p]
+            picked += more[:1]
+    return picked
+
+
+def year_sides(scope: Scope, inside: list[Candidate], threshold: float) -> list[Candidate]:
+    """A question naming two years or more ("mốc 2025 và mốc 2030") of one province:
+    the best unit of each year (empty when one unit states them all, or a year has
+    none)."""
+    asked = sorted(set(scope.years))
+    if len(asked) < 2 or not inside:
+        return []
+    province = inside[0].chunk.province
+    picked: list[Candidate] = []
+    for y in asked:
+        fit = [
+            c
+            for c in inside
+            if c.chunk.province == province
+            and c.p >= threshold * 0.5
+            and not is_title(c.chunk, c.unit.text)
+            and y in year_context(c.chunk, c.unit_no)
+        ]
+        if not fit:
+            return []
+        if fit[0] not in picked:
+            picked.append(fit[0])
+    return picked if len(picked) >= 2 else []
