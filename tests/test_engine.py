@@ -280,3 +280,27 @@ def test_a_summary_covers_the_passages_it_cites(assistant) -> None:
     a = assistant.ask(q)
     assert not a.refused and "yếu tố then chốt" in a.answer
     assert {c.file for c in a.citations} == {QN} and len({c.section for c in a.citations}) == 1
+
+
+def test_a_list_item_is_quoted_whole() -> None:
+    from assistant.answering.compose import _in_list_item
+    from kernel.types import Unit
+
+    units = [
+        Unit(0, 10, "Mục tiêu:", 0),
+        Unit(11, 60, "- Triển khai Trợ lý ảo tại 20 xã.", 1),
+        Unit(61, 90, "Cơ quan chủ trì: Văn phòng.", 1),
+        Unit(91, 120, "Một câu văn xuôi. Câu sau.", 2),
+    ]
+    assert _in_list_item(units, 1) and _in_list_item(units, 2)
+    assert not _in_list_item(units, 0) and not _in_list_item(units, 3)
+
+
+def test_a_list_items_other_sentences_come_with_it(assistant) -> None:
+    # Thanh Hóa's bullet: "Chuyển mạnh … sang "xử lý dữ liệu". Kết nối, khai thác …": the
+    # point goes on after its first sentence.
+    a = assistant.ask(
+        "Thanh Hóa chuyển phương thức giải quyết thủ tục hành chính từ xử lý hồ sơ sang gì?"
+    )
+    assert not a.refused and "xử lý dữ liệu" in a.answer
+    assert "Kết nối, khai thác hiệu quả các cơ sở dữ liệu quốc gia" in a.answer

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.answering.citations import cite
-from assistant.answering.features import Candidate, coverage, heading_words, year_context
+from assistant.answering.features import BULLET, Candidate, coverage, heading_words, year_context
 from assistant.answering.sides import is_title, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
@@ -200,8 +200,11 @@ class Composer:
                     have.add((c.chunk.id, k))
                     out.append(self.candidate(c.chunk, k, c.p))
             k = c.unit_no
+            # A list item is one point: its other sentences ("Cơ quan chủ trì: …; thời hạn:
+            # …") belong to it as a sentence's other clauses do.
+            item = not lists_only and _in_list_item(units, k)
             while (
-                units[k].text.rstrip().endswith((";", ":"))
+                (item or units[k].text.rstrip().endswith((";", ":")))
                 and k + 1 < len(units)
                 and fits(k + 1, size)
             ):
@@ -438,6 +441,14 @@ def _fill(keep: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
         out.append(c)
         size += len(c.text)
     return out
+
+
+def _in_list_item(units: list, k: int) -> bool:
+    """Whether unit ``k`` belongs to a list item: its block opens with a bullet."""
+    first = k
+    while first > 0 and units[first - 1].block == units[k].block:
+        first -= 1
+    return bool(BULLET.match(units[first].text))
 
 
 def _announces(c: Candidate) -> bool:

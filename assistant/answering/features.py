@@ -79,7 +79,7 @@ MONOTONE = {
     "oov_share": -1,
     "title_share": -1,
 }
-_BULLET = re.compile(r"^\s*[-+•*]\s+")
+BULLET = re.compile(r"^\s*[-+•*]\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
 _CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")
@@ -106,7 +106,7 @@ class Candidate:
     @property
     def text(self) -> str:
         """The unit as shown in an answer: without its bullet mark."""
-        return _BULLET.sub("", self.unit.text)
+        return BULLET.sub("", self.unit.text)
 
     def feature(self, name: str) -> float:
         return float(self.x[FEATURES.index(name)])
@@ -276,7 +276,7 @@ def featurize(
                 u.text.rstrip().endswith(":") or u.text.rstrip(":").strip() in labels
             ),
             "announced": _announced(c, qt),
-            "bullet": float(bool(_BULLET.match(u.text))),
+            "bullet": float(bool(BULLET.match(u.text))),
             "first_in_block": float(
                 c.unit_no == 0 or c.chunk.units[c.unit_no - 1].block != u.block
             ),
