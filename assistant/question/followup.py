@@ -125,10 +125,10 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
         keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
         text = without(follow, cues().intents["follow_up"])
         extra = _spelled([p for p in keep_places if p not in find_provinces(text)], text)
-        if not keep_places and not national_mention(text):
+        if not keep_places and not national_mention(text) and (named := national_mention(base)):
             # "công văn gửi kèm mẫu đó do ai ký?" after a question on the ministry's template:
             # the national document stays the one talked about, as a province would.
-            extra += [national_mention(base)] if national_mention(base) else []
+            extra.append(named)
         if not DOC_NUMBER.search(text):
             extra += list(dict.fromkeys([*_doc_numbers(base), *documents]))
         extra += [f"{_year_word(text)} {y}" for y in keep_years if y not in text]
