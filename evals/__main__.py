@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     run.add_argument(
         "--set",
-        help="a named set of evals/sets.py (public, extra…extra13, province6…province13): its "
-        "questions, and for province6…9 an index of corpus/ plus their two documents",
+        help="a named set of evals/sets.py (public, extra…extra21, province6…province20): its "
+        "questions, and for a province set an index of corpus/ plus its two documents",
     )
     run.add_argument(
         "--docs",

@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 20))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 22))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -55,6 +55,8 @@ SETS: tuple[QuestionSet, ...] = (
     _province(16, "angiang_nq_2025.pdf", "angiang_bc_2025.docx"),
     _province(17, "lamdong_qd_kh_2026.docx", "lamdong_nq_2025.pdf"),
     _province(18, "bacninh_nq_hdnd_2025.docx", "bacninh_kh_2026.pdf"),
+    _province(19, "quangtri_nq_2025.docx", "quangtri_kh_2026.pdf"),
+    _province(20, "hungyen_nq_hdnd_2025.pdf", "hungyen_kh_2026.docx"),
 )
 
 

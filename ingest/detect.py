@@ -34,9 +34,12 @@ _CENTRAL_LINE = re.compile(
     r"^(?:BAN CHẤP HÀNH TRUNG ƯƠNG|BỘ CHÍNH TRỊ|BAN BÍ THƯ|CHÍNH PHỦ|THỦ TƯỚNG CHÍNH PHỦ"
     r"|QUỐC HỘI|VĂN PHÒNG TRUNG ƯƠNG ĐẢNG|BỘ\s+(?!TỈNH|THÀNH|HUYỆN|PHẬN)\w+)"
 )
-# Lines that end a title: the preamble, a separator, a heading, the addressee.
+# Lines that end a title: the preamble (bulleted or not), a separator, a heading, the
+# addressee.
 _TITLE_STOP = re.compile(
-    r"^(?:-{3,}|_{3,}|\*|Căn cứ|Thực hiện|Kính gửi|Điều\s+\d|Phần thứ|[IVX]+\.\s|\d+\.\s)", re.I
+    r"^(?:-{3,}|_{3,}|\*|(?:[-–•+]\s*)?(?:Căn cứ|Thực hiện|Xét)\b|Kính gửi|Điều\s+\d|Phần thứ"
+    r"|[IVX]+\.\s|\d+\.\s)",
+    re.I,
 )
 # "Thực hiện Nghị quyết số 09-NQ/TU …, Ủy ban nhân dân tỉnh ban hành …": what it implements.
 _IMPLEMENTS = re.compile(

@@ -222,6 +222,17 @@ def test_a_plan_titled_by_what_it_implements_keeps_that_title() -> None:
     assert p.period == "năm 2026"
 
 
+def test_a_bulleted_preamble_ends_the_title() -> None:
+    # "NGHỊ QUYẾT / … / về đẩy mạnh chuyển đổi số … / - Căn cứ Điều lệ Đảng …" (tests/data/
+    # province19, a .docx written by someone who never saw the code): the "- Căn cứ" lines
+    # are the preamble, not the end of the title.
+    path = Path(__file__).parent / "data" / "province19" / "quangtri_nq_2025.docx"
+    p = detect_meta(path.name, load_text(path)).main
+    assert p.kind == "nghị quyết" and p.number == "09-NQ/TU"
+    assert p.title.endswith("tỉnh Quảng Trị đến năm 2027, định hướng đến năm 2030")
+    assert "Căn cứ" not in p.title
+
+
 def test_content_after_the_signature_opens_sections_again() -> None:
     # An HĐND resolution whose content follows its signature ("NỘI DUNG … (Kèm theo Nghị
     # quyết số 24/2025/NQ-HĐND …)", tests/data/province16, written by someone who never saw

@@ -11,6 +11,8 @@ Answers stay short: a handful of bullets, each one cited.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from assistant.answering.citations import cite
@@ -111,7 +113,14 @@ class Composer:
         sides = find_sides(scope, intent, inside)
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope, dated=intent.figure or bool(scope.years))
-        by_year = year_sides(scope, inside, threshold)
+        by_year = year_sides(
+            scope,
+            inside,
+            scored.cands,
+            threshold,
+            partial(self._for_year, scope, intent, scored),
+            self._period,
+        )
         if by_year:
             return self._compare(by_year, scope, dated=True)
         outline = self._outline_under(best) if intent.listing else []
@@ -350,6 +359,18 @@ class Composer:
             return below
         return same
 
+    def _for_year(
+        self, scope: Scope, intent: Intent, scored: Scored, year: int, cands: list[Candidate]
+    ) -> list[Candidate]:
+        """Copies of ``cands`` scored as if the question asked for ``year`` alone, best first."""
+        fresh = [Candidate(c.ref, c.chunk, c.unit_no, c.passage) for c in cands]
+        self.extractor.rescore(scored, fresh, replace(scope, years=[year]), intent)
+        return sorted(fresh, key=lambda c: -c.p)
+
+    def _period(self, c: Candidate) -> str:
+        meta = self.corpus.docs.get(c.chunk.file)
+        return meta.main.period if meta else ""
+
     def candidate(self, chunk: Chunk, unit_no: int, p: float = 0.0) -> Candidate:
         ci = self.corpus.by_id.get(chunk.id, -1)
         refs = self.corpus.units.by_chunk.get(ci, [])
@@ -389,6 +410,11 @@ class Composer:
         for c in sides:
             groups.setdefault(c.chunk.id, []).append(c)
         lines, citations = [], []
+        # Sides of one province in two documents (a plan's 2026 row, the resolution's 2030
+        # goal) are told apart by the document.
+        by_doc = (
+            len({c.chunk.province for c in sides}) == 1 and len({c.chunk.file for c in sides}) > 1
+        )
         for n, group in enumerate(groups.values(), start=1):
             group.sort(key=lambda c: c.unit_no)
             c = group[0]
@@ -396,11 +422,15 @@ class Composer:
             # The year of a figure; what a side does ("báo cáo hằng tháng") has none.
             when = f" (năm {ys[-1]})" if dated and ys and not scope.years else ""
             if scope.years and set(scope.years) & set(ys):
-                when = f" (năm {max(set(scope.years) & set(ys))})"
+                when = f" (năm {c.year or max(set(scope.years) & set(ys))})"
             said = " … ".join(g.text for g in group)
             if max(g.p for g in group) < weak:
                 said += " (closest passage)" if scope.reply_lang == "en" else " (đoạn gần nhất)"
-            lines.append(f"- {self.doc_name(c.chunk)}{when}: {said} [{n}]")
+            name = self.doc_name(c.chunk)
+            meta = self.corpus.docs.get(c.chunk.file)
+            if by_doc and meta and meta.main.label:
+                name = f"{name}, {meta.main.label}"
+            lines.append(f"- {name}{when}: {said} [{n}]")
             citations.append(cite(n, c.chunk, [g.unit for g in group], self.corpus.docs))
         head = "Comparison (quoted in Vietnamese):" if scope.reply_lang == "en" else "So sánh:"
         return Draft("\n".join([head, *lines]), citations)

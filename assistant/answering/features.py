@@ -98,6 +98,7 @@ class Candidate:
     passage: int  # rank of its passage, or a large number when found by unit search
     x: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURES)))
     p: float = 0.0  # the scorer's probability that the unit answers
+    year: int | None = None  # the year it was scored for (a side of a comparison of years)
 
     @property
     def unit(self) -> Unit:

@@ -4,6 +4,7 @@ per year it names; and whether a unit is only a section's title."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.answering.features import Candidate, year_context
 from assistant.question.intent import Intent
@@ -80,26 +81,47 @@ def sides(scope: Scope, intent: Intent, inside: list[Candidate]) -> list[Candida
     return picked
 
 
-def year_sides(scope: Scope, inside: list[Candidate], threshold: float) -> list[Candidate]:
-    """A question naming two years or more ("mốc 2025 và mốc 2030") of one province:
-    the best unit of each year (empty when one unit states them all, or a year has
-    none)."""
+def year_sides(
+    scope: Scope,
+    inside: list[Candidate],
+    everywhere: list[Candidate],
+    threshold: float,
+    for_year: Callable[[int, list[Candidate]], list[Candidate]],
+    period: Callable[[Candidate], str],
+) -> list[Candidate]:
+    """A question naming two years or more ("kế hoạch 2026 so với mục tiêu 2030") of one
+    province: the best unit of each year, each scored as if the question asked for that
+    year alone (``for_year`` rescores copies), so a plan's 2026 row is weighed as the
+    answer for 2026, not as a unit of another year. Empty when one unit states them all,
+    or a year has no likely unit. One side must be likely (``threshold``); the others need
+    only be their year's best and plausible (a plan's table row scores lower than a
+    resolution's sentence); a weak one is shown as the closest passage."""
     asked = sorted(set(scope.years))
     if len(asked) < 2 or not inside:
         return []
     province = inside[0].chunk.province
+
+    def pool(cands: list[Candidate], y: int) -> list[Candidate]:
+        return [
+            c
+            for c in cands
+            if c.chunk.province == province
+            and not is_title(c.chunk, c.unit.text)
+            and y in year_context(c.chunk, c.unit_no, period(c))
+        ]
+
     picked: list[Candidate] = []
     for y in asked:
-        fit = [
-            c
-            for c in inside
-            if c.chunk.province == province
-            and c.p >= threshold * 0.5
-            and not is_title(c.chunk, c.unit.text)
-            and y in year_context(c.chunk, c.unit_no)
-        ]
-        if not fit:
+        # A year the named document does not cover may be another document's of the same
+        # province ("năm 2026 của kế hoạch, còn nghị quyết đặt cho 2030?").
+        fit = pool(inside, y) or pool(everywhere, y)
+        scored = for_year(y, fit)
+        if not scored or scored[0].p < threshold * 0.25:
             return []
-        if fit[0] not in picked:
-            picked.append(fit[0])
-    return picked if len(picked) >= 2 else []
+        best = scored[0]
+        best.year = y
+        if all((best.chunk.id, best.unit_no) != (c.chunk.id, c.unit_no) for c in picked):
+            picked.append(best)
+    if len(picked) < 2 or max(c.p for c in picked) < threshold:
+        return []
+    return picked

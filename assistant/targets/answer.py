@@ -84,10 +84,13 @@ def answer_from_targets(
         intent.listing
         and intent.indicators
         and (scope.files or scope.pillar or scope.years)
+        and not intent.compare
         # "các chỉ tiêu kinh tế số": every target; "mục tiêu chữ ký số thế nào": one metric.
         and not match_metric(
             text, targets, folded=scope.lang == "vi-nodiacritics", ignore=_scope_words(scope)
         )
+        # "… chỉ tiêu nào do Công an tỉnh chủ trì": a question about something else.
+        and not _asks_more(text, scope)
     ):
         chosen = [r for r in targets if not scope.pillar or r.pillar == scope.pillar]
         if not chosen:
@@ -97,6 +100,25 @@ def answer_from_targets(
         return None
     text_out, citations = _cite(body, cited, docs)
     return Draft(text_out, citations)
+
+
+def _asks_more(text: str, scope: Scope) -> bool:
+    """Whether the question names more than a listing's scope (provinces, years, a pillar,
+    kinds of document): content words that only some rows, or none, would answer."""
+    folded = fold(text)
+    voc = vocabulary()
+    for pattern in [p.question for p in voc.pillars if p.name == scope.pillar] + [
+        k.mention for k in voc.document_kinds
+    ]:
+        if pattern is not None:
+            folded = pattern.sub(" ", folded)
+    skip = {fold(w) for w in _NOT_METRIC} | {fold(w) for w in _scope_words(scope)}
+    rest = [
+        t
+        for t in question_terms(folded, True, skip)
+        if "_" not in t and t not in _GENERIC and not t.isdigit()
+    ]
+    return bool(rest)
 
 
 def _scope_words(scope: Scope) -> set[str]:
