@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 23))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 24))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -58,6 +58,8 @@ SETS: tuple[QuestionSet, ...] = (
     _province(19, "quangtri_nq_2025.docx", "quangtri_kh_2026.pdf"),
     _province(20, "hungyen_nq_hdnd_2025.pdf", "hungyen_kh_2026.docx"),
     _province(21, "gialai_ctr_2025.docx", "gialai_kh_2026.pdf"),
+    _province(22, "sonla_nq_2025.docx", "sonla_kh_2026.pdf"),
+    _province(23, "vinhlong_nq_2025.pdf", "vinhlong_kh_2026.docx"),
 )
 
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import tiktoken
 
 from ingest.cleaning import Block, blocks
-from kernel.text import SIGNATURE_MARK, UPPER, fold, sentence_spans
+from kernel.text import SIGNATURE_MARK, UPPER, fold, numbers, sentence_spans, years
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "22"
+CHUNKER_VERSION = "23"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -54,7 +54,11 @@ def _is_item(text: str) -> bool:
     inner = _INNER_SENTENCE.search(body)
     # "1. Hạ tầng số. Đầu tư …" opens with a title; "a) Hoàn thành hợp nhất … trong Quý
     # III/2026. Cơ quan chủ trì: …" is a task with its lead agency, an item all the same.
-    titled = inner is not None and len(body[: inner.start()].split()) <= _TITLE_WORDS
+    first = body[: inner.start()] if inner else ""
+    # A title names a topic; a first sentence stating a figure ("Xóa toàn bộ 64 bản còn lõm
+    # sóng.") is the task itself.
+    figures = [n for n in numbers(first) if n not in {str(y) for y in years(first)}]
+    titled = inner is not None and len(first.split()) <= _TITLE_WORDS and not figures
     return bool(_SENTENCE_END.search(text)) and not _LABEL.match(text) and not titled
 
 

@@ -188,10 +188,12 @@ def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
     if ends:
         # "… 400 doanh nghiệp công nghệ số;" / "45% doanh nghiệp …": a full line that ends
         # at a ";" of a run-on sentence, followed by no mark and no capital, goes on.
-        return (
-            prev.text.endswith((";", ","))
-            and len(prev.text) >= 0.85 * width
-            and (first.islower() or first.isdigit())
+        # "… Cơ quan chủ trì:" / "Sở Khoa học …": a full line ending at a label's colon
+        # goes on with the label's value, whatever its case.
+        full = len(prev.text) >= 0.85 * width
+        return full and (
+            prev.text.endswith(":")
+            or (prev.text.endswith((";", ",")) and (first.islower() or first.isdigit()))
         )
     return len(prev.text) >= 0.6 * width
 

@@ -114,6 +114,16 @@ def years(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+def without_years(text: str) -> str:
+    """``text`` with its years blanked out: what is left of its figures are amounts."""
+    return _YEAR.sub(" ", text)
+
+
+def year_spans(text: str) -> list[tuple[int, int]]:
+    """Each year :func:`years` finds, with the offset where it is written."""
+    return [(int(m.group(1)), m.start()) for m in _YEAR.finditer(text)]
+
+
 # Sentence units: a sentence ends at ., ;, ! or ? followed by space, or at a line break.
 # Abbreviations common in these documents (TP., Tp., v.v.) must not end a sentence.
 _SENT_END = re.compile(r"(?<!\bTP)(?<!\bTp)(?<!v\.v)(?<=[.;!?:])\s+|\n+")

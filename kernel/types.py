@@ -38,6 +38,7 @@ DocKind = Literal[
     "chỉ thị",
     "báo cáo",
     "chương trình hành động",
+    "tờ trình",
     "thông báo",
     "phụ lục",
 ]

@@ -16,6 +16,16 @@ from kernel.text import collapse_ws
 from .conftest import PUBLIC_SET, ROOT
 
 
+def _wrapped_blocks(*lines: str) -> list[str]:
+    """The blocks of ``lines`` read after thirty full lines: text hard-wrapped at a fixed
+    width, as a PDF gives it."""
+    page = [
+        f"Dòng {n} của một đoạn văn bản dài được ngắt theo độ rộng trang in cố định"
+        for n in range(30)
+    ]
+    return [b.text for b in blocks("\n".join([*page, *lines]))]
+
+
 @pytest.fixture(scope="module")
 def corpus():
     settings = Settings(corpus_dir=ROOT / "corpus")
@@ -166,33 +176,18 @@ def test_a_labelled_paragraph_is_titled_by_its_label():
 
 def test_a_full_pdf_line_ending_at_a_semicolon_goes_on_when_the_next_starts_lower():
     line = "b) Kinh tế số: kinh tế số chiếm 11% GRDP; có 400 doanh nghiệp công nghệ số;"
-    filler = [
-        f"Dòng {n} của một đoạn văn bản dài được ngắt theo độ rộng trang in cố định"
-        for n in range(30)
-    ]
-    text = "\n".join(
-        [*filler, line, "45% doanh nghiệp nhỏ và vừa sử dụng nền tảng số.", "c) Xã hội số"]
-    )
-    got = [b.text for b in blocks(text)]
+    got = _wrapped_blocks(line, "45% doanh nghiệp nhỏ và vừa sử dụng nền tảng số.", "c) Xã hội số")
     assert any(t.startswith("b) Kinh tế số") and t.endswith("nền tảng số.") for t in got)
     assert "c) Xã hội số" in got
 
 
 def test_a_wrapped_line_goes_on_into_an_amount_that_starts_the_next_line():
     # "1.000.000 đồng" is an amount, not a numbered heading "1." followed by a capital.
-    filler = [
-        f"Dòng {n} của một đoạn văn bản dài được ngắt theo độ rộng trang in cố định"
-        for n in range(30)
-    ]
-    text = "\n".join(
-        [
-            *filler,
-            "b) Hỗ trợ hộ nghèo, hộ cận nghèo 50% giá trị điện thoại thông minh, tối đa",
-            "1.000.000 đồng/hộ, hỗ trợ 01 lần trong giai đoạn 2026 - 2030.",
-            "6. Nguyên tắc áp dụng",
-        ]
+    got = _wrapped_blocks(
+        "b) Hỗ trợ hộ nghèo, hộ cận nghèo 50% giá trị điện thoại thông minh, tối đa",
+        "1.000.000 đồng/hộ, hỗ trợ 01 lần trong giai đoạn 2026 - 2030.",
+        "6. Nguyên tắc áp dụng",
     )
-    got = [b.text for b in blocks(text)]
     assert any(t.startswith("b) Hỗ trợ") and t.endswith("2026 - 2030.") for t in got)
     assert "6. Nguyên tắc áp dụng" in got
 
@@ -223,3 +218,28 @@ def test_a_task_item_followed_by_its_lead_agency_stays_an_item():
     )
     paths = _paths(text)
     assert all("a) Hoàn thành" not in p for p in paths)
+
+
+def test_a_short_task_stating_a_figure_is_an_item_not_a_title():
+    # Eight words before the first full stop, but "64 bản" is a figure: a task, not a topic
+    # ("1. Hạ tầng số. Đầu tư …" opens with a title).
+    text = (
+        "IV. NHIỆM VỤ CỤ THỂ\n"
+        "2. Phát triển hạ tầng số\n"
+        "a) Xóa toàn bộ 64 bản còn lõm sóng di động. Cơ quan chủ trì: Sở Khoa học và "
+        "Công nghệ. Thời hạn: hoàn thành trước ngày 30/9/2026.\n"
+        "b) Lắp đặt mới 450 trạm phát sóng 5G. Thời hạn: trong năm 2026.\n"
+        "3. Hạ tầng số. Đầu tư hạ tầng băng rộng.\n"
+    )
+    paths = _paths(text)
+    assert all("a) Xóa" not in p and "b) Lắp" not in p for p in paths)
+    assert any(p.endswith("› 3. Hạ tầng số. Đầu tư hạ tầng băng rộng.") for p in paths), paths
+
+
+def test_a_full_pdf_line_ending_at_a_label_goes_on_with_its_value():
+    got = _wrapped_blocks(
+        "c) Ban hành quy chế quản lý, khai thác Kho dữ liệu dùng chung. Cơ quan chủ trì:",
+        "Sở Khoa học và Công nghệ; phối hợp: Công an tỉnh. Thời hạn: tháng 5/2026.",
+        "d) Mở rộng Trung tâm giám sát, điều hành thông minh.",
+    )
+    assert any(t.startswith("c) Ban hành") and t.endswith("tháng 5/2026.") for t in got), got

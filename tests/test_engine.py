@@ -159,6 +159,27 @@ def test_a_fact_asked_after_context_that_names_a_document_is_read_from_the_catal
     assert "Nguyễn Hải Ninh" in a.answer
 
 
+def test_a_fact_question_typed_without_diacritics_reads_the_catalog(assistant) -> None:
+    a = assistant.ask("nghi quyet chuyen doi so cua hai duong do ai ky")
+    assert "Phạm Xuân Thăng" in a.answer
+
+
+def test_an_english_fact_question_about_two_provinces_documents_reads_the_catalog(
+    assistant,
+) -> None:
+    a = assistant.ask(
+        "Who signed the digital transformation resolutions of Hải Dương and Quảng Ngãi "
+        "respectively?"
+    )
+    assert "Phạm Xuân Thăng" in a.answer and "Bùi Thị Quỳnh Vân" in a.answer
+
+
+def test_a_submission_the_resolution_cites_is_not_the_resolution(assistant) -> None:
+    # "căn cứ tờ trình số mấy": the number of the submission, a document the text cites.
+    a = assistant.ask("Nghị quyết của Khánh Hòa căn cứ tờ trình số mấy?")
+    assert "Số hiệu:" not in a.answer
+
+
 def test_a_fact_of_a_document_the_text_cites_is_not_answered_from_the_catalog(
     assistant,
 ) -> None:
@@ -283,7 +304,7 @@ def test_a_summary_covers_the_passages_it_cites(assistant) -> None:
 
 
 def test_a_list_item_is_quoted_whole() -> None:
-    from assistant.answering.compose import _in_list_item
+    from assistant.answering.features import item_units
     from kernel.types import Unit
 
     units = [
@@ -292,8 +313,33 @@ def test_a_list_item_is_quoted_whole() -> None:
         Unit(61, 90, "Cơ quan chủ trì: Văn phòng.", 1),
         Unit(91, 120, "Một câu văn xuôi. Câu sau.", 2),
     ]
-    assert _in_list_item(units, 1) and _in_list_item(units, 2)
-    assert not _in_list_item(units, 0) and not _in_list_item(units, 3)
+    assert item_units(units, 1) and item_units(units, 2)
+    assert not item_units(units, 0) and not item_units(units, 3)
+    # A lettered task is an item too: its lead agency and deadline belong to it.
+    lettered = [
+        Unit(0, 40, "a) Xóa toàn bộ 64 bản còn lõm sóng di động.", 0),
+        Unit(41, 80, "Cơ quan chủ trì: Sở Khoa học và Công nghệ;", 0),
+        Unit(81, 120, "Thời hạn: hoàn thành trước ngày 30/9/2026.", 0),
+    ]
+    assert all(item_units(lettered, k) == lettered for k in range(3))
+
+
+def test_every_side_of_a_comparison_states_the_indicator_of_the_surest_side() -> None:
+    from assistant.answering.features import Candidate
+    from assistant.answering.sides import agree
+    from kernel.types import Chunk
+
+    chunk = Chunk(id="c", file="kh.pdf", text="", index_text="", start=0, end=0)
+    goal = Candidate(0, chunk, 0, 0, p=0.31)  # the resolution's "chữ ký số 80%"
+    skills = Candidate(1, chunk, 1, 0, p=0.25)  # the plan's "kỹ năng số" row
+    signature = Candidate(2, chunk, 2, 0, p=0.23)  # the plan's "chữ ký số" row
+    far = Candidate(3, chunk, 3, 0, p=0.05)  # too weak to be the side's answer
+    like = {(1, 0): 0.80, (2, 0): 0.95, (3, 0): 0.99}
+
+    def similar(a: Candidate, b: Candidate) -> float:
+        return like.get((a.ref, b.ref), 0.0)
+
+    assert agree([[goal], [skills, signature, far]], similar) == [goal, signature]
 
 
 def test_a_list_items_other_sentences_come_with_it(assistant) -> None:

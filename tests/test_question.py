@@ -211,6 +211,68 @@ def test_a_document_described_by_kind_and_year_or_body_is_in_scope() -> None:
     assert understand("Kế hoạch năm 2030 đặt chỉ tiêu gì?", docs).files == []
 
 
+def _province_docs():
+    from kernel.types import DocumentPart, FileMeta
+
+    def doc(file: str, province: str, **part: str) -> FileMeta:
+        return FileMeta(file=file, province=province, parts=[DocumentPart(**part)])
+
+    return {
+        "kh.pdf": doc(
+            "kh.pdf",
+            "Gia Lai",
+            kind="kế hoạch",
+            number="312/KH-UBND",
+            title="Kế hoạch chuyển đổi số năm 2026",
+            issuing_body="Ủy ban nhân dân tỉnh Gia Lai",
+        ),
+        "ctr.docx": doc(
+            "ctr.docx",
+            "Gia Lai",
+            kind="chương trình hành động",
+            number="18-CTr/TU",
+            issuing_body="Ban Thường vụ Tỉnh ủy",
+        ),
+        "nq.txt": doc("nq.txt", "Hải Dương", kind="nghị quyết", issuing_body="Tỉnh ủy Hải Dương"),
+    }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Chỉ tiêu năm 2026 trong Kế hoạch 312 so với mục tiêu năm 2030 của Chương trình "
+        "18-CTr/TU chênh nhau thế nào?",
+        "Ty le chu ky so nam 2026 trong ke hoach cua UBND la bao nhieu, con muc tieu 2030 "
+        "cua Tinh uy la bao nhieu?",
+        "So sánh tỷ lệ cáp quang: kế hoạch 2026 của UBND và mục tiêu năm 2030 của Tỉnh ủy Gia Lai.",
+    ],
+)
+def test_each_year_is_tied_to_the_document_named_next_to_it(question: str) -> None:
+    from assistant.question.scope import understand
+
+    scope = understand(question, _province_docs())
+    assert set(scope.files) == {"kh.pdf", "ctr.docx"}
+    assert scope.year_files == {2026: "kh.pdf", 2030: "ctr.docx"}
+
+
+def test_one_named_document_ties_no_year() -> None:
+    from assistant.question.scope import understand
+
+    scope = understand("Kế hoạch 312 đặt chỉ tiêu năm 2026 và 2030 thế nào?", _province_docs())
+    assert scope.files == ["kh.pdf"] and scope.year_files == {}
+    # "Tỉnh ủy" fits two provinces' documents here: it names neither.
+    assert understand("Tỉnh ủy đặt mục tiêu gì năm 2030?", _province_docs()).files == []
+
+
+def test_vietnamese_without_diacritics_is_never_another_language() -> None:
+    from assistant.question.scope import detect_lang
+
+    # py3langid reads this one as Acehnese (p 0.90).
+    q = "Quang Ngai dat muc tieu nang suat lao dong moi nam tang toi thieu bao nhieu den nam 2025?"
+    assert detect_lang(q) == "vi-nodiacritics"
+    assert detect_lang("Quel est l'objectif de la province pour 2030 ?") == "other"
+
+
 def test_a_long_plural_phrase_still_asks_for_a_list() -> None:
     # "những nhóm nhiệm vụ, giải pháp nào": five words between the plural and "nào".
     assert understand_intent(

@@ -16,7 +16,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from assistant.answering.citations import cite
-from assistant.answering.features import BULLET, Candidate, coverage, heading_words, year_context
+from assistant.answering.features import (
+    Candidate,
+    coverage,
+    heading_words,
+    item_units,
+    year_context,
+)
 from assistant.answering.sides import is_title, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
@@ -110,7 +116,7 @@ class Composer:
     ) -> Draft:
         threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
         best = inside[0]
-        sides = find_sides(scope, intent, inside)
+        sides = find_sides(scope, intent, inside, self._similar)
         if len({c.chunk.file for c in sides}) >= 2:
             return self._compare(sides, scope, dated=intent.figure or bool(scope.years))
         by_year = year_sides(
@@ -120,6 +126,7 @@ class Composer:
             threshold,
             partial(self._for_year, scope, intent, scored),
             self._period,
+            self._similar,
         )
         if by_year:
             return self._compare(by_year, scope, dated=True)
@@ -175,9 +182,10 @@ class Composer:
     def _complete(
         self, chosen: list[Candidate], scope: Scope, lists_only: bool = False
     ) -> list[Candidate]:
-        """A unit cut at ";" is quoted with the rest of its sentence, before and after it,
-        unless that turns to another year ("… 2025 nhóm 20; đến năm 2030 nhóm 15", asked for
-        2025, stops at ";"); a unit ending in ":" with the list it announces.
+        """A unit cut at ";" is quoted with the rest of its sentence, before and after it
+        (back to the clause announcing its list), unless that turns to another year ("… 2025
+        nhóm 20; đến năm 2030 nhóm 15", asked for 2025, stops at ";"); a unit ending in ":"
+        with the list it announces; a list item's unit with the rest of the item.
         ``lists_only``: only the latter."""
         out = list(chosen)
         have = {(c.chunk.id, c.unit_no) for c in out}
@@ -197,10 +205,15 @@ class Composer:
             k = c.unit_no
             if lists_only and not (_announces(c) and _rest_of_block(c)):
                 continue
+            # A list item is one point: its other sentences ("Cơ quan chủ trì: …; thời hạn:
+            # …") belong to it as a sentence's other clauses do, before and after.
+            item = not lists_only and bool(item_units(units, k))
+            # … and a clause of a list announced in its sentence ("Tổng kinh phí … 386,5 tỷ
+            # đồng, trong đó: ngân sách tỉnh …;") with the announcement.
             while (
                 not lists_only
                 and k > 0
-                and units[k - 1].text.rstrip().endswith(";")
+                and (item or units[k - 1].text.rstrip().endswith((";", ":")))
                 and fits(k - 1, size)
             ):
                 k -= 1
@@ -208,10 +221,9 @@ class Composer:
                 if (c.chunk.id, k) not in have:
                     have.add((c.chunk.id, k))
                     out.append(self.candidate(c.chunk, k, c.p))
+                if not item and units[k].text.rstrip().endswith(":"):
+                    break
             k = c.unit_no
-            # A list item is one point: its other sentences ("Cơ quan chủ trì: …; thời hạn:
-            # …") belong to it as a sentence's other clauses do.
-            item = not lists_only and _in_list_item(units, k)
             while (
                 (item or units[k].text.rstrip().endswith((";", ":")))
                 and k + 1 < len(units)
@@ -367,6 +379,9 @@ class Composer:
         self.extractor.rescore(scored, fresh, replace(scope, years=[year]), intent)
         return sorted(fresh, key=lambda c: -c.p)
 
+    def _similar(self, a: Candidate, b: Candidate) -> float:
+        return self.corpus.units.similarity(a.ref, b.ref)
+
     def _period(self, c: Candidate) -> str:
         meta = self.corpus.docs.get(c.chunk.file)
         return meta.main.period if meta else ""
@@ -471,14 +486,6 @@ def _fill(keep: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
         out.append(c)
         size += len(c.text)
     return out
-
-
-def _in_list_item(units: list, k: int) -> bool:
-    """Whether unit ``k`` belongs to a list item: its block opens with a bullet."""
-    first = k
-    while first > 0 and units[first - 1].block == units[k].block:
-        first -= 1
-    return bool(BULLET.match(units[first].text))
 
 
 def _announces(c: Candidate) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from assistant.answering.citations import cite
-from assistant.question.glossary import vietnamese_terms
 from assistant.question.intent import has, spans, topic_words, without
 from assistant.question.scope import Scope
 from kernel.text import DOC_NUMBER, SIGN_PREFIX, SIGNATURE_MARK, fold, nfc
@@ -102,12 +101,21 @@ def about_the_document(question: str, scope: Scope, docs: dict[str, FileMeta]) -
         # The documents are Vietnamese: an English question's other words cannot be checked
         # against them. It asks about the document when the asking clause names its kind
         # ("Who signed Khanh Hoa's provincial party resolution …?").
-        kinds = {k.name for k in vocabulary().document_kinds}
-        return any(t.lower() in kinds for t in vietnamese_terms(asked))
+        # The kind's names ("resolution", "action programme") in any number ("resolutions").
+        folded = fold(asked)
+        return any(
+            re.search(rf"\b{re.escape(n)}s?\b", folded)
+            for k in vocabulary().document_kinds
+            for n in k.names
+        )
     cue_free = without(
         without(asked, cues().filler), tuple(p for ps in cues().facts.values() for p in ps)
     )
-    return len([w for w in topic_words(cue_free) if w not in known]) <= 4
+    words = topic_words(cue_free)
+    if scope.lang == "vi-nodiacritics":  # "nghi quyet … chuyen doi so" is the title's words
+        known = {fold(w) for w in known}
+        words = [fold(w) for w in words]
+    return len([w for w in words if w not in known]) <= 4
 
 
 def _asking_clause(question: str, phrases: tuple[str, ...]) -> str:
@@ -148,7 +156,10 @@ def answer_facts(
         return None
     if not fields or not files:
         return None
-    if "implements" not in fields and _names_another_kind(question, [docs[f] for f in files]):
+    # The clause that asks names the subject; context may name other kinds ("Tôi đang soạn
+    # tờ trình về nghị quyết …, nghị quyết ấy do ai ký?").
+    asking = _asking_clause(question, tuple(p for ps in cues().facts.values() for p in ps))
+    if "implements" not in fields and _names_another_kind(asking, [docs[f] for f in files]):
         return None
     # "Nghị quyết của Thanh Hóa do ai ký? So với người ký chương trình của Đồng Tháp?": each
     # province named gets its own document's facts.

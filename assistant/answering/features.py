@@ -18,7 +18,7 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.text import DATE, DOC_NUMBER, bigrams, fold, numbers, years
+from kernel.text import DATE, DOC_NUMBER, bigrams, fold, numbers, without_years, years
 from kernel.types import NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
 from kernel.vocabulary import vocabulary
 
@@ -27,6 +27,8 @@ FEATURES = (
     "cov_head",  # … that its heading path covers
     "cov_all",  # … of all content words (unit, heading at half), out-of-corpus ones included
     "cov_clause",  # the best coverage of one clause of the question (context clauses aside)
+    "cov_item",  # … that the whole list item holding the unit covers ("a) Task. Cơ quan chủ
+    # trì: X. Thời hạn: Y." answers "ai chủ trì …, hạn khi nào?" only as one)
     "bm25_unit",  # BM25 of the unit, scaled by the best unit's
     "bm25_head",  # BM25 of its heading path, scaled
     "dense_unit",  # cosine question ↔ unit (e5)
@@ -69,6 +71,7 @@ MONOTONE = {
     "cov": 1,
     "cov_all": 1,
     "cov_clause": 1,
+    "cov_item": 1,
     "bm25_unit": 1,
     "dense_unit": 1,
     "year_hit": 1,
@@ -80,12 +83,13 @@ MONOTONE = {
     "title_share": -1,
 }
 BULLET = re.compile(r"^\s*[-+•*]\s+")
+# An item's mark: a bullet, or a letter or number closed by ")" ("a)", "(2)", "a.1)").
+ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}\)|[a-zđ]\.\d{1,2}\)?)\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
 _CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")
-_FIGURE_YEAR = re.compile(r"\b20[0-4]\d\b")
 _FREQUENCY = re.compile(r"\b(?:hằng|hàng)\s+(?:ngày|tuần|tháng|quý|năm)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.;:!?][\"”')]*\s*$")
+SENTENCE_END = re.compile(r"[.;:!?][\"”')]*\s*$")
 
 
 @dataclass
@@ -141,7 +145,7 @@ def has_figure(text: str) -> bool:
     frequency ("định kỳ hằng tháng báo cáo": what "bao lâu một lần?" asks)."""
     if _FREQUENCY.search(text):
         return True
-    return bool(numbers(_FIGURE_YEAR.sub(" ", DATE.sub(" ", DOC_NUMBER.sub(" ", text)))))
+    return bool(numbers(without_years(DATE.sub(" ", DOC_NUMBER.sub(" ", text)))))
 
 
 @dataclass
@@ -181,6 +185,13 @@ def heading_words(text: str, folded: bool) -> set[str]:
     """The syllables and syllable pairs of ``text``, as question coverage counts them."""
     toks = terms(text, folded)
     return set(toks) | set(bigrams(toks))
+
+
+def item_units(units: list[Unit], k: int) -> list[Unit]:
+    """The units of the list item holding unit ``k`` (its block, when the block opens with
+    an item's mark); empty when the unit is not in a list item."""
+    block = [u for u in units if u.block == units[k].block]
+    return block if ITEM_MARK.match(block[0].text) else []
 
 
 def _announced(c: Candidate, qt: QuestionTerms) -> float:
@@ -250,6 +261,15 @@ def featurize(
                 ),
                 default=cov,
             ),
+            "cov_item": coverage(
+                qt.in_corpus,
+                own.union(
+                    *(
+                        heading_words(v.text, qt.folded)
+                        for v in item_units(c.chunk.units, c.unit_no)
+                    )
+                ),
+            ),
             "bm25_unit": float(bu[c.ref]),
             "bm25_head": float(bh[c.ref]),
             "dense_unit": float(du[c.ref]),
@@ -310,7 +330,7 @@ def cites(text: str, codes: tuple[str, ...]) -> bool:
 
 def header_line(chunk: Chunk, unit: Unit) -> bool:
     """A line of the document's header block (issuer, number, place and date, title)."""
-    return PREAMBLE_LABEL in chunk.headings and not _SENTENCE_END.search(unit.text)
+    return PREAMBLE_LABEL in chunk.headings and not SENTENCE_END.search(unit.text)
 
 
 def gather(

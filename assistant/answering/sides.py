@@ -3,15 +3,12 @@ per year it names; and whether a unit is only a section's title."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from assistant.answering.features import Candidate, year_context
+from assistant.answering.features import SENTENCE_END, Candidate, year_context
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from kernel.types import Chunk
-
-_ENDS = re.compile(r"[.;!?][\"”')]*$")
 
 
 def is_title(chunk: Chunk, text: str) -> bool:
@@ -23,18 +20,24 @@ def is_title(chunk: Chunk, text: str) -> bool:
             return True
         # A long title is labelled cut short ("3. Huy động nguồn lực … yêu cầu chuyển…");
         # its line, ending without a sentence mark, is still the title.
-        if label.endswith("…") and t.startswith(label[:-1]) and not _ENDS.search(t):
+        if label.endswith("…") and t.startswith(label[:-1]) and not SENTENCE_END.search(t):
             return True
     return False
 
 
-def sides(scope: Scope, intent: Intent, inside: list[Candidate]) -> list[Candidate]:
+def sides(
+    scope: Scope,
+    intent: Intent,
+    inside: list[Candidate],
+    similar: Callable[[Candidate, Candidate], float],
+) -> list[Candidate]:
     """One best unit per province the question names (a comparison), same year; per
     document when it compares documents of one province."""
     if len(scope.provinces) >= 2:
         side = lambda c: c.chunk.province  # noqa: E731
         order = scope.provinces
-    elif intent.compare and len(scope.files) >= 2:
+    elif intent.compare and len(scope.files) >= 2 and len(set(scope.year_files)) < 2:
+        # (years tied to documents are compared year by year: see year_sides)
         side = lambda c: c.chunk.file  # noqa: E731
         order = scope.files
     else:
@@ -69,16 +72,38 @@ def sides(scope: Scope, intent: Intent, inside: list[Candidate]) -> list[Candida
                     or not ctx
                 ]
                 by_side[s] = fit or cs
+    groups = [by_side[s] for s in order if s in by_side]
+    if intent.figure:  # one figure a side: of one indicator
+        return agree(groups, similar)
     picked = []
-    for s in order:
-        if s not in by_side:
-            continue
-        best, *rest = by_side[s]
+    for best, *rest in groups:
         picked.append(best)
-        if not intent.figure:  # what a side says, not one figure: a second unit of it
-            more = [c for c in rest if c.chunk.id == best.chunk.id and c.p >= 0.5 * best.p]
-            picked += more[:1]
+        # What a side says, not one figure: a second unit of it.
+        more = [c for c in rest if c.chunk.id == best.chunk.id and c.p >= CLOSE_TO_BEST * best.p]
+        picked += more[:1]
     return picked
+
+
+# A side's unit within this share of its best one's probability is as likely an answer: the
+# one closest in meaning to the surest side is chosen, so every side states one indicator.
+CLOSE_TO_BEST = 0.5
+
+
+def agree(
+    groups: list[list[Candidate]], similar: Callable[[Candidate, Candidate], float]
+) -> list[Candidate]:
+    """One unit of each group (a side's candidates, best first): the surest side's best, and
+    for every other side, of its near-best units the one most like that (a plan's "chữ ký số"
+    row, not its "kỹ năng số" row, beside a resolution's "chữ ký số" goal)."""
+    anchor = max((g[0] for g in groups), key=lambda c: c.p)
+    out = []
+    for g in groups:
+        if g[0] is anchor:
+            out.append(anchor)
+            continue
+        near = [c for c in g if c.p >= CLOSE_TO_BEST * g[0].p]
+        out.append(max(near, key=lambda c: similar(c, anchor)))
+    return out
 
 
 def year_sides(
@@ -88,6 +113,7 @@ def year_sides(
     threshold: float,
     for_year: Callable[[int, list[Candidate]], list[Candidate]],
     period: Callable[[Candidate], str],
+    similar: Callable[[Candidate, Candidate], float],
 ) -> list[Candidate]:
     """A question naming two years or more ("kế hoạch 2026 so với mục tiêu 2030") of one
     province: the best unit of each year, each scored as if the question asked for that
@@ -102,15 +128,18 @@ def year_sides(
     province = inside[0].chunk.province
 
     def pool(cands: list[Candidate], y: int) -> list[Candidate]:
+        # A year the question ties to a document is that document's.
+        own = scope.year_files.get(y)
         return [
             c
             for c in cands
             if c.chunk.province == province
+            and (own is None or c.chunk.file == own)
             and not is_title(c.chunk, c.unit.text)
             and y in year_context(c.chunk, c.unit_no, period(c))
         ]
 
-    picked: list[Candidate] = []
+    groups: list[list[Candidate]] = []
     for y in asked:
         # A year the named document does not cover may be another document's of the same
         # province ("năm 2026 của kế hoạch, còn nghị quyết đặt cho 2030?").
@@ -118,10 +147,16 @@ def year_sides(
         scored = for_year(y, fit)
         if not scored or scored[0].p < threshold * 0.25:
             return []
-        best = scored[0]
-        best.year = y
+        for c in scored:
+            c.year = y
+        groups.append(scored)
+    picked: list[Candidate] = []
+    for best in agree(groups, similar):
         if all((best.chunk.id, best.unit_no) != (c.chunk.id, c.unit_no) for c in picked):
             picked.append(best)
-    if len(picked) < 2 or max(c.p for c in picked) < threshold:
+    # Two years alone may be a period ("giai đoạn 2026 - 2030"); two years each tied to a
+    # document of its own ask for both figures.
+    paired = len(set(scope.year_files.values())) >= 2
+    if len(picked) < 2 or (max(c.p for c in picked) < threshold and not paired):
         return []
     return picked

@@ -13,7 +13,7 @@ from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_mentions, find_provinces
-from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, years
+from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import vocabulary
 
@@ -54,6 +54,9 @@ class Scope:
     unknown_provinces: list[str] = field(default_factory=list)  # named, no document
     national: bool = False  # the national template / ministry dispatch is asked about
     files: list[str] = field(default_factory=list)  # corpus files in scope, in mention order
+    # A year the question ties to one of two documents it names ("năm 2026 của kế hoạch …
+    # so với mục tiêu 2030 của Tỉnh ủy"): that document's figure is the year's answer.
+    year_files: dict[int, str] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     pillar: str | None = None
     doc_numbers: list[str] = field(default_factory=list)
@@ -71,6 +74,7 @@ class Scope:
             "years": self.years,
             "pillar": self.pillar,
             "doc_numbers": self.doc_numbers,
+            "year_files": self.year_files,
         }
 
 
@@ -99,6 +103,11 @@ def _identifier():
 def _other_latin_language(question: str) -> bool:
     """French, Spanish, German, …: a language the documents cannot answer in."""
     if len(re.findall(r"[^\W\d_]{2,}", question)) < OTHER_LANGUAGE_MIN_WORDS:
+        return False
+    # Every word a Vietnamese syllable: Vietnamese typed without diacritics, whatever the
+    # identifier says ("Quang Ngai dat muc tieu nang suat …" reads as Acehnese to it).
+    words = [w for w in _LETTERS.findall(question) if not w.isupper()]
+    if words and all(_VI_SYLLABLE.fullmatch(fold(w)) for w in words):
         return False
     lang, p = _identifier().classify(question)
     return lang not in ("vi", "en") and p >= OTHER_LANGUAGE_P
@@ -195,8 +204,9 @@ _NEAR = 4  # a kind's name and what narrows it ("Kế hoạch năm 2025") within
 
 def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -> list[str]:
     """The one document a question describes without naming its province or number: its
-    kind with the year of its title or the body that issued it, close by ("Kế hoạch năm
-    2025 giao …", "Nghị quyết của HĐND tỉnh …"). Empty unless exactly one file fits."""
+    kind with the year of its title close by, or with the body that issued it ("Kế hoạch năm
+    2025 giao …", "Nghị quyết … được HĐND tỉnh thông qua"). Empty unless exactly one file
+    fits."""
     v = vocabulary()
     fits: set[str] = set()
     for kind in v.document_kinds:
@@ -206,7 +216,11 @@ def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -
             near = " ".join(folded[m.end() :].split()[:_NEAR])
             near_years = {y for y in asked_years if str(y) in near}
             bodies = [b for b in v.issuing_bodies if b.mention.search(near)]
-            if not near_years and not bodies:
+            # Else a body named anywhere else ("Nghị quyết … được HĐND tỉnh thông qua …"),
+            # one of them when the question names two ("kế hoạch … của UBND, còn Tỉnh ủy?").
+            rest = f"{folded[: m.start()]} {folded[m.end() :]}"  # not the kind's own words
+            elsewhere = [b for b in v.issuing_bodies if b.mention.search(rest)]
+            if not near_years and not bodies and not elsewhere:
                 continue  # "báo cáo kết quả", "lập kế hoạch": a word, not a document
             for f, meta in docs.items():
                 for part in meta.parts:
@@ -214,9 +228,68 @@ def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -
                         continue
                     own = set(years(f"{part.title} {part.period}"))
                     body = fold(part.issuing_body)
-                    if near_years <= own and all(b.body.search(body) for b in bodies):
+                    if not near_years <= own:
+                        continue
+                    if bodies or near_years:
+                        fit = all(b.body.search(body) for b in bodies)
+                    else:
+                        fit = any(b.body.search(body) for b in elsewhere)
+                    if fit:
                         fits.add(f)
     return sorted(fits) if len(fits) == 1 else []
+
+
+def _named_documents(
+    question: str, docs: dict[str, FileMeta], among: list[str]
+) -> list[tuple[int, str]]:
+    """Where ``question`` names one of the files ``among`` (offset, file): by its number, by
+    its kind with the number's digits, or by its kind or issuing body alone when only one of
+    ``among`` is of that kind or from that body ("kế hoạch của UBND", "Tỉnh ủy")."""
+    written, folded = nfc(question), fold(nfc(question))
+    if len(written) != len(folded):  # offsets must mean the same in both
+        return []
+    v = vocabulary()
+    found: list[tuple[int, set[str]]] = []
+    for m in DOC_NUMBER.finditer(written):
+        key = _number_key(m.group(0))
+        found.append(
+            (
+                m.start(),
+                {f for f in among if any(_number_key(p.number) == key for p in docs[f].parts)},
+            )
+        )
+    for kind in v.document_kinds:
+        of_kind = {f for f in among if any(p.kind == kind.name for p in docs[f].parts)}
+        for name in kind.names:
+            for m in re.finditer(
+                rf"\b{re.escape(name)}\b(?:\s*(?:so\s*|no\.?\s*)?(\d{{1,5}})\b)?", folded
+            ):
+                if m.group(1):
+                    hit = {
+                        f
+                        for f in among
+                        if any(_digits(p.number) == m.group(1) for p in docs[f].parts if p.number)
+                    }
+                else:
+                    hit = of_kind
+                found.append((m.start(), hit))
+    for body in v.issuing_bodies:
+        hit = {
+            f for f in among if any(body.body.search(fold(p.issuing_body)) for p in docs[f].parts)
+        }
+        found += [(m.start(), hit) for m in body.mention.finditer(folded)]
+    return sorted((at, next(iter(hit))) for at, hit in found if len(hit) == 1)
+
+
+def _year_files(question: str, named: list[tuple[int, str]]) -> dict[int, str]:
+    """Each year of ``question`` with the document named nearest to it, when the question
+    names two documents or more (one named document says nothing about which year is whose)."""
+    if len({f for _, f in named}) < 2:
+        return {}
+    out: dict[int, str] = {}
+    for year, at in year_spans(fold(nfc(question))):
+        out.setdefault(year, min(named, key=lambda n: abs(n[0] - at))[1])
+    return out
 
 
 def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> Scope:
@@ -254,6 +327,14 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
         # A number the catalog does not hold names another document: no guessing then.
         unknown_number = DOC_NUMBER.search(question) is not None
         files = [] if unknown_number else _described(fold(content or question), scope.years, docs)
+    # Two documents named by kind or body ("kế hoạch 2026 của UBND và mục tiêu của Tỉnh ủy"):
+    # among one province's files when the question has one, else among all.
+    own = {docs[f].province for f in files}
+    among = [f for f, m in docs.items() if m.province in own] if len(own) == 1 else list(docs)
+    named = _named_documents(question, docs, among)
+    if len({f for _, f in named}) >= 2 and (files or not scope.unknown_provinces):
+        files += [f for _, f in named if f not in files]
+        scope.year_files = _year_files(question, named)
     scope.files = files
     for pillar in vocabulary().pillars:
         if pillar.question and pillar.question.search(folded):

@@ -84,6 +84,16 @@ class UnitIndex:
             _gather(self.vectors.heading_matrix, qvec, self._hrow),
         )
 
+    def similarity(self, i: int, j: int) -> float:
+        """Cosine of units ``i`` and ``j`` (0 when either has no vector)."""
+        if self.vectors is None or min(i, j) < 0:
+            return 0.0
+        a, b = self._vrow[i], self._vrow[j]
+        if a < 0 or b < 0:
+            return 0.0
+        m = self.vectors.unit_matrix
+        return float(m[a] @ m[b])
+
     def bm25(self, text: str, folded: bool) -> tuple[np.ndarray, np.ndarray]:
         """BM25 of every unit's words and of its heading path, each scaled to 0..1."""
         terms = lexical_terms(text, folded=folded)
