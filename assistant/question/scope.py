@@ -239,6 +239,44 @@ def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -
     return sorted(fits) if len(fits) == 1 else []
 
 
+_KIND_NUMBER = r"\s*(?:so\s*|no\.?\s*)?(\d{1,5})\b"  # "Nghị quyết số 09", "Kế hoạch 312"
+
+
+def _numbered(
+    question: str, docs: dict[str, FileMeta], among: list[str]
+) -> list[tuple[int, str, list[str]]]:
+    """Each document number ``question`` writes, with its offset, its key (empty for a kind's
+    name with the number's digits: "Quyết định 1846") and the files of ``among`` holding it:
+    all number matches first, in order, then the kinds' digits."""
+    out = []
+    for m in DOC_NUMBER.finditer(question):
+        key = _number_key(m.group(0))
+        out.append(
+            (
+                m.start(),
+                key,
+                [f for f in among if any(_number_key(p.number) == key for p in docs[f].parts)],
+            )
+        )
+    folded = fold(question)
+    for kind in vocabulary().document_kinds:
+        for name in kind.names:
+            for m in re.finditer(rf"\b{re.escape(name)}{_KIND_NUMBER}", folded):
+                digits = m.group(1)
+                out.append(
+                    (
+                        m.start(),
+                        "",
+                        [
+                            f
+                            for f in among
+                            if any(_digits(p.number) == digits for p in docs[f].parts if p.number)
+                        ],
+                    )
+                )
+    return out
+
+
 def _named_documents(
     question: str, docs: dict[str, FileMeta], among: list[str]
 ) -> list[tuple[int, str]]:
@@ -249,30 +287,12 @@ def _named_documents(
     if len(written) != len(folded):  # offsets must mean the same in both
         return []
     v = vocabulary()
-    found: list[tuple[int, set[str]]] = []
-    for m in DOC_NUMBER.finditer(written):
-        key = _number_key(m.group(0))
-        found.append(
-            (
-                m.start(),
-                {f for f in among if any(_number_key(p.number) == key for p in docs[f].parts)},
-            )
-        )
+    found = [(at, set(owners)) for at, _, owners in _numbered(written, docs, among)]
     for kind in v.document_kinds:
         of_kind = {f for f in among if any(p.kind == kind.name for p in docs[f].parts)}
-        for name in kind.names:
-            for m in re.finditer(
-                rf"\b{re.escape(name)}\b(?:\s*(?:so\s*|no\.?\s*)?(\d{{1,5}})\b)?", folded
-            ):
-                if m.group(1):
-                    hit = {
-                        f
-                        for f in among
-                        if any(_digits(p.number) == m.group(1) for p in docs[f].parts if p.number)
-                    }
-                else:
-                    hit = of_kind
-                found.append((m.start(), hit))
+        for name in kind.names:  # the kind alone (with digits, it is a number above)
+            for m in re.finditer(rf"\b{re.escape(name)}\b(?!{_KIND_NUMBER})", folded):
+                found.append((m.start(), of_kind))
     for body in v.issuing_bodies:
         hit = {
             f for f in among if any(body.body.search(fold(p.issuing_body)) for p in docs[f].parts)
@@ -307,21 +327,9 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     if _NATIONAL_HINTS.search(folded):
         scope.national = True
         files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
-    for m in DOC_NUMBER.finditer(question):
-        number = _number_key(m.group(0))
-        for f, meta in docs.items():
-            if any(_number_key(p.number) == number for p in meta.parts):
-                scope.doc_numbers.append(number)
-                files += [f] if f not in files else []
-    # "Nghị quyết số 09", "Quyết định 1846": a kind's name followed by the number's digits.
-    for kind in vocabulary().document_kinds:
-        for name in kind.names:
-            for m in re.finditer(
-                rf"\b{re.escape(name)}\s*(?:so\s*|no\.?\s*)?(\d{{1,5}})\b", folded
-            ):
-                for f, meta in docs.items():
-                    if any(_digits(p.number) == m.group(1) for p in meta.parts if p.number):
-                        files += [f] if f not in files else []
+    for _, number, owners in _numbered(nfc(question), docs, list(docs)):
+        scope.doc_numbers += [number] * len(owners) if number else []
+        files += [f for f in owners if f not in files]
     scope.years = sorted(set(years(question)))
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.
