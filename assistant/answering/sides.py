@@ -36,7 +36,7 @@ def sides(
     if len(scope.provinces) >= 2:
         side = lambda c: c.chunk.province  # noqa: E731
         order = scope.provinces
-    elif intent.compare and len(scope.files) >= 2 and len(set(scope.year_files)) < 2:
+    elif intent.compare and len(scope.files) >= 2 and len(scope.year_files) < 2:
         # (years tied to documents are compared year by year: see year_sides)
         side = lambda c: c.chunk.file  # noqa: E731
         order = scope.files

@@ -302,10 +302,8 @@ def _named_documents(
 
 
 def _year_files(question: str, named: list[tuple[int, str]]) -> dict[int, str]:
-    """Each year of ``question`` with the document named nearest to it, when the question
-    names two documents or more (one named document says nothing about which year is whose)."""
-    if len({f for _, f in named}) < 2:
-        return {}
+    """Each year of ``question`` with the document named nearest to it (``named``: two
+    documents or more; one says nothing about which year is whose)."""
     out: dict[int, str] = {}
     for year, at in year_spans(fold(nfc(question))):
         out.setdefault(year, min(named, key=lambda n: abs(n[0] - at))[1])
