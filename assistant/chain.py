@@ -176,7 +176,9 @@ class Assistant:
                 timings=st.timings,
             )
         facts = None
-        if st.intent.facts and about_the_document(st.resolved, st.scope, self.corpus.docs):
+        if st.intent.facts and about_the_document(
+            st.resolved, st.scope, self.corpus.docs, st.question
+        ):
             facts = answer_facts(
                 st.resolved, st.scope, st.intent.facts, self.corpus.docs, self.corpus.chunks
             )

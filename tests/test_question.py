@@ -264,6 +264,38 @@ def test_one_named_document_ties_no_year() -> None:
     assert understand("Tỉnh ủy đặt mục tiêu gì năm 2030?", _province_docs()).files == []
 
 
+def test_a_document_named_by_its_number_narrows_its_province_to_it() -> None:
+    from assistant.question.scope import understand
+
+    docs = _province_docs()
+    # Gia Lai's programme, named by number: the plan of the same province leaves the scope.
+    scope = understand("Chương trình 18-CTr/TU của Gia Lai nêu những hạn chế nào?", docs)
+    assert scope.files == ["ctr.docx"]
+    # Another province named beside it stays.
+    scope = understand("Chương trình 18-CTr/TU của Gia Lai và nghị quyết của Hải Dương?", docs)
+    assert set(scope.files) == {"ctr.docx", "nq.txt"}
+    # A kind alone is weaker ("… có đạt chỉ tiêu nghị quyết đề ra không?"): no narrowing.
+    assert set(understand("Kế hoạch của Gia Lai có đạt không?", docs).files) == {
+        "kh.pdf",
+        "ctr.docx",
+    }
+
+
+def test_a_kind_with_its_year_names_that_years_document() -> None:
+    from assistant.question.scope import understand
+
+    scope = understand(
+        "Chỉ tiêu DTI trong Kế hoạch 2026 và trong Chương trình hành động 18 đến năm 2030 ra sao?",
+        _province_docs(),
+    )
+    assert scope.year_files == {2026: "kh.pdf", 2030: "ctr.docx"}
+    # A year no document of that kind is of names nothing; nor does it for another province.
+    assert understand("Kế hoạch 2027 của Gia Lai?", _province_docs()).year_files == {}
+    assert "kh.pdf" not in understand(
+        "Theo kế hoạch 2026, Đắk Lắk lắp bao nhiêu trạm 5G?", _province_docs()
+    ).files
+
+
 def test_vietnamese_without_diacritics_is_never_another_language() -> None:
     from assistant.question.scope import detect_lang
 
@@ -292,6 +324,12 @@ def test_a_question_asking_which_document_names_its_kind() -> None:
     assert not understand_intent(
         "Hải Dương đặt mục tiêu bao nhiêu doanh nghiệp công nghệ số?"
     ).which_document
+    # A kind with its number is named, not asked for: "nào" asks which limitations.
+    assert not understand_intent("Nghị quyết 15 nêu những hạn chế chính nào?").which_document
+    # English: "which" with words qualifying the kind, not a clause with its own verb.
+    i = understand_intent("Which Politburo resolution does Hai Duong's resolution implement?")
+    assert i.which_document and i.documents == ("NQ",) and i.facts == ["implements"]
+    assert not understand_intent("Which sectors does the resolution name?").which_document
 
 
 def test_a_question_typed_without_diacritics_keeps_its_spelling_when_placed() -> None:
@@ -354,3 +392,40 @@ def test_english_is_told_by_words_no_vietnamese_syllable_spells() -> None:
     assert detect_lang(q) == "en"
     assert detect_lang("Mình cần số liệu smartphone, 5G, IoT của Hải Dương") == "vi"
     assert detect_lang("chi so DTI cua Hai Duong nam 2019 xep thu may") == "vi-nodiacritics"
+
+
+def test_a_year_the_document_is_not_of_asks_about_an_earlier_one() -> None:
+    from assistant.answering.facts import about_the_document
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    part = DocumentPart(
+        kind="nghị quyết",
+        title="Nghị quyết về chuyển đổi số tỉnh Thanh Hóa năm 2026",
+        date="05/12/2025",
+    )
+    docs = {"th.txt": FileMeta(file="th.txt", province="Thanh Hóa", parts=[part])}
+
+    def asks_ours(q: str, typed: str = "") -> bool:
+        return about_the_document(q, understand(q, docs), docs, typed or q)
+
+    assert asks_ours("Nghị quyết năm 2026 của Thanh Hóa số mấy?")
+    assert asks_ours("Nghị quyết ban hành năm 2025 của Thanh Hóa do ai ký?")  # its date's year
+    # "bản đến năm 2025 định hướng 2030": the earlier resolution its text cites.
+    assert not asks_ours("Nghị quyết của Thanh Hóa bản đến năm 2025 định hướng 2030 số mấy?")
+    # Years a follow-up took from the history are not the user's: only what was typed counts.
+    assert asks_ours("Nghị quyết của Thanh Hóa đến năm 2030 ai ký?", typed="Ai ký?")
+
+
+def test_asking_where_the_last_answer_comes_from_asks_the_last_question_again() -> None:
+    from assistant.question.followup import resolve
+
+    history = [
+        {"role": "user", "content": "Hải Dương có bao nhiêu dịch vụ công mức độ 3, 4 năm 2020?"},
+        {"role": "assistant", "content": "1.588 dịch vụ công mức độ 3 …"},
+    ]
+    last = history[0]["content"]
+    assert resolve("Con số này lấy ở đâu vậy, mục nào của văn bản?", history) == last
+    assert resolve("And where exactly is that stated?", history) == last
+    # A place of its own makes it a question about that place.
+    assert resolve("Thế Khánh Hòa thì mục tiêu này ở đâu?", history) != last

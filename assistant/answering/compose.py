@@ -19,6 +19,7 @@ from assistant.answering.citations import cite
 from assistant.answering.features import (
     Candidate,
     coverage,
+    furniture,
     heading_words,
     item_units,
     year_context,
@@ -67,10 +68,8 @@ class Composer:
             child = fits[0]
             path = child.chunk.headings[: len(section.path) + 1]
             units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
-        # The lines of a header block ("TỈNH ỦY KHÁNH HÒA", "NGHỊ QUYẾT") list nothing.
-        pool = [
-            c for c in units if not is_title(c.chunk, c.unit.text) and not c.feature("header_line")
-        ]
+        # The lines of a header block ("TỈNH ỦY KHÁNH HÒA"), a table's header row list nothing.
+        pool = [c for c in units if not is_title(c.chunk, c.unit.text) and not furniture(c)]
         keep: list[Candidate] = []
         size = 0
         for c in sorted(pool, key=lambda c: -c.p):
@@ -458,12 +457,13 @@ class Composer:
         return chunk.province or chunk.file
 
     def lead(self, chunk: Chunk, lang: str, path: list[str] | None = None) -> str:
-        """``Theo “<title>” (<province>), mục “<heading>”:`` (English for English questions);
-        ``path``: the heading path to name, when not the chunk's own."""
+        """``Theo “<title>” (<province>, <number>), mục “<heading>”:`` (English for English
+        questions; the number is what an official cites); ``path``: the heading path to name."""
         meta = self.corpus.docs.get(chunk.file)
         doc = meta.main.title if meta and meta.main.title else chunk.title or chunk.file
         where = " › ".join((path if path is not None else chunk.headings)[-2:])
-        place = f" ({chunk.province})" if chunk.province else ""
+        said = [x for x in (chunk.province, meta.main.number if meta else "") if x]
+        place = f" ({', '.join(said)})" if said else ""
         if lang == "en":
             return f"According to “{doc}”{place}, section “{where}” (quoted in Vietnamese):"
         return f"Theo “{doc}”{place}, mục “{where}”:"

@@ -22,8 +22,8 @@ from assistant.answering.features import (
     Candidate,
     QuestionTerms,
     featurize,
+    furniture,
     gather,
-    header_line,
     year_context,
 )
 from assistant.answering.scorer import Scorer
@@ -32,7 +32,7 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.types import CLOSING_LABEL, NATIONAL, REFUSAL, Draft, Passage
+from kernel.types import NATIONAL, REFUSAL, Draft, Passage
 
 
 def asked(scope: Scope, intent: Intent) -> Asked:
@@ -123,7 +123,7 @@ class Extractor:
         ranking = list(dict.fromkeys(c.chunk.id for c in cands))
         # The header block and the signature block answer document facts, which the
         # catalog gives; as a passage they only repeat the question's words.
-        cands = [c for c in cands if not _furniture(c)]
+        cands = [c for c in cands if not furniture(c)]
         return Scored(cands, qt, dense, bm25, ranking)
 
     def rescore(self, scored: Scored, cands: list[Candidate], scope: Scope, intent: Intent) -> None:
@@ -251,15 +251,6 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
-
-
-def _furniture(c: Candidate) -> bool:
-    """A line of the header block or of the signature and recipients block, or a table's
-    header row ("TT | Chỉ tiêu | Đơn vị | …", kept as written; rows with values read
-    "Chỉ tiêu: Mục tiêu 2030: 25%"). A table row in an appendix's opening part is content."""
-    if CLOSING_LABEL in c.chunk.headings or " | " in c.unit.text:
-        return True
-    return header_line(c.chunk, c.unit) and c.unit.text.count(": ") < 2
 
 
 def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:

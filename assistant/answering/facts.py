@@ -12,7 +12,7 @@ import re
 from assistant.answering.citations import cite
 from assistant.question.intent import has, spans, topic_words, without
 from assistant.question.scope import Scope
-from kernel.text import DOC_NUMBER, SIGN_PREFIX, SIGNATURE_MARK, fold, nfc
+from kernel.text import DOC_NUMBER, SIGN_PREFIX, SIGNATURE_MARK, fold, nfc, years
 from kernel.types import REFUSAL, Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
 from kernel.vocabulary import cues, vocabulary
 
@@ -87,11 +87,22 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
     return score
 
 
-def about_the_document(question: str, scope: Scope, docs: dict[str, FileMeta]) -> bool:
+def about_the_document(
+    question: str, scope: Scope, docs: dict[str, FileMeta], typed: str = ""
+) -> bool:
     """Whether a question asking a fact (who signed, when, which period…) asks it of the
     document itself: little else besides the document's name, kind and issuer. "Quy hoạch
     … được tích hợp vào quy hoạch tỉnh thời kỳ nào?" asks about content, not the document."""
     parts = [p for f in (scope.files or list(docs)) for p in docs[f].parts]
+    # "… bản đến năm 2025 định hướng 2030, số mấy?" of a 2026 resolution: a year the user
+    # typed (``typed``; a follow-up's history may name other years) that none of them is of
+    # (title, period, date) describes an earlier document the text cites. A title without
+    # years says nothing either way.
+    own_years = set(years(" ".join(f"{p.title} {p.period}" for p in parts)))
+    if own_years and set(years(typed or question)) - own_years - {
+        int(y) for p in parts for y in re.findall(r"\b(20\d\d)\b", p.date)
+    }:
+        return False
     named = " ".join(f"{p.title} {p.kind} {p.issuing_body} {p.label}" for p in parts)
     known = set(topic_words(named)) | set(
         topic_words(" ".join(k.name for k in vocabulary().document_kinds))
@@ -308,9 +319,18 @@ def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
                     for p in meta.parts
                     if p.number.split("-")[0].split("/")[0] == m.group(1)
                 ]
-                if not ours:
+                if not ours and not _of_year(k.name, int(m.group(1)), docs):
                     return True
     return False
+
+
+def _of_year(kind: str, year: int, docs: dict[str, FileMeta]) -> bool:
+    """Whether one of our documents of ``kind`` is the one of ``year`` ("Kế hoạch 2026")."""
+    return any(
+        p.kind == kind and year in years(f"{p.title} {p.period}")
+        for meta in docs.values()
+        for p in meta.parts
+    )
 
 
 def _names_another_kind(question: str, metas: list[FileMeta]) -> bool:

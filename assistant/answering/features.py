@@ -19,7 +19,7 @@ from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.text import DATE, DOC_NUMBER, bigrams, fold, numbers, without_years, years
-from kernel.types import NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
+from kernel.types import CLOSING_LABEL, NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
 from kernel.vocabulary import vocabulary
 
 FEATURES = (
@@ -363,3 +363,12 @@ def gather(
                 r = idx.refs[ref]
                 out[ref] = Candidate(ref, corpus.chunks[r.chunk], r.unit, 1000)
     return list(out.values())
+
+
+def furniture(c: Candidate) -> bool:
+    """A line of the header block or of the signature and recipients block, or a table's
+    header row ("TT | Chỉ tiêu | Đơn vị | …", kept as written; rows with values read
+    "Chỉ tiêu: Mục tiêu 2030: 25%"). A table row in an appendix's opening part is content."""
+    if CLOSING_LABEL in c.chunk.headings or " | " in c.unit.text:
+        return True
+    return header_line(c.chunk, c.unit) and c.unit.text.count(": ") < 2

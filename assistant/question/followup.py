@@ -82,6 +82,16 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
         # A question of its own that names no province or document is still asked in the
         # conversation: it stays on the province and document being talked about.
         return question if _names_a_document(question) else _placed(question, base)
+    c = cues()
+    if (
+        spans(question, c.intents["source"])
+        and not spans(question, c.intents["which_document"])  # "văn bản nào?": its facts
+        and not _names_a_document(question)
+        and len(set(topic_words(question))) <= 4
+    ):
+        # "Con số này lấy ở đâu, mục nào?", "where is that stated?": the last question again;
+        # its answer names the document, section and passage it comes from.
+        return base
     # The documents the last answer quoted ("ai ký văn bản đó?"): a new topic stays on them.
     answers = _turns(history, "assistant", 1)
     documents = _doc_numbers(answers[-1]) if answers else []

@@ -170,6 +170,30 @@ def _kind_questions() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@cache
+def _numbered_kind() -> re.Pattern[str]:
+    """A kind of document followed by its number ("Nghị quyết 15", "ke hoach so 28")."""
+    names = sorted(
+        {n for k in vocabulary().document_kinds for n in (k.name, *k.names)}, key=len, reverse=True
+    )
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?i)\b(?:{alternatives})\s+(?:số\s+|so\s+)?\d\S*")
+
+
+# English auxiliaries: "which sectors does the resolution name" asks for sectors; the words
+# between "which" and the kind's name ("which Politburo resolution") qualify the kind.
+_AUXILIARIES = "does|do|did|is|are|was|were|will|would|must|should|can|has|have|had"
+
+
+@cache
+def _which_kind(names: tuple[str, ...]) -> re.Pattern[str]:
+    """ "Which Politburo resolution …", "what earlier plan …": an English question asking
+    for a document of a kind named (up to four words between, none an auxiliary)."""
+    kinds = "|".join(re.escape(n) for n in names if n.isascii())
+    between = rf"(?:(?!(?:{_AUXILIARIES})\b)[\w'’-]+\s+){{0,4}}?"
+    return re.compile(rf"(?i)\b(?:which|what)\s+{between}(?:{kinds})s?\b")
+
+
 def _asked_documents(question: str, facts: list[str]) -> tuple[tuple[str, ...], bool]:
     """The number codes of the kinds of document ``question`` asks for, and whether it asks
     which document (or a document's number, date, what it implements)."""
@@ -178,8 +202,11 @@ def _asked_documents(question: str, facts: list[str]) -> tuple[tuple[str, ...], 
     which = bool({"number", "date", "implements"} & set(facts)) or has(
         question, c.intents["which_document"]
     )
+    # A kind with its number is a document named, not asked for: in "Nghị quyết 15 nêu những
+    # hạn chế nào?" the "nào" asks which limitations.
+    unnamed = _numbered_kind().sub(" ", nfc(question))
     for k in vocabulary().document_kinds:
-        if has(question, _kind_questions()[k.name]):
+        if has(unnamed, _kind_questions()[k.name]) or _which_kind(k.names).search(unnamed):
             which = True
             codes += k.codes
     return tuple(dict.fromkeys(codes)), which

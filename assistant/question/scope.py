@@ -159,14 +159,21 @@ def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:
         for part in docs[f].parts:
             kind = fold(part.kind).split()
             title = set(fold(part.title).replace("-", " ").split()) | {"-", ""}
+            own = {_digits(part.number), *map(str, years(f"{part.title} {part.period}"))}
             if not kind:
                 continue
             for i in range(len(folded) - len(kind) + 1):
                 j = i + len(kind)
-                if folded[i:j] != kind or j >= len(folded):
+                if folded[i:j] != kind:
                     continue
-                if folded[j] not in title and j not in drop:
-                    continue  # "nghị quyết 57-NQ/TW": a document this one is not
+                if j < len(folded) and folded[j] in ("so", "nam"):
+                    j += 1
+                if j < len(folded) and folded[j][:1].isdigit() and j not in drop:
+                    if folded[j].split("/")[0] not in own:
+                        continue  # "nghị quyết 57-NQ/TW": a document this one is not
+                    j += 1  # "Nghị quyết 15", "Kế hoạch 2026": this one
+                elif j >= len(folded) or (folded[j] not in title and j not in drop):
+                    continue  # a kind alone is a word of the question too ("công văn" of two)
                 while j < len(folded) and (folded[j] in title or j in drop):
                     j += 1
                 drop |= set(range(i, j))
@@ -240,6 +247,7 @@ def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -
 
 
 _KIND_NUMBER = r"\s*(?:so\s*|no\.?\s*)?(\d{1,5})\b"  # "Nghị quyết số 09", "Kế hoạch 312"
+_YEARS = range(2000, 2050)  # as kernel.text.years reads them
 
 
 def _numbered(
@@ -261,47 +269,53 @@ def _numbered(
     folded = fold(question)
     for kind in vocabulary().document_kinds:
         for name in kind.names:
-            for m in re.finditer(rf"\b{re.escape(name)}{_KIND_NUMBER}", folded):
+            for m in re.finditer(rf"\b{re.escape(name)}(?:\s+nam)?{_KIND_NUMBER}", folded):
                 digits = m.group(1)
-                out.append(
-                    (
-                        m.start(),
-                        "",
-                        [
-                            f
-                            for f in among
-                            if any(_digits(p.number) == digits for p in docs[f].parts if p.number)
-                        ],
-                    )
-                )
+                owners = [
+                    f
+                    for f in among
+                    if any(_digits(p.number) == digits for p in docs[f].parts if p.number)
+                ]
+                if not owners and int(digits) in _YEARS:  # "Kế hoạch 2026": the year's plan
+                    owners = [
+                        f
+                        for f in among
+                        if any(
+                            p.kind == kind.name and int(digits) in years(f"{p.title} {p.period}")
+                            for p in docs[f].parts
+                        )
+                    ]
+                    owners = owners if len(owners) == 1 else []  # the year names one, or none
+                out.append((m.start(), "", owners))
     return out
 
 
 def _named_documents(
     question: str, docs: dict[str, FileMeta], among: list[str]
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, str, str]]:
     """Where ``question`` names one of the files ``among`` (offset, file): by its number, by
     its kind with the number's digits, or by its kind or issuing body alone when only one of
-    ``among`` is of that kind or from that body ("kế hoạch của UBND", "Tỉnh ủy")."""
+    ``among`` is of that kind or from that body ("kế hoạch của UBND", "Tỉnh ủy"). The third
+    field says how: ``number`` (also a kind with digits or with its year), ``kind``, ``body``."""
     written, folded = nfc(question), fold(nfc(question))
     if len(written) != len(folded):  # offsets must mean the same in both
         return []
     v = vocabulary()
-    found = [(at, set(owners)) for at, _, owners in _numbered(written, docs, among)]
+    found = [(at, set(owners), "number") for at, _, owners in _numbered(written, docs, among)]
     for kind in v.document_kinds:
         of_kind = {f for f in among if any(p.kind == kind.name for p in docs[f].parts)}
         for name in kind.names:  # the kind alone (with digits, it is a number above)
             for m in re.finditer(rf"\b{re.escape(name)}\b(?!{_KIND_NUMBER})", folded):
-                found.append((m.start(), of_kind))
+                found.append((m.start(), of_kind, "kind"))
     for body in v.issuing_bodies:
         hit = {
             f for f in among if any(body.body.search(fold(p.issuing_body)) for p in docs[f].parts)
         }
-        found += [(m.start(), hit) for m in body.mention.finditer(folded)]
-    return sorted((at, next(iter(hit))) for at, hit in found if len(hit) == 1)
+        found += [(m.start(), hit, "body") for m in body.mention.finditer(folded)]
+    return sorted((at, next(iter(hit)), how) for at, hit, how in found if len(hit) == 1)
 
 
-def _year_files(question: str, named: list[tuple[int, str]]) -> dict[int, str]:
+def _year_files(question: str, named: list[tuple[int, str, str]]) -> dict[int, str]:
     """Each year of ``question`` with the document named nearest to it (``named``: two
     documents or more; one says nothing about which year is whose)."""
     out: dict[int, str] = {}
@@ -326,6 +340,9 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
         scope.national = True
         files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
     for _, number, owners in _numbered(nfc(question), docs, list(docs)):
+        if not number and (scope.provinces or scope.unknown_provinces):
+            # "Kế hoạch 2026 … Đắk Lắk": a kind with digits names a document of a named province.
+            owners = [f for f in owners if docs[f].province in scope.provinces]
         scope.doc_numbers += [number] * len(owners) if number else []
         files += [f for f in owners if f not in files]
     scope.years = sorted(set(years(question)))
@@ -338,9 +355,17 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     own = {docs[f].province for f in files}
     among = [f for f, m in docs.items() if m.province in own] if len(own) == 1 else list(docs)
     named = _named_documents(question, docs, among)
-    if len({f for _, f in named}) >= 2 and (files or not scope.unknown_provinces):
-        files += [f for _, f in named if f not in files]
+    if len({f for _, f, _ in named}) >= 2 and (files or not scope.unknown_provinces):
+        files += [f for _, f, _ in named if f not in files]
         scope.year_files = _year_files(question, named)
+    # A document named by its number ("Nghị quyết 15 nêu những hạn chế nào?") holds the
+    # answer, not the plan of its province that repeats its targets: the province's other
+    # files leave the scope unless named too. Other provinces stay. (A kind alone is weaker:
+    # "… có đạt chỉ tiêu nghị quyết đề ra không?" asks the plan's result against it.)
+    by_number = {f for _, f, how in named if how == "number" and f in files}
+    kept = {f for _, f, _ in named} | by_number
+    narrowed = {docs[f].province for f in by_number}
+    files = [f for f in files if f in kept or docs[f].province not in narrowed]
     scope.files = files
     for pillar in vocabulary().pillars:
         if pillar.question and pillar.question.search(folded):
