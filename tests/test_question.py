@@ -291,9 +291,12 @@ def test_a_kind_with_its_year_names_that_years_document() -> None:
     assert scope.year_files == {2026: "kh.pdf", 2030: "ctr.docx"}
     # A year no document of that kind is of names nothing; nor does it for another province.
     assert understand("Kế hoạch 2027 của Gia Lai?", _province_docs()).year_files == {}
-    assert "kh.pdf" not in understand(
-        "Theo kế hoạch 2026, Đắk Lắk lắp bao nhiêu trạm 5G?", _province_docs()
-    ).files
+    assert (
+        "kh.pdf"
+        not in understand(
+            "Theo kế hoạch 2026, Đắk Lắk lắp bao nhiêu trạm 5G?", _province_docs()
+        ).files
+    )
 
 
 def test_vietnamese_without_diacritics_is_never_another_language() -> None:
