@@ -247,7 +247,6 @@ def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -
 
 
 _KIND_NUMBER = r"\s*(?:so\s*|no\.?\s*)?(\d{1,5})\b"  # "Nghị quyết số 09", "Kế hoạch 312"
-_YEARS = range(2000, 2050)  # as kernel.text.years reads them
 
 
 def _numbered(
@@ -276,7 +275,7 @@ def _numbered(
                     for f in among
                     if any(_digits(p.number) == digits for p in docs[f].parts if p.number)
                 ]
-                if not owners and int(digits) in _YEARS:  # "Kế hoạch 2026": the year's plan
+                if not owners and years(digits):  # "Kế hoạch 2026": the year's plan
                     owners = [
                         f
                         for f in among
