@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 27))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 28))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -63,6 +63,11 @@ SETS: tuple[QuestionSet, ...] = (
     _province(24, "dienbien_nq_2025.pdf", "dienbien_kh_2026.docx"),
     _province(25, "ls_nq15_chuyen_doi_so_2030.pdf", "ls_kh27_chuyen_doi_so_2026.docx"),
     _province(26, "qng_nghi_quyet_86_chuyen_doi_so.docx", "qng_ke_hoach_cds_2026.pdf"),
+    _province(
+        27,
+        "cao_bang_nghi_quyet_14-NQ-TU_chuyen_doi_so_2025_2030.pdf",
+        "cao_bang_ke_hoach_chuyen_doi_so_2026.docx",
+    ),
 )
 
 

@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "23"
+CHUNKER_VERSION = "24"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -40,6 +40,9 @@ _HEADINGS = [
     (re.compile(r"^\((\d{1,2})\)\s+\S"), 11),
 ]
 _CLOSING = re.compile(rf"^Nơi nhận|{SIGNATURE_MARK.pattern}")
+# "Bảng 1. Chỉ tiêu chuyển đổi số năm 2026", "Biểu: …", "Phụ lục. …" right above a table.
+_CAPTION = re.compile(r"^(?i:bảng|biểu|phụ lục)(?:\s+(?:số\s+)?(?:\d{1,2}|[IVX]{1,4}))?\s*[.:]?\s")
+_CAPTION_LEVEL = 9  # beside the lettered items ("d) An toàn thông tin") it follows
 _ITEM_LEVEL = 5  # from "I." down: numbering that also marks items of a list
 _SENTENCE_END = re.compile(r"[.;][\"”')*]*\s*$")
 _INNER_SENTENCE = re.compile(rf"[.;!?]\s+[{UPPER}]")
@@ -143,7 +146,25 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
     root: list[str] = []
     closing = False
     bare = False  # the last block was a heading mark with no title ("Phần thứ nhất")
-    for block in blocks(text):
+    listed = blocks(text)
+    outer: list[tuple[int, str]] | None = None  # the path a captioned table interrupts
+    for at, block in enumerate(listed):
+        if outer is not None and block.cells is None:
+            if heading_level(block) is None:
+                # The text after a captioned table is the section's again, not the table's.
+                stack = outer
+                out.append(Section(root + [s[1] for s in stack]))
+            outer = None
+        nxt = listed[at + 1] if at + 1 < len(listed) else None
+        if nxt is not None and nxt.cells is not None and block.cells is None:
+            if _CAPTION.match(block.text) and _is_title_line(block.text.rstrip(".")):
+                # A table's caption titles the table: its rows are not the last item's.
+                outer = stack
+                stack = [s for s in stack if s[0] < _CAPTION_LEVEL]
+                stack.append((_CAPTION_LEVEL, _label(block.text)))
+                out.append(Section(root + [s[1] for s in stack], has_heading_block=True))
+                out[-1].blocks.append(block)
+                continue
         new_part = part
         while new_part + 1 < len(starts) and block.start >= starts[new_part + 1]:
             new_part += 1

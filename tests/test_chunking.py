@@ -169,6 +169,22 @@ def test_a_bare_part_mark_takes_its_title_from_the_next_line():
     assert "Phần I › 1. Mục tiêu" in _paths("Phần I\n\nKinh tế số chiếm 11% GRDP.\n\n1. Mục tiêu\n")
 
 
+def test_a_table_caption_titles_its_rows_and_the_text_after_returns_to_the_section():
+    text = (
+        "II. MỤC TIÊU\n\n2. Các chỉ tiêu chủ yếu\n\nd) An toàn thông tin: 100% hệ thống.\n\n"
+        "Bảng 1. Chỉ tiêu chuyển đổi số năm 2026\n"
+        "STT | Chỉ tiêu | Chỉ tiêu năm 2026\n1 | Kinh tế số trong GRDP | 10%\n\n"
+        "Các chỉ tiêu trên được giao cho từng sở.\n\nIII. NHIỆM VỤ\n\nTriển khai nền tảng số.\n"
+    )
+    paths = _paths(text)
+    table = "II. MỤC TIÊU › 2. Các chỉ tiêu chủ yếu › Bảng 1. Chỉ tiêu chuyển đổi số năm 2026"
+    assert table in paths  # not under "d) An toàn thông tin", the item above it
+    # The sentence after the table is where the text was before the caption.
+    assert paths[paths.index(table) + 1] == paths[paths.index(table) - 1]
+    # "Bảng 1" in a sentence above no table is not a caption.
+    assert not any("Bảng" in p for p in _paths("1. Chỉ tiêu\n\nBảng 1 dưới đây nêu chi tiết.\n"))
+
+
 def test_a_labelled_paragraph_is_titled_by_its_label():
     text = "1. Kết quả\n\n(4) Về kinh tế số: Tỷ trọng kinh tế số trong GRDP năm 2024 đạt 9,1%\n"
     assert "1. Kết quả › (4) Về kinh tế số" in _paths(text)

@@ -430,5 +430,27 @@ def test_asking_where_the_last_answer_comes_from_asks_the_last_question_again() 
     last = history[0]["content"]
     assert resolve("Con số này lấy ở đâu vậy, mục nào của văn bản?", history) == last
     assert resolve("And where exactly is that stated?", history) == last
+    # "… nằm trong văn bản nào?" is answered by the last answer's frame (document, section).
+    assert resolve("Số liệu này nguồn ở đâu, nằm trong văn bản nào?", history) == last
+    # A document fact is not: "ai ký?" asks the catalog.
+    assert resolve("Nguồn ở văn bản nào, ai ký?", history) != last
     # A place of its own makes it a question about that place.
     assert resolve("Thế Khánh Hòa thì mục tiêu này ở đâu?", history) != last
+
+
+def test_a_document_named_by_its_signer_is_in_scope() -> None:
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    docs = _province_docs() | {
+        "th.txt": FileMeta(
+            file="th.txt",
+            province="Thanh Hóa",
+            parts=[DocumentPart(kind="nghị quyết", signer="Nguyễn Hồng Phong")],
+        )
+    }
+    asked = "Nghị quyết do đồng chí Nguyễn Hồng Phong ký đặt mục tiêu gì?"
+    assert understand(asked, docs).files == ["th.txt"]
+    assert understand("nghi quyet do nguyen hong phong ky?", docs).files == ["th.txt"]
+    # A part of the name is not the name.
+    assert understand("Đồng chí Phong nói gì về chuyển đổi số?", docs).files == []

@@ -7,6 +7,51 @@ from collections.abc import Sequence
 from kernel.types import Chunk, Citation, DocumentPart, FileMeta, Unit
 
 
+def passage(chunks: Sequence[Chunk]) -> Chunk:
+    """One passage spanning ``chunks`` (adjacent passages of one file, in document order):
+    their text, with the gap between two of them kept as whitespace so that file offsets
+    still point into it, under the heading path they share."""
+    first = chunks[0]
+    if len(chunks) == 1:
+        return first
+    text = first.text
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        gap = b.start - a.end
+        text += ("\n" + " " * (gap - 1) if gap > 0 else "") + b.text
+    units = [u for c in chunks for u in c.units]
+    path = common_path([c.headings for c in chunks])
+    return first.model_copy(
+        update={"end": chunks[-1].end, "text": text, "headings": path, "units": units}
+    )
+
+
+def common_path(paths: Sequence[Sequence[str]]) -> list[str]:
+    """The heading path all of ``paths`` start with."""
+    path = list(paths[0])
+    for other in paths[1:]:
+        k = 0
+        while k < min(len(path), len(other)) and path[k] == other[k]:
+            k += 1
+        path = path[:k]
+    return path
+
+
+def runs(chunks: Sequence[Chunk], order: dict[str, int]) -> list[list[Chunk]]:
+    """``chunks`` grouped into runs of adjacent passages of one file (``order``: each chunk
+    id's position in the corpus, which lists every file's passages in document order);
+    runs in order of their first chunk in ``chunks``."""
+    # A chunk the corpus does not list (none today) is a run of its own.
+    pos = sorted({order.get(c.id, -2 * n - 2): c for n, c in enumerate(chunks)}.items())
+    out: list[list[Chunk]] = []
+    for (i, c), prev in zip(pos, [None, *pos], strict=False):
+        if prev is not None and i >= 0 and i == prev[0] + 1 and c.file == prev[1].file:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    first = {c.id: n for n, c in reversed(list(enumerate(chunks)))}
+    return sorted(out, key=lambda run: min(first[c.id] for c in run))
+
+
 def cite(
     marker: int,
     chunk: Chunk,

@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from assistant.answering.citations import cite
+from assistant.answering.citations import cite, common_path, passage, runs
 from assistant.answering.features import (
     Candidate,
     coverage,
@@ -24,6 +24,7 @@ from assistant.answering.features import (
     item_units,
     year_context,
 )
+from assistant.answering.sections import singled_out
 from assistant.answering.sides import is_title, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
@@ -63,9 +64,11 @@ class Composer:
             # sub-section whose own title answers is the one to give, not the outline.
             scored = {(c.chunk.id, c.unit_no): c.p for c in section.units}
             fits = [c for c in outline if scored.get((c.chunk.id, c.unit_no), 0.0) >= threshold]
-            if len(fits) != 1:  # none, or several ("các lĩnh vực nào?"): the outline
+            child = fits[0] if len(fits) == 1 else None
+            others = [c.unit.text for c in outline if c is not child]
+            # None, several, or one the question does not single out: the outline.
+            if child is None or not singled_out(child.unit.text, others, scope.search_text):
                 return self._render(outline, scope)
-            child = fits[0]
             path = child.chunk.headings[: len(section.path) + 1]
             units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
         # The lines of a header block ("TỈNH ỦY KHÁNH HÒA"), a table's header row list nothing.
@@ -139,7 +142,9 @@ class Composer:
             )
             self.extractor.rescore(scored, titles, scope, intent)
             fits = [c for c in titles if c.p >= threshold]
-            if len(fits) == 1:  # several ("các lĩnh vực nào?") keep the outline
+            # Several ("các lĩnh vực nào?"), or one the question does not single out, keep it.
+            others = [c.unit.text for c in titles if c not in fits]
+            if len(fits) == 1 and singled_out(fits[0].unit.text, others, scope.search_text):
                 best, outline = fits[0], []
         if outline:
             chosen = outline
@@ -395,24 +400,20 @@ class Composer:
 
     # -- writing -----------------------------------------------------------------------------
     def _render(self, chosen: list[Candidate], scope: Scope) -> Draft:
-        groups: dict[str, list[Candidate]] = {}
-        for c in chosen:
-            groups.setdefault(c.chunk.id, []).append(c)
+        # Units of adjacent passages (an outline's sections, a list running on) are cited
+        # as one passage: the span they were read from, not one marker per chunk.
         citations, lines = [], []
-        for n, group in enumerate(groups.values(), start=1):
-            group.sort(key=lambda c: c.unit_no)
-            chunk = group[0].chunk
-            citations.append(cite(n, chunk, [c.unit for c in group], self.corpus.docs))
-            lines += [f"- {text} [{n}]" for text in _lines(group)]
+        for n, run in enumerate(runs([c.chunk for c in chosen], self.corpus.by_id), start=1):
+            ids = [chunk.id for chunk in run]
+            group = sorted(
+                (c for c in chosen if c.chunk.id in ids), key=lambda c: (c.chunk.start, c.unit_no)
+            )
+            citations.append(cite(n, passage(run), [c.unit for c in group], self.corpus.docs))
+            for i in ids:
+                lines += [f"- {t} [{n}]" for t in _lines([c for c in group if c.chunk.id == i])]
         first = chosen[0].chunk
         # The heading all the quoted units sit under (an outline's: the section listed).
-        path = list(first.headings)
-        for c in chosen[1:]:
-            if c.chunk.file == first.file:
-                k = 0
-                while k < min(len(path), len(c.chunk.headings)) and path[k] == c.chunk.headings[k]:
-                    k += 1
-                path = path[:k]
+        path = common_path([c.chunk.headings for c in chosen if c.chunk.file == first.file])
         head = self.lead(first, scope.reply_lang, path or None)
         return Draft("\n".join([head, *lines]), citations)
 

@@ -22,6 +22,7 @@ from assistant.answering.features import (
     coverage,
     heading_words,
 )
+from kernel.text import bigrams, folded_syllables
 from kernel.types import PREAMBLE_LABEL, Chunk
 
 if TYPE_CHECKING:
@@ -151,3 +152,15 @@ def featurize_section(sec: Section, qt: QuestionTerms, scope: Scope) -> None:
         "parent_tie": 0.0,  # (set_child_cov)
     }
     sec.x = np.array([x[name] for name in SECTION_FEATURES], dtype=np.float64)
+
+
+def singled_out(title: str, siblings: list[str], question: str) -> bool:
+    """Whether ``question`` names what sets ``title`` apart from its ``siblings`` ("giáo dục"
+    of "5.4. Chuyển đổi số trong lĩnh vực giáo dục"): a two-word phrase of the question in it
+    and in none of theirs. "các lĩnh vực cần ưu tiên" names none: the list of them answers."""
+
+    def pairs(text: str) -> set[str]:
+        return set(bigrams(folded_syllables(text)))
+
+    others = set().union(*(pairs(t) for t in siblings)) if siblings else set()
+    return bool((pairs(title) - others) & pairs(question))

@@ -85,7 +85,8 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
     c = cues()
     if (
         spans(question, c.intents["source"])
-        and not spans(question, c.intents["which_document"])  # "văn bản nào?": its facts
+        # "nguồn ở đâu, văn bản nào?" is answered by the last answer's frame; "ai ký?" is not.
+        and not any(spans(question, phrases) for phrases in c.facts.values())
         and not _names_a_document(question)
         and len(set(topic_words(question))) <= 4
     ):

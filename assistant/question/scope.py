@@ -314,6 +314,20 @@ def _named_documents(
     return sorted((at, next(iter(hit)), how) for at, hit, how in found if len(hit) == 1)
 
 
+def _signed_by(question: str, docs: dict[str, FileMeta]) -> list[str]:
+    """Files with a document signed by a person the question names (in full, with or
+    without diacritics)."""
+    written, folded = f" {' '.join(nfc(question).split())} ", f" {fold(nfc(question))} "
+    out = []
+    for f, meta in docs.items():
+        for part in meta.parts:
+            name = " ".join(nfc(part.signer).split())
+            if len(name.split()) >= 2 and (f" {name} " in written or f" {fold(name)} " in folded):
+                out.append(f)
+                break
+    return out
+
+
 def _year_files(question: str, named: list[tuple[int, str, str]]) -> dict[int, str]:
     """Each year of ``question`` with the document named nearest to it (``named``: two
     documents or more; one says nothing about which year is whose)."""
@@ -344,6 +358,8 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
             owners = [f for f in owners if docs[f].province in scope.provinces]
         scope.doc_numbers += [number] * len(owners) if number else []
         files += [f for f in owners if f not in files]
+    # "Nghị quyết do đồng chí Nguyễn Hồng Phong ký …": a document named by its signer.
+    files += [f for f in _signed_by(question, docs) if f not in files]
     scope.years = sorted(set(years(question)))
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.

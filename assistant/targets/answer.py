@@ -93,7 +93,9 @@ def answer_from_targets(
         and not _asks_more(text, scope)
     ):
         chosen = [r for r in targets if not scope.pillar or r.pillar == scope.pillar]
-        if not chosen:
+        # Every province's targets at once is a report, not an answer: a question that
+        # names no province is answered from its best passage instead.
+        if len({r.province for r in chosen}) != 1:
             return None
         body, cited = _listing(chosen, scope, en=en)
     else:
