@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answering.citations import cite
+from assistant.answering.citations import as_passages, cite
 from assistant.answering.extractive import Extractor
 from assistant.answering.facts import about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
@@ -187,6 +187,8 @@ class Assistant:
             allowed = _allowed_files(st.filters, self.corpus)
             rows = [r for r in self.targets if allowed is None or r.file in allowed]
             table = answer_from_targets(st.resolved, st.scope, st.intent, rows, self.corpus.docs)
+            if table is not None:  # a row's sentence is cited in its passage, as units are
+                table = as_passages(table, self.corpus.chunks, self.corpus.by_id, self.corpus.docs)
         if facts is not None or table is not None:
             draft = facts if facts is not None else table
             draft.ranking = [c.id for c in self._cited_chunks(draft.citations)]

@@ -383,3 +383,15 @@ def test_a_list_items_other_sentences_come_with_it(assistant) -> None:
     )
     assert not a.refused and "xử lý dữ liệu" in a.answer
     assert "Kết nối, khai thác hiệu quả các cơ sở dữ liệu quốc gia" in a.answer
+
+
+def test_a_targets_listing_cites_the_passage_of_its_rows(assistant) -> None:
+    import re
+
+    a = assistant.ask("Liệt kê các chỉ tiêu của Khánh Hòa đến năm 2025")
+    rows = [line for line in a.answer.splitlines() if line.startswith("- ")]
+    assert len(rows) >= 5, a.answer
+    # Rows read from one passage share its marker; every marker names a citation.
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", a.answer)}
+    assert markers == {c.marker for c in a.citations} and len(a.citations) < len(rows)
+    assert all(c.sentence and c.sentence.split()[0] in c.text for c in a.citations)

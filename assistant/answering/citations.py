@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from kernel.types import Chunk, Citation, DocumentPart, FileMeta, Unit
+from kernel.types import Chunk, Citation, DocumentPart, Draft, FileMeta, Unit
+
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def passage(chunks: Sequence[Chunk]) -> Chunk:
@@ -80,3 +83,33 @@ def cite(
         sentence_start=min((u.start for u in units), default=0),
         sentence_end=max((u.end for u in units), default=0),
     )
+
+
+def as_passages(
+    draft: Draft, chunks: Sequence[Chunk], order: dict[str, int], docs: dict[str, FileMeta]
+) -> Draft:
+    """``draft``'s citations of single sentences (a targets table's rows) as the passages
+    holding them, adjacent ones as one (see :func:`runs`), its markers renumbered to match.
+    Unchanged when a sentence lies in no passage."""
+    holder: dict[int, Chunk] = {}
+    for cit in draft.citations:
+        at = cit.sentence_start if cit.sentence_end else cit.start
+        chunk = next((c for c in chunks if c.file == cit.file and c.start <= at < c.end), None)
+        if chunk is None:
+            return draft
+        holder[cit.marker] = chunk
+    new: dict[int, int] = {}
+    citations = []
+    for n, run in enumerate(runs(list(holder.values()), order), start=1):
+        ids = {c.id for c in run}
+        olds = [cit for cit in draft.citations if holder[cit.marker].id in ids]
+        new |= {cit.marker: n for cit in olds}
+        units = [
+            u
+            for c in run
+            for u in c.units
+            if any(u.start < o.sentence_end and o.sentence_start < u.end for o in olds)
+        ]
+        citations.append(cite(n, passage(run), units, docs))
+    text = _MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", draft.text)
+    return Draft(text, citations, draft.refused, draft.ranking)
