@@ -404,13 +404,11 @@ class Composer:
         # as one passage: the span they were read from, not one marker per chunk.
         citations, lines = [], []
         for n, run in enumerate(runs([c.chunk for c in chosen], self.corpus.by_id), start=1):
-            ids = [chunk.id for chunk in run]
-            group = sorted(
-                (c for c in chosen if c.chunk.id in ids), key=lambda c: (c.chunk.start, c.unit_no)
-            )
-            citations.append(cite(n, passage(run), [c.unit for c in group], self.corpus.docs))
-            for i in ids:
-                lines += [f"- {t} [{n}]" for t in _lines([c for c in group if c.chunk.id == i])]
+            by_chunk = [[c for c in chosen if c.chunk.id == x.id] for x in run]
+            by_chunk = [sorted(group, key=lambda c: c.unit_no) for group in by_chunk]
+            units = [c.unit for group in by_chunk for c in group]
+            citations.append(cite(n, passage(run), units, self.corpus.docs))
+            lines += [f"- {t} [{n}]" for group in by_chunk for t in _lines(group)]
         first = chosen[0].chunk
         # The heading all the quoted units sit under (an outline's: the section listed).
         path = common_path([c.chunk.headings for c in chosen if c.chunk.file == first.file])
