@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 28))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 29))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -67,6 +67,11 @@ SETS: tuple[QuestionSet, ...] = (
         27,
         "cao_bang_nghi_quyet_14-NQ-TU_chuyen_doi_so_2025_2030.pdf",
         "cao_bang_ke_hoach_chuyen_doi_so_2026.docx",
+    ),
+    _province(
+        28,
+        "daklak_nghiquyet_38_2025_chuyen_doi_so.docx",
+        "daklak_kehoach_chuyen_doi_so_2026.pdf",
     ),
 )
 
