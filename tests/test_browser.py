@@ -349,17 +349,17 @@ def test_markers_link_to_sources_grouped_copy_and_english(page) -> None:
     """Items 8, 9, 12: [n] links scroll to and flash their source, also of an earlier
     answer; one document's cards share one header; copy; English labels for English."""
     ask(page, Q_QN, "70%")
-    ask(page, Q_TH_EN, "[6]")
+    ask(page, Q_TH_EN, "[3]")
     panel = page.locator("#nq-sources .nq-sources")
     assert panel.get_attribute("lang") == "en"
-    assert page.locator("#nq-sources .nq-src-group").count() == 1  # six cards, one title
-    assert page.locator("#nq-sources .nq-src").count() == 6
+    assert page.locator("#nq-sources .nq-src-group").count() == 1  # three passages, one title
+    assert page.locator("#nq-sources .nq-src").count() == 3
     assert "Open in the document" in panel.inner_text() and "Copy" in ask_last(page)
-    link = page.locator('#nq-chat [data-testid="bot"]').last.locator("a.nq-ref", has_text="[6]")
+    link = page.locator('#nq-chat [data-testid="bot"]').last.locator("a.nq-ref", has_text="[3]")
     link.first.click()
-    page.wait_for_selector("#nq-sources #nq-src-6.nq-flash", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#nq-sources #nq-src-3.nq-flash", timeout=TIMEOUT_MS)
     page.wait_for_function(
-        """() => { const r = document.querySelector('#nq-src-6').getBoundingClientRect();
+        """() => { const r = document.querySelector('#nq-src-3').getBoundingClientRect();
                    return r.top >= 0 && r.bottom <= innerHeight + 1; }""",
         timeout=TIMEOUT_MS,
     )
