@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answering.citations import as_passages, cite
+from assistant.answering.citations import as_passages, cite, holding
 from assistant.answering.extractive import Extractor
 from assistant.answering.facts import about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
@@ -259,12 +259,9 @@ class Assistant:
         """The chunks holding each citation's supporting sentence, in citation order."""
         out = []
         for cit in citations:
-            pos = cit.sentence_start if cit.sentence_end else cit.start
-            out += [
-                c
-                for c in self.corpus.chunks
-                if c.file == cit.file and c.start <= pos < c.end and c not in out
-            ]
+            chunk = holding(cit, self.corpus.chunks)
+            if chunk is not None and chunk not in out:
+                out.append(chunk)
         return out
 
     def _with_cited(self, passages: list[Passage], citations: list[Citation]) -> list[Passage]:

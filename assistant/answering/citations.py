@@ -85,6 +85,12 @@ def cite(
     )
 
 
+def holding(cit: Citation, chunks: Sequence[Chunk]) -> Chunk | None:
+    """The passage holding ``cit``'s supporting sentence (its start, when it has none)."""
+    at = cit.sentence_start if cit.sentence_end else cit.start
+    return next((c for c in chunks if c.file == cit.file and c.start <= at < c.end), None)
+
+
 def as_passages(
     draft: Draft, chunks: Sequence[Chunk], order: dict[str, int], docs: dict[str, FileMeta]
 ) -> Draft:
@@ -93,8 +99,7 @@ def as_passages(
     Unchanged when a sentence lies in no passage."""
     holder: dict[int, Chunk] = {}
     for cit in draft.citations:
-        at = cit.sentence_start if cit.sentence_end else cit.start
-        chunk = next((c for c in chunks if c.file == cit.file and c.start <= at < c.end), None)
+        chunk = holding(cit, chunks)
         if chunk is None:
             return draft
         holder[cit.marker] = chunk
