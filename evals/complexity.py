@@ -26,7 +26,9 @@ ANSWER_PATH = (
     "assistant/chain.py",
     "kernel/text.py",
 )
-CUE_FILES = ("kernel/cues.toml",)
+CUE_FILES = ("kernel/cues.toml", "kernel/glossary.toml")
+# Word lists of the domain vocabulary the answer path matches (file, table).
+VOCABULARY_LISTS = (("kernel/vocabulary.toml", "agencies"),)
 _NEUTRAL = {0.0, 0.5, 1.0}
 
 
@@ -70,6 +72,10 @@ def count(root: Path = ROOT) -> dict[str, int]:
         p = root / rel
         if p.exists():
             phrases += _toml_phrases(tomllib.loads(p.read_text(encoding="utf-8")))
+    for rel, table in VOCABULARY_LISTS:
+        p = root / rel
+        if p.exists():
+            phrases += _toml_phrases(tomllib.loads(p.read_text(encoding="utf-8")).get(table, {}))
     return {"regexes": regexes, "phrases": phrases, "constants": constants}
 
 
@@ -90,11 +96,12 @@ def _string_of(node: ast.AST | None) -> str:
 
 
 def _toml_phrases(data: object) -> int:
+    """Phrases of a data file: each string of a list, each string value of a table."""
     if isinstance(data, dict):
         return sum(_toml_phrases(v) for v in data.values())
     if isinstance(data, list):
-        return sum(_toml_phrases(v) if not isinstance(v, str) else 1 for v in data)
-    return 0
+        return sum(_toml_phrases(v) for v in data)
+    return int(isinstance(data, str))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 29))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 30))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -72,6 +72,11 @@ SETS: tuple[QuestionSet, ...] = (
         28,
         "daklak_nghiquyet_38_2025_chuyen_doi_so.docx",
         "daklak_kehoach_chuyen_doi_so_2026.pdf",
+    ),
+    _province(
+        29,
+        "laichau_nghiquyet_08-NQ-TU_chuyendoiso_den2030.pdf",
+        "laichau_kehoach_315-KH-UBND_chuyendoiso_2026.docx",
     ),
 )
 

@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "24"
+CHUNKER_VERSION = "25"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -205,13 +205,20 @@ def _split_block(block: Block, max_tokens: int, enc: tiktoken.Encoding) -> list[
         return [block]
     pieces: list[Block] = []
     cur: tuple[int, int] | None = None
+
+    def piece(i: int, j: int) -> Block:
+        # The paragraph before the piece stays known: "Đến năm 2030, …" a few sentences
+        # earlier is what year the piece's targets are for.
+        lead = block.text[:i].strip() if pieces else ""
+        return Block(block.text[i:j], block.offsets[i:j], lead=lead)
+
     for i, j in sentence_spans(block.text):
         if cur and count_tokens(block.text[cur[0] : j], enc) > max_tokens:
-            pieces.append(Block(block.text[cur[0] : cur[1]], block.offsets[cur[0] : cur[1]]))
+            pieces.append(piece(*cur))
             cur = None
         cur = (cur[0], j) if cur else (i, j)
     if cur:
-        pieces.append(Block(block.text[cur[0] : cur[1]], block.offsets[cur[0] : cur[1]]))
+        pieces.append(piece(*cur))
     return pieces
 
 
@@ -221,7 +228,10 @@ def units(group: list[Block]) -> list[Unit]:
     A table row is one unit spanning the row, its text naming each value's column.
     """
     out = []
-    for n, b in enumerate(group):
+    n = -1
+    for k, b in enumerate(group):
+        # Pieces of one paragraph (cut at sentence ends) stay one paragraph.
+        n += 0 if b.lead and k > 0 and group[k - 1].end <= b.start else 1
         if b.cells is not None:
             out.append(Unit(b.start, b.end, shown(b), n))
             continue
@@ -298,6 +308,7 @@ def _make_chunk(
         doc_number=part.number,
         n_tokens=count_tokens(index_text, enc),
         units=units(group),
+        lead=group[0].lead,
     )
 
 

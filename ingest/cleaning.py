@@ -37,6 +37,7 @@ class Block:
     footnote: bool = False
     cells: list[str] | None = None  # a table row: its cells
     header: list[str] | None = None  # … and the header row of its table (None: it is one)
+    lead: str = ""  # a piece of a paragraph cut at sentence ends: the paragraph before it
 
     @property
     def start(self) -> int:

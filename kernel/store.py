@@ -264,6 +264,7 @@ def chunk_metadata(c: Chunk) -> dict[str, str | int]:
         "n_tokens": c.n_tokens,
         "index_text": c.index_text,
         "units": json.dumps(c.units, ensure_ascii=False),
+        "lead": c.lead,
     }
 
 
@@ -282,6 +283,7 @@ def chunk_from_record(chunk_id: str, doc: str, md: dict) -> Chunk:
         doc_number=str(md.get("doc_number", "")),
         n_tokens=int(md.get("n_tokens", 0)),
         units=json.loads(str(md.get("units", "[]"))),
+        lead=str(md.get("lead", "")),
     )
 
 

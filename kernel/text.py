@@ -100,6 +100,15 @@ DATE = re.compile(
     r"|\b\d{1,2}/\d{1,2}/\d{4}\b"
 )
 
+# A time as a schedule states it: a date, a quarter, a month, "trước / trong … năm 2026",
+# a month of a year ("06/2026"), a frequency ("hằng tháng", "định kỳ 06 tháng").
+TIME = re.compile(
+    rf"{DATE.pattern}"
+    r"|(?i:\bquý\s+(?:I{1,3}|IV|[1-4])\b)|(?i:\btháng\s+\d{1,2}\b)|\b\d{1,2}/(?:19|20)\d\d\b"
+    r"|(?i:\b(?:trước|trong|từ|đến|hết|cuối|đầu|vào)\s+(?:năm\s+)?20\d\d\b)"
+    r"|(?i:\b(?:hằng|hàng)\s+(?:ngày|tuần|tháng|quý|năm)\b)|(?i:\bđịnh kỳ\b)"
+)
+
 
 def numbers(text: str) -> list[str]:
     """Numbers as written (``1.000``, ``35,8%``, ``2030``), without surrounding spaces."""

@@ -113,6 +113,9 @@ class Chunk(BaseModel):
     units: list[Unit] = Field(
         default_factory=list, description="sentence-like units, in order (file offsets)"
     )
+    lead: str = Field(
+        "", description="when the passage starts inside a paragraph: that paragraph before it"
+    )
 
     @property
     def section(self) -> str:
@@ -144,6 +147,11 @@ class Citation(BaseModel):
     sentence: str = ""
     sentence_start: int = Field(0, description="supporting sentence span in the file")
     sentence_end: int = 0
+    spans: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="each supporting sentence's span in the file, when they are several "
+        "(sentence_start/sentence_end then run from the first to the last)",
+    )
 
 
 @dataclass

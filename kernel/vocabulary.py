@@ -14,6 +14,7 @@ from pathlib import Path
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 CUES_FILE = Path(__file__).with_name("cues.toml")
+GLOSSARY_FILE = Path(__file__).with_name("glossary.toml")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Vocabulary:
     baseline_columns: re.Pattern[str] | None = None  # … of a table column of results
     unit_columns: frozenset[str] = frozenset()  # folded headers of a table's unit column
     issuing_bodies: tuple[IssuingBody, ...] = ()
+    agency: re.Pattern[str] | None = None  # the name of an agency, as written
 
     @property
     def pillar_names(self) -> tuple[str, ...]:
@@ -102,6 +104,20 @@ class Vocabulary:
     def appendix_kinds(self) -> frozenset[str]:
         """Kinds that only go with the document before them (a "Phụ lục")."""
         return frozenset(k.name for k in self.document_kinds if k.appendix)
+
+    def names_agency(self, text: str) -> bool:
+        """True when ``text`` names an agency: an opening noun followed by a capitalised word
+        or by "tỉnh" / "thành phố" / "nhân dân" ("Sở Nội vụ", "Công an tỉnh"), or an
+        acronym ("UBND", "VNPT"). "Ban hành", "Bộ dữ liệu" name none."""
+        if self.agency is None:
+            return False
+        for m in self.agency.finditer(text):
+            rest = text[m.end() :].lstrip()
+            if m.group(0).isupper() or rest[:1].isupper():
+                return True
+            if rest.split(" ", 1)[0] in ("tỉnh", "thành", "nhân"):
+                return True
+        return False
 
     def metric_label(self, key: str, default: str = "") -> str:
         """The human name of a metric key (``default`` when the key is unknown)."""
@@ -181,7 +197,16 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
             IssuingBody(_words(b["names"]), re.compile(b["body"]))
             for b in data.get("issuing_bodies", ())
         ),
+        agency=_agency(data.get("agencies", {}).get("nouns", [])),
     )
+
+
+def _agency(nouns: list[str]) -> re.Pattern[str] | None:
+    """The opening nouns of an agency's name, as written (see :meth:`Vocabulary.names_agency`)."""
+    if not nouns:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -201,4 +226,22 @@ def cues(path: Path = CUES_FILE) -> Cues:
         intents={k: tuple(v) for k, v in data["intents"].items()},
         facts={k: tuple(v) for k, v in data["facts"].items()},
         filler=tuple(data["filler"]["phrases"]),
+    )
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """English phrases and the Vietnamese terms they stand for (``glossary.toml``)."""
+
+    terms: dict[str, str]
+    document_terms: frozenset[str]  # terms that name a document or its issuer
+
+
+@cache
+def glossary(path: Path = GLOSSARY_FILE) -> Glossary:
+    """The English → Vietnamese glossary of ``path`` (cached: read once per process)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return Glossary(
+        terms=dict(data["terms"]),
+        document_terms=frozenset(data["document_terms"]["terms"]),
     )

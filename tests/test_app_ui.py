@@ -107,6 +107,28 @@ def test_markup_from_users_is_shown_as_text(handlers: ChatHandlers) -> None:
     assert "<script" not in panel and "<img" not in panel
 
 
+def test_each_supporting_sentence_of_a_merged_passage_is_marked_not_the_text_between(
+    tmp_path: Path,
+) -> None:
+    # Two sentences of one passage support the answer; the one between them does not.
+    text = "Mục tiêu: Câu một 70%. Câu giữa không liên quan. Câu hai 80%."
+    c = _cite(text, "Câu một 70%.")
+    two = text.index("Câu hai 80%.")
+    c.spans = [(c.sentence_start, c.sentence_end), (100 + two, 100 + len(text))]
+    c.sentence_end = 100 + len(text)
+    a = Answer(question="q", answer="Trả lời [1]", citations=[c])
+    marks = re.findall(r'<mark class="nq-mark">(.*?)</mark>', sources_html(a))
+    assert marks == ["Câu một 70%.", "Câu hai 80%."]
+    md = conversation_markdown([{"question": "q", "answer": a}])
+    assert "**Câu một 70%.** Câu giữa không liên quan. **Câu hai 80%.**" in md
+    docx = conversation_docx([{"question": "q", "answer": a}], tmp_path / "c.docx")
+    from docx import Document
+
+    bold = [r.text for p in Document(str(docx)).paragraphs for r in p.runs if r.bold]
+    assert "Câu một 70%." in bold and "Câu hai 80%." in bold
+    assert not any("Câu giữa" in b for b in bold)
+
+
 def test_passage_markup_is_escaped_in_sources_and_documents() -> None:
     text = "Mở đầu <script>alert(1)</script> **đậm**<sup>2</sup>\n\n## Mục\nCâu hỗ trợ 70%."
     c = _cite(text, "Câu hỗ trợ 70%.")

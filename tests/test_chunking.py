@@ -259,3 +259,21 @@ def test_a_full_pdf_line_ending_at_a_label_goes_on_with_its_value():
         "d) Mở rộng Trung tâm giám sát, điều hành thông minh.",
     )
     assert any(t.startswith("c) Ban hành") and t.endswith("tháng 5/2026.") for t in got), got
+
+
+def test_a_long_paragraph_cut_between_passages_keeps_its_years() -> None:
+    from assistant.answering.features import year_context
+    from ingest.chunking import chunk
+    from kernel.tokens import get_encoding
+    from kernel.types import FileMeta
+
+    goals = "; ".join(f"chỉ tiêu số {n} đạt {n}% vào cuối kỳ kế hoạch của tỉnh" for n in range(40))
+    text = (
+        f"1. Mục tiêu\nĐến năm 2027, {goals}. Đến năm 2030, {goals}. Trung tâm IOC kết nối 100% xã."
+    )
+    chunks = chunk(text, FileMeta(file="x.txt"), get_encoding(), 120)
+    last = chunks[-1]
+    assert len(chunks) >= 3 and "Đến năm 2030" in last.lead and "IOC" in last.units[-1].text
+    assert year_context(last, len(last.units) - 1) == {2027, 2030}
+    # Pieces of one paragraph in one passage are one paragraph.
+    assert {u.block for u in last.units} == {0}

@@ -395,3 +395,12 @@ def test_a_targets_listing_cites_the_passage_of_its_rows(assistant) -> None:
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", a.answer)}
     assert markers == {c.marker for c in a.citations} and len(a.citations) < len(rows)
     assert all(c.sentence and c.sentence.split()[0] in c.text for c in a.citations)
+
+
+def test_a_citation_lists_each_supporting_sentence_when_they_are_apart() -> None:
+    from assistant.answering.citations import sentence_runs
+    from kernel.types import Unit
+
+    one, two, far = Unit(0, 10, "Câu một.", 0), Unit(11, 20, "Câu hai.", 0), Unit(40, 50, "Xa.", 1)
+    assert sentence_runs([one, two]) == []  # touching: one span, from first to last
+    assert sentence_runs([far, one, two]) == [(0, 20), (40, 50)]

@@ -148,6 +148,11 @@ def test_the_search_leaves_out_the_words_that_only_name_the_document() -> None:
     assert understand(
         "Kế hoạch chuyển đổi số giao Sở Công Thương việc gì?", {}
     ).search_text.startswith("Kế hoạch")
+    # In English too: the province's name finds passages that name the province, not the
+    # answer; the glossary's Vietnamese terms are added.
+    en = understand("What standard must Hà Tĩnh's shared data centres meet?", docs)
+    assert en.files == ["kh.pdf"] and "Hà Tĩnh" not in en.search_text
+    assert "What standard must" in en.search_text
 
 
 def test_the_words_matched_are_the_question_after_its_context() -> None:
@@ -333,6 +338,27 @@ def test_a_question_asking_which_document_names_its_kind() -> None:
     i = understand_intent("Which Politburo resolution does Hai Duong's resolution implement?")
     assert i.which_document and i.documents == ("NQ",) and i.facts == ["implements"]
     assert not understand_intent("Which sectors does the resolution name?").which_document
+
+
+def test_a_time_or_an_owner_asked_is_a_kind_of_answer() -> None:
+    i = understand_intent("Cơ quan nào chủ trì làm sạch dữ liệu đất đai, hạn hoàn thành khi nào?")
+    assert i.owner and i.when
+    i = understand_intent("Which agency leads the cyber-security drill, and by when?")
+    assert i.owner and i.when
+    i = understand_intent("Hải Dương đặt mục tiêu bao nhiêu doanh nghiệp công nghệ số?")
+    assert not (i.owner or i.when)
+    # "when" joining two clauses asks no time.
+    assert not understand_intent("What does Thanh Hoa do when citizens do paperwork?").when
+
+
+def test_a_plan_named_with_its_year_is_named_not_asked_for() -> None:
+    # "… kế hoạch 2026 là khi nào": a time is asked, not which plan (with or without marks).
+    for q in (
+        "Thời hạn các sở báo cáo kết quả thực hiện kế hoạch 2026 là khi nào?",
+        "thoi han cac so bao cao ket qua thuc hien ke hoach 2026 la khi nao?",
+    ):
+        i = understand_intent(q)
+        assert i.when and not i.which_document, q
 
 
 def test_a_question_typed_without_diacritics_keeps_its_spelling_when_placed() -> None:

@@ -97,3 +97,24 @@ def test_document_numbers_and_dates_are_not_figures() -> None:
     assert not has_figure("Quyết định số 749/QĐ-TTg ngày 03/6/2020 của Thủ tướng Chính phủ")
     assert has_figure("Kinh tế số chiếm 25% GRDP của tỉnh;")
     assert has_figure("Toàn tỉnh hiện có 2.040 Tổ công nghệ số cộng đồng")
+
+
+def test_a_time_is_a_date_a_quarter_a_month_or_a_year_as_deadline() -> None:
+    from assistant.answering.features import states_time
+
+    assert states_time("hoàn thành trước ngày 30/11/2026.")
+    assert states_time("Cơ quan chủ trì: Sở Nội vụ. Thời hạn: Quý II/2026.")
+    assert states_time("báo cáo Ủy ban nhân dân tỉnh hằng tháng")
+    assert states_time("đưa vào vận hành trong năm 2026")
+    assert not states_time("Thực hiện Nghị quyết số 24/2025/NQ-HĐND")
+    assert not states_time("Tỷ lệ dân số có chữ ký số đạt 70%")
+
+
+def test_an_agency_is_named_by_its_opening_noun_and_a_name() -> None:
+    from kernel.vocabulary import vocabulary
+
+    v = vocabulary()
+    for text in ("Sở Công Thương chủ trì", "Công an tỉnh", "do UBND tỉnh", "VNPT Lai Châu"):
+        assert v.names_agency(text), text
+    for text in ("Ban hành kèm theo Quyết định này", "Bộ dữ liệu mở", "Hội nghị lần thứ tư"):
+        assert not v.names_agency(text), text

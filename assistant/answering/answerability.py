@@ -40,7 +40,15 @@ ANSWER_FEATURES = (
     "figure",  # the question asks for a figure
     "english",  # the question is in English
     "scoped",  # the question names a province or document
+    # An English question is matched through its Vietnamese terms: the same evidence is
+    # weaker there (a unit covers a glossary term, not the question), so it gets its own
+    # weight for the three strongest signals.
+    "english_logit_p1",
+    "english_bm25_1",
+    "english_cov_clause_max",
 )
+# The base features an English question weighs on its own (see the last three above).
+_ENGLISH_TIMES = ("logit_p1", "bm25_1", "cov_clause_max")
 # Evidence whose direction is known (kept by the fit, as for the unit scorer).
 ANSWER_MONOTONE = {
     "p1": 1,
@@ -81,7 +89,7 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
     clipped = min(max(p1, 1e-4), 1 - 1e-4)
     first = [best] if best is not None else []
     oov = float(x[0, _COL["oov_share"]]) if len(x) else 1.0
-    return np.array(
+    base = np.array(
         [
             p1,
             float(np.log(clipped / (1 - clipped))),
@@ -102,6 +110,9 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             float(asked.scoped),
         ]
     )
+    names = ANSWER_FEATURES[: len(base)]
+    english = [float(asked.english) * base[names.index(n)] for n in _ENGLISH_TIMES]
+    return np.concatenate([base, english])
 
 
 def answers(unit: Scorer, p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked) -> bool:

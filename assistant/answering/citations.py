@@ -82,7 +82,20 @@ def cite(
         sentence=" ".join(u.text for u in units),
         sentence_start=min((u.start for u in units), default=0),
         sentence_end=max((u.end for u in units), default=0),
+        spans=sentence_runs(units),
     )
+
+
+def sentence_runs(units: Sequence[Unit]) -> list[tuple[int, int]]:
+    """The spans of ``units``, touching ones (only whitespace between) joined; empty when
+    they make one span (``sentence_start``/``sentence_end`` say it all then)."""
+    out: list[tuple[int, int]] = []
+    for u in sorted(units, key=lambda u: u.start):
+        if out and u.start - out[-1][1] <= 2:
+            out[-1] = (out[-1][0], max(out[-1][1], u.end))
+        else:
+            out.append((u.start, u.end))
+    return out if len(out) > 1 else []
 
 
 def holding(cit: Citation, chunks: Sequence[Chunk]) -> Chunk | None:

@@ -18,7 +18,7 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.text import DATE, DOC_NUMBER, bigrams, fold, numbers, without_years, years
+from kernel.text import DATE, DOC_NUMBER, TIME, bigrams, fold, numbers, without_years, years
 from kernel.types import CLOSING_LABEL, NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
 from kernel.vocabulary import vocabulary
 
@@ -62,6 +62,10 @@ FEATURES = (
     "cites_yes",  # a document is asked for ("chỉ thị nào, ngày nào?", "căn cứ") and the unit
     # names one by its number (of the kind asked, when the question names a kind)
     "cites_no",  # … and the unit names none
+    "time_yes",  # a time or deadline is asked and the unit (or its list item) states one
+    "time_no",  # … and it states none
+    "owner_yes",  # who is in charge is asked and the unit (or its list item) names an agency
+    "owner_no",  # … and it names none
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -81,6 +85,7 @@ MONOTONE = {
     "province_out": -1,
     "oov_share": -1,
     "title_share": -1,
+    "time_no": -1,
 }
 BULLET = re.compile(r"^\s*[-+•*]\s+")
 # An item's mark: a bullet, or a letter or number closed by ")" ("a)", "(2)", "a.1)").
@@ -118,10 +123,13 @@ class Candidate:
 
 
 def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
-    """Years a unit is about: its heading path, its paragraph up to it, itself, and the
-    year of a document that covers one year only (a yearly plan's "năm 2023")."""
+    """Years a unit is about: its heading path, its paragraph up to it (from where the
+    paragraph begins, in this passage or the one before), itself, and the year of a
+    document that covers one year only (a yearly plan's "năm 2023")."""
     block = chunk.units[unit_no].block
     same = [u.text for u in chunk.units[: unit_no + 1] if u.block == block]
+    if block == chunk.units[0].block:  # the paragraph may begin in the passage before
+        same.insert(0, chunk.lead)
     own = set(years(" ".join(chunk.headings))) | set(years(" ".join(same)))
     covered = set(years(period))
     return own | covered if len(covered) == 1 else own
@@ -222,6 +230,7 @@ def featurize(
     wants_target = intent.target or (intent.figure and future)
     wants_baseline = intent.baseline and not future
     en = scope.lang == "en"
+    vocab = vocabulary()
     heads: dict[str, tuple[set[str], str]] = {}
     titles: dict[str, set[str]] = {}
     for c in cands:
@@ -249,6 +258,9 @@ def featurize(
         labels = {h.rstrip(":").strip() for h in c.chunk.headings}
         fig = has_figure(u.text)
         cited = intent.which_document and cites(u.text, intent.documents)
+        item = item_units(c.chunk.units, c.unit_no) or [u]
+        timed = intent.when and any(states_time(v.text) for v in item)
+        owned = intent.owner and any(vocab.names_agency(v.text) for v in item)
         x = {
             "cov": cov,
             "cov_head": coverage(qt.in_corpus, head),
@@ -309,6 +321,10 @@ def featurize(
             "header_line": float(header_line(c.chunk, u)),
             "cites_yes": float(cited),
             "cites_no": float(intent.which_document and not cited),
+            "time_yes": float(timed),
+            "time_no": float(intent.when and not timed),
+            "owner_yes": float(owned),
+            "owner_no": float(intent.owner and not owned),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables
@@ -316,6 +332,12 @@ def featurize(
             ),
         }
         c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
+
+
+def states_time(text: str) -> bool:
+    """True when ``text`` states a date, a quarter, a month or a year as a time ("trước
+    ngày 30/11/2026", "trong quý II", "hằng tháng"); a document's number is not one."""
+    return bool(TIME.search(DOC_NUMBER.sub(" ", text)))
 
 
 def cites(text: str, codes: tuple[str, ...]) -> bool:

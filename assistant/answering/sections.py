@@ -50,7 +50,7 @@ SECTION_FEATURES = (
     "preamble",  # the document's opening (header block, legal bases) rather than a section
 )
 MAX_LEAVES = 8  # sections of the best units considered
-MAX_UNITS = 60  # a section above them is considered up to this many units
+MAX_UNITS = 200  # a section above them is considered up to this many units
 
 
 @dataclass
@@ -85,7 +85,9 @@ def candidate_sections(
             break
     keys: dict[tuple[str, tuple[str, ...]], bool] = {k: False for k in leaves}
     for file, path in leaves:
-        for depth in range(2, len(path)):
+        # Every section above, a top-level part too ("III. NHIỆM VỤ, GIẢI PHÁP": its
+        # sub-sections' titles answer "những nhóm nhiệm vụ, giải pháp nào?").
+        for depth in range(1, len(path)):
             keys.setdefault((file, path[:depth]), True)
     out: list[Section] = []
     for (file, path), parent in keys.items():

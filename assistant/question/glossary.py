@@ -1,220 +1,37 @@
 """English → Vietnamese terms of the digital-transformation domain, for English questions.
 
 The documents are Vietnamese; an English question is searched with the Vietnamese terms
-these phrases stand for (the dense model is multilingual, BM25 is not).
+its phrases stand for (the dense model is multilingual, BM25 is not). The terms live in
+``kernel/glossary.toml``.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
-TERMS: list[tuple[str, str]] = [
-    ("online public services", "dịch vụ công trực tuyến"),
-    ("online public service", "dịch vụ công trực tuyến"),
-    ("public services", "dịch vụ công"),
-    ("administrative procedures", "thủ tục hành chính"),
-    ("administrative procedure", "thủ tục hành chính"),
-    ("e-signatures", "chữ ký số chữ ký điện tử"),
-    ("e-signature", "chữ ký số chữ ký điện tử"),
-    ("digital signatures", "chữ ký số"),
-    ("digital signature", "chữ ký số"),
-    ("electronic signature", "chữ ký điện tử"),
-    ("digital government", "chính quyền số"),
-    ("e-government", "chính quyền điện tử"),
-    ("digital economy", "kinh tế số"),
-    ("digital society", "xã hội số"),
-    ("digital transformation", "chuyển đổi số"),
-    ("digital skills", "kỹ năng số"),
-    ("digital literacy", "kỹ năng số"),
-    ("digital technology enterprises", "doanh nghiệp công nghệ số"),
-    ("digital technology companies", "doanh nghiệp công nghệ số"),
-    ("digital technology", "công nghệ số"),
-    ("digital platforms", "nền tảng số"),
-    ("digital platform", "nền tảng số"),
-    ("national digital platforms", "nền tảng số quốc gia"),
-    ("small and medium enterprises", "doanh nghiệp nhỏ và vừa"),
-    ("small and medium-sized enterprises", "doanh nghiệp nhỏ và vừa"),
-    ("smes", "doanh nghiệp nhỏ và vừa"),
-    ("labour productivity", "năng suất lao động"),
-    ("labor productivity", "năng suất lao động"),
-    ("working-age population", "người dân trong độ tuổi lao động"),
-    ("working age", "độ tuổi lao động"),
-    ("adult population", "dân số trưởng thành"),
-    ("adults", "dân số trưởng thành"),
-    ("smartphones", "điện thoại thông minh"),
-    ("smartphone", "điện thoại thông minh"),
-    ("electronic payment accounts", "tài khoản thanh toán điện tử"),
-    ("payment accounts", "tài khoản thanh toán"),
-    ("payment account", "tài khoản thanh toán"),
-    ("fiber optic", "cáp quang"),
-    ("fibre optic", "cáp quang"),
-    ("fiber", "cáp quang"),
-    ("fibre", "cáp quang"),
-    ("broadband", "băng rộng"),
-    ("households", "hộ gia đình"),
-    ("household", "hộ gia đình"),
-    ("mobile network", "mạng di động"),
-    ("smart cities", "đô thị thông minh"),
-    ("smart city", "đô thị thông minh"),
-    ("artificial intelligence", "trí tuệ nhân tạo AI"),
-    ("big data", "dữ liệu lớn Big data"),
-    ("open data", "dữ liệu mở"),
-    ("databases", "cơ sở dữ liệu"),
-    ("database", "cơ sở dữ liệu"),
-    ("data center", "trung tâm dữ liệu"),
-    ("cybersecurity", "an toàn an ninh mạng"),
-    ("cyber security", "an toàn an ninh mạng"),
-    ("information security", "an toàn thông tin"),
-    ("e-commerce", "thương mại điện tử"),
-    ("cashless payment", "thanh toán không dùng tiền mặt"),
-    ("budget", "kinh phí ngân sách"),
-    ("funding", "kinh phí"),
-    ("inspections", "hoạt động kiểm tra"),
-    ("inspection", "hoạt động kiểm tra"),
-    ("records", "hồ sơ công việc"),
-    ("work records", "hồ sơ công việc"),
-    ("commune level", "cấp xã"),
-    ("district level", "cấp huyện"),
-    ("provincial level", "cấp tỉnh"),
-    ("school curriculum", "chương trình các cấp học"),
-    ("curriculum", "chương trình giảng dạy"),
-    ("schools", "trường học"),
-    ("citizen satisfaction", "mức độ hài lòng của người dân"),
-    ("satisfaction", "mức độ hài lòng"),
-    ("work files", "hồ sơ công việc"),
-    ("provincial-level", "cấp tỉnh"),
-    ("commune-level", "cấp xã"),
-    ("district-level", "cấp huyện"),
-    ("rank", "đứng thứ xếp hạng"),
-    ("ranked", "đứng thứ xếp hạng"),
-    ("index", "chỉ số"),
-    ("health records", "hồ sơ sức khỏe"),
-    ("resident", "người dân"),
-    ("residents", "người dân"),
-    ("report", "báo cáo"),
-    ("reports", "báo cáo"),
-    ("how often", "định kỳ"),
-    ("standing committee", "Ban Thường vụ"),
-    ("executive committee", "Ban Chấp hành"),
-    ("party committee", "Tỉnh ủy"),
-    ("directive", "chỉ thị"),
-    ("directives", "chỉ thị"),
-    ("conference", "hội nghị"),
-    ("plenum", "hội nghị"),
-    ("term", "khóa nhiệm kỳ"),
-    ("adopted", "ban hành"),
-    ("issued", "ban hành"),
-    ("plan", "kế hoạch"),
-    ("civil servants", "cán bộ công chức viên chức"),
-    ("civil servant", "cán bộ công chức viên chức"),
-    ("officials", "cán bộ công chức"),
-    ("evaluation", "đánh giá"),
-    ("assessment", "đánh giá"),
-    ("evaluate", "đánh giá"),
-    ("performance", "hiệu quả hiệu suất"),
-    ("mobile subscribers", "thuê bao di động"),
-    ("subscribers", "thuê bao"),
-    ("base stations", "trạm BTS"),
-    ("administrative reform", "cải cách hành chính"),
-    ("priority sectors", "lĩnh vực ưu tiên"),
-    ("priority areas", "lĩnh vực ưu tiên"),
-    ("priorities", "ưu tiên"),
-    ("signatures", "chữ ký"),
-    ("training", "đào tạo"),
-    ("trained", "đào tạo"),
-    ("experts", "chuyên gia"),
-    ("talent", "nhân tài"),
-    ("chief engineers", "tổng công trình sư"),
-    ("chief architects", "kiến trúc sư trưởng"),
-    ("tourism", "du lịch"),
-    ("healthcare", "y tế"),
-    ("health", "y tế"),
-    ("education", "giáo dục"),
-    ("agriculture", "nông nghiệp"),
-    ("transport", "giao thông vận tải"),
-    ("environment", "tài nguyên và môi trường"),
-    ("infrastructure", "hạ tầng"),
-    ("coverage", "phủ sóng"),
-    ("covered", "phủ sóng"),
-    ("5g", "5G"),
-    ("4g", "4G"),
-    ("ipv6", "IPv6"),
-    ("internet", "Internet"),
-    ("grdp", "GRDP"),
-    ("gdp", "GRDP"),
-    ("level 4", "mức độ 4"),
-    ("level 3", "mức độ 3"),
-    ("leading provinces", "tỉnh dẫn đầu"),
-    ("top provinces", "nhóm tỉnh dẫn đầu"),
-    ("attract", "thu hút"),
-    ("recruit", "tuyển chọn"),
-    ("ranking", "xếp hạng"),
-    ("online bidding", "đấu thầu qua mạng"),
-    ("e-procurement", "đấu thầu qua mạng"),
-    ("propaganda", "tuyên truyền"),
-    ("communication", "tuyên truyền"),
-    ("youth union", "Đoàn Thanh niên"),
-    ("who signed", "ký"),
-    ("signed", "ký"),
-    ("signer", "người ký"),
-    ("resolution", "nghị quyết"),
-    ("model resolution", "mẫu nghị quyết"),
-    ("template", "mẫu nghị quyết"),
-    ("dispatch", "công văn"),
-    ("letter", "công văn"),
-    ("decision", "quyết định"),
-    ("scheme", "đề án"),
-    ("action programme", "chương trình hành động"),
-    ("action program", "chương trình hành động"),
-    ("notice", "thông báo"),
-    ("target", "mục tiêu chỉ tiêu"),
-    ("targets", "mục tiêu chỉ tiêu"),
-    ("goal", "mục tiêu"),
-    ("goals", "mục tiêu"),
-    ("share", "tỷ lệ"),
-    ("percentage", "tỷ lệ"),
-    ("proportion", "tỷ lệ"),
-    ("rate", "tỷ lệ"),
-    ("minimum", "tối thiểu"),
-    ("at least", "tối thiểu"),
-    ("annual", "hằng năm"),
-    ("growth", "tăng"),
-    ("enterprises", "doanh nghiệp"),
-    ("businesses", "doanh nghiệp"),
-    ("companies", "doanh nghiệp"),
-    ("people", "người dân"),
-    ("citizens", "người dân"),
-    ("population", "dân số"),
-    ("province", "tỉnh"),
-]
-
-# Longer phrases first ("model resolution" before "resolution"): a match consumes its words.
-_PATTERNS = [
-    (re.compile(rf"\b{re.escape(en)}\b", re.IGNORECASE), vi)
-    for en, vi in sorted(dict(TERMS).items(), key=lambda t: -len(t[0]))
-]
-
+from kernel.vocabulary import glossary
 
 # Terms that name a document or its issuer: they scope a question, they are not its topic.
-DOCUMENT_TERMS = frozenset(
-    {
-        "mẫu nghị quyết",
-        "nghị quyết",
-        "công văn",
-        "chỉ thị",
-        "kế hoạch",
-        "Ban Thường vụ",
-        "Ban Chấp hành",
-        "Tỉnh ủy",
-    }
-)
+DOCUMENT_TERMS = glossary().document_terms
+
+
+@cache
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    """Longer phrases first ("model resolution" before "resolution"): a match consumes its
+    words."""
+    terms = glossary().terms
+    return [
+        (re.compile(rf"\b{re.escape(en)}\b", re.IGNORECASE), terms[en])
+        for en in sorted(terms, key=lambda en: -len(en))
+    ]
 
 
 def vietnamese_terms(question: str) -> list[str]:
     """Vietnamese terms for the English phrases of ``question``, longest phrases first."""
     found: list[str] = []
     text = question
-    for pattern, vi in _PATTERNS:
+    for pattern, vi in _patterns():
         if pattern.search(text):
             found.append(vi)
             text = pattern.sub(" ", text)

@@ -35,6 +35,8 @@ class Intent:
     rank: Literal["high", "low"] | None = None
     baseline: bool = False
     target: bool = False
+    when: bool = False  # a time or deadline ("hạn hoàn thành khi nào?")
+    owner: bool = False  # who is in charge ("cơ quan nào chủ trì?")
     indicators: bool = False  # names targets or indicators as such ("các chỉ tiêu")
     facts: list[str] = field(default_factory=list)  # document facts asked (signer, date, …)
     follow_up_cue: bool = False  # worded like a follow-up ("còn …", "… thì sao?")
@@ -52,6 +54,8 @@ class Intent:
             "rank": self.rank,
             "baseline": self.baseline,
             "target": self.target,
+            "when": self.when,
+            "owner": self.owner,
             "facts": self.facts,
             "follow_up_cue": self.follow_up_cue,
             "which_document": self.which_document,
@@ -173,8 +177,11 @@ def _kind_questions() -> dict[str, tuple[str, ...]]:
 @cache
 def _numbered_kind() -> re.Pattern[str]:
     """A kind of document followed by its number ("Nghị quyết 15", "ke hoach so 28")."""
+    # Folded forms too: "ke hoach 2026" typed without marks names the plan as well.
     names = sorted(
-        {n for k in vocabulary().document_kinds for n in (k.name, *k.names)}, key=len, reverse=True
+        {f for k in vocabulary().document_kinds for n in (k.name, *k.names) for f in (n, fold(n))},
+        key=len,
+        reverse=True,
     )
     alternatives = "|".join(re.escape(n) for n in names)
     return re.compile(rf"(?i)\b(?:{alternatives})\s+(?:số\s+|so\s+)?\d\S*")
@@ -203,8 +210,8 @@ def _asked_documents(question: str, facts: list[str]) -> tuple[tuple[str, ...], 
         question, c.intents["which_document"]
     )
     # A kind with its number is a document named, not asked for: in "Nghị quyết 15 nêu những
-    # hạn chế nào?" the "nào" asks which limitations.
-    unnamed = _numbered_kind().sub(" ", nfc(question))
+    # hạn chế nào?" the "nào" asks which limitations; in "kế hoạch … là khi nào?", a time.
+    unnamed = without(_numbered_kind().sub(" ", nfc(question)), c.intents["when"])
     for k in vocabulary().document_kinds:
         if has(unnamed, _kind_questions()[k.name]) or _which_kind(k.names).search(unnamed):
             which = True
@@ -226,6 +233,8 @@ def understand_intent(question: str) -> Intent:
         compare=has(question, i["compare"]),
         baseline=has(question, i["baseline"]),
         target=has(question, i["target"]),
+        when=has(question, i["when"]),
+        owner=has(question, i["owner"]),
         indicators=has(question, i["indicators"]),
         facts=facts,
         documents=documents,

@@ -390,5 +390,6 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     if scope.lang == "en":
         terms = vietnamese_terms(question)
         scope.concepts = [t for t in terms if t not in DOCUMENT_TERMS]
-        scope.search_text = f"{content or question} {' '.join(terms)}"
+        # As in Vietnamese, without the words that only name the document ("Quảng Ngãi's").
+        scope.search_text = f"{scope.search_text} {' '.join(terms)}"
     return scope

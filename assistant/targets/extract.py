@@ -412,6 +412,9 @@ def _year(sent: _Sentence, f: Figure, headings: list[str], meta: FileMeta, kind:
         if (u := sent.chunk.units[k]).block == sent.block
         for _, y in _year_mentions(u.text)
     ]
+    if not earlier and sent.block == sent.chunk.units[0].block:
+        # … or in the passage before, when a long paragraph was cut between two
+        earlier = [y for _, y in _year_mentions(sent.chunk.lead)]
     if earlier:
         return earlier[-1]
     if kind != "baseline":

@@ -80,16 +80,11 @@ def _page_numbers(section) -> None:
         run._r.append(el)
 
 
-def quote(doc: DocxDocument, text: str, bold: tuple[int, int] | None = None) -> Paragraph:
-    """A quoted passage (style "Quote"); ``bold`` is a span of ``text`` to set in bold."""
+def quote(doc: DocxDocument, pieces: list[tuple[str, bool]]) -> Paragraph:
+    """A quoted passage (style "Quote") from its pieces, those marked set in bold."""
     p = doc.add_paragraph(style="Quote")
-    if bold and 0 <= bold[0] < bold[1] <= len(text):
-        s, e = bold
-        p.add_run(text[:s])
-        p.add_run(text[s:e]).bold = True
-        p.add_run(text[e:])
-    else:
-        p.add_run(text)
+    for text, bold in pieces:
+        p.add_run(text).bold = bold or None
     return p
 
 

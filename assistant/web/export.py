@@ -21,7 +21,7 @@ from typing import Any
 
 from assistant.web.docx_style import labelled, new_document, quote
 from assistant.web.ui.reflow import reflow
-from assistant.web.ui.render import citation_meta, section_path, sentence_span, tidy
+from assistant.web.ui.render import citation_meta, section_path, segments, sentence_spans, tidy
 from kernel.types import Answer, Citation
 
 TITLE = "Hỏi đáp về nghị quyết chuyển đổi số"
@@ -42,15 +42,15 @@ def _clean(text: str) -> str:
     return _RUNS.sub(" ", tidy(text))
 
 
-def passage_parts(c: Citation) -> tuple[str, str, str]:
-    """The passage as (before, supporting sentence, after), re-flowed and tidied."""
+def passage_segments(c: Citation) -> list[tuple[str, bool]]:
+    """The passage re-flowed and tidied, in pieces, each with whether it is a supporting
+    sentence (to set in bold)."""
     text = reflow(c.text)
-    span = sentence_span(text, c.start, c.sentence_start, c.sentence_end, c.sentence)
-    if not span:
-        return _clean(text).strip(), "", ""
-    s, e = span
-    before, sentence, after = _clean(text[:s]), _clean(text[s:e]), _clean(text[e:])
-    return before.lstrip(), sentence, after.rstrip()
+    pieces = [(_clean(t), marked) for t, marked in segments(text, sentence_spans(c, text))]
+    if pieces:
+        pieces[0] = (pieces[0][0].lstrip(), pieces[0][1])
+        pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
+    return [(t, marked) for t, marked in pieces if t]
 
 
 def _groups(citations: list[Citation]) -> list[list[Citation]]:
@@ -94,10 +94,8 @@ def conversation_docx(turns: Iterable[dict], path: str | Path, now: datetime | N
             head.add_run(f" — {citation_meta(first)}")
             for c in group:
                 labelled(doc, f"[{c.marker}] ", f"Mục: {section_path(c) or '—'}")
-                before, sentence, after = passage_parts(c)
-                text = "“" + before + sentence + after + "”"
-                start = 1 + len(before)
-                quote(doc, text, (start, start + len(sentence)) if sentence else None)
+                pieces = [("“", False), *passage_segments(c), ("”", False)]
+                quote(doc, pieces)
     path = Path(path)
     doc.save(str(path))
     return path
@@ -116,9 +114,17 @@ def _citation_md(c: Citation) -> list[str]:
     lines = [f"**[{c.marker}]** {_text(c.title or c.province)} — {_text(citation_meta(c))}  "]
     if c.section:
         lines.append(f"Mục: {_text(section_path(c))}")
-    before, sentence, after = passage_parts(c)
-    body = _text(before) + (f"**{_text(sentence)}**" if sentence else "") + _text(after)
+    body = "".join(_bold(_text(t)) if marked else _text(t) for t, marked in passage_segments(c))
     return [*lines, "", _quote_md(body), ""]
+
+
+def _bold(s: str) -> str:
+    """``s`` in Markdown bold, its outer spaces kept outside the markers (or it is not bold)."""
+    core = s.strip()
+    if not core:
+        return s
+    lead, trail = s[: len(s) - len(s.lstrip())], s[len(s.rstrip()) :]
+    return f"{lead}**{core}**{trail}"
 
 
 def conversation_markdown(turns: Iterable[dict], now: datetime | None = None) -> str:

@@ -17,7 +17,7 @@ from docx.shared import Cm
 
 from assistant.targets.quiz import QuizQuestion, figure_span, key_answer
 from assistant.web.docx_style import labelled, new_document, quote
-from assistant.web.ui.render import citation_meta, section_path
+from assistant.web.ui.render import citation_meta, section_path, segments
 from kernel.types import Citation
 
 _LETTERS = "ABCDEFGH"
@@ -65,8 +65,7 @@ def answer_key_docx(
         p = labelled(doc, f"Câu {q.number}: ", key_answer(q))
         p.paragraph_format.space_before = Cm(0.3)
         p.paragraph_format.keep_with_next = True
-        span = figure_span(q)
-        quote(doc, f"“{q.sentence}”", (span[0] + 1, span[1] + 1) if span else None)
+        quote(doc, [("“", False), *segments(q.sentence, [figure_span(q) or (0, 0)]), ("”", False)])
         c = citations.get(q.number)
         source = (
             f"{c.title or q.doc_title} — {citation_meta(c)}"

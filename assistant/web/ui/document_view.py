@@ -108,9 +108,14 @@ def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None
         prev = c.headings
         skip = lead.skip
         cited = cite is not None and c.start < cite.end and cite.start < c.end
-        span = None
-        if cited and cite.sentence_end > c.start and cite.sentence_start < c.end:
-            span = (cite.sentence_start - c.start - skip, cite.sentence_end - c.start - skip)
+        spans = []
+        if cited:
+            whole = [(cite.sentence_start, cite.sentence_end)] if cite.sentence_end else []
+            spans = [
+                (s - c.start - skip, e - c.start - skip)
+                for s, e in cite.spans or whole
+                if e > c.start and s < c.end
+            ]
         if not c.text[skip:].strip() and not cited:
             continue  # the passage was only its heading, already printed above
         section_id = "nq-cited" if cited and not anchored else f"nq-chunk-{i}"
@@ -120,7 +125,7 @@ def document_html(meta: FileMeta, chunks: Iterable[Chunk], cite: Citation | None
         cls = "nq-chunk nq-cited" if cited else "nq-chunk"
         body.append(
             f'<section class="{cls}" id="{section_id}" data-start="{c.start}">'
-            f"{marked_html(c.text[skip:], span)}</section>"
+            f"{marked_html(c.text[skip:], spans)}</section>"
         )
     if not body:
         body.append("<p>Không có nội dung cho văn bản này trong chỉ mục.</p>")

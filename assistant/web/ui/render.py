@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from assistant.web.ui.labels import words
 from assistant.web.ui.reflow import reflow
@@ -69,20 +69,49 @@ def sentence_span(
     return None
 
 
-def marked_html(text: str, span: tuple[int, int] | None, mark_id: str = "") -> str:
-    """Escaped, re-flowed, tidied ``text`` with ``<mark>`` around ``span`` (relative offsets)."""
-    text = reflow(text)  # same length: the span still points at the same characters
-    if not span:
-        return esc(tidy(text))
-    s, e = max(0, span[0]), min(len(text), span[1])
-    if s >= e:
-        return esc(tidy(text))
+def sentence_spans(c: Citation, text: str | None = None) -> list[tuple[int, int]]:
+    """The supporting sentences' spans relative to the cited passage (``text``, by default
+    ``c.text``): each one when the citation lists several, else its one span."""
+    text = c.text if text is None else text
+    rel = [(s - c.start, e - c.start) for s, e in c.spans]
+    rel = [(s, e) for s, e in rel if 0 <= s < e <= len(text)]
+    if rel:
+        return rel
+    one = sentence_span(text, c.start, c.sentence_start, c.sentence_end, c.sentence)
+    return [one] if one else []
+
+
+def segments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at ``spans`` (relative offsets, clipped, overlaps dropped): its pieces in
+    order, each with whether it is a supporting sentence."""
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for s, e in sorted(spans):
+        s, e = max(s, at), min(e, len(text))
+        if s >= e:
+            continue
+        if s > at:
+            out.append((text[at:s], False))
+        out.append((text[s:e], True))
+        at = e
+    if at < len(text):
+        out.append((text[at:], False))
+    return out
+
+
+def marked_html(text: str, spans: Sequence[tuple[int, int]], mark_id: str = "") -> str:
+    """Escaped, re-flowed, tidied ``text`` with ``<mark>`` around each of ``spans``
+    (relative offsets); ``mark_id`` goes on the first."""
+    text = reflow(text)  # same length: the spans still point at the same characters
+    out = []
     attr = f' id="{esc(mark_id)}"' if mark_id else ""
-    return (
-        esc(tidy(text[:s]))
-        + f'<mark class="nq-mark"{attr}>{esc(tidy(text[s:e]))}</mark>'
-        + esc(tidy(text[e:]))
-    )
+    for piece, marked in segments(text, spans):
+        if marked:
+            out.append(f'<mark class="nq-mark"{attr}>{esc(tidy(piece))}</mark>')
+            attr = ""  # the id names the first supporting sentence only
+        else:
+            out.append(esc(tidy(piece)))
+    return "".join(out)
 
 
 def citation_meta(c: Citation, lang: str = "vi") -> str:
@@ -204,13 +233,13 @@ def sources_html(
                 f'<div class="nq-meta">{esc(citation_meta(first, lang))}</div></div>'
             )
             for c in group:
-                span = sentence_span(c.text, c.start, c.sentence_start, c.sentence_end, c.sentence)
+                quoted = marked_html(c.text, sentence_spans(c))
                 out.append(
                     f'<article class="nq-src" id="nq-src-{c.marker}">'
                     f'<div class="nq-src-head"><span class="nq-marker">[{c.marker}]</span> '
                     f'<span class="nq-section">{esc(w["section"])}: '
                     f"{esc(section_path(c) or '—')}</span></div>"
-                    f'<blockquote class="nq-passage">{marked_html(c.text, span)}</blockquote>'
+                    f'<blockquote class="nq-passage">{quoted}</blockquote>'
                     f'<button type="button" class="nq-open" data-marker="{c.marker}">'
                     f"{esc(w['open'])}</button></article>"
                 )
