@@ -258,7 +258,7 @@ def featurize(
         labels = {h.rstrip(":").strip() for h in c.chunk.headings}
         fig = has_figure(u.text)
         cited = intent.which_document and cites(u.text, intent.documents)
-        item = item_units(c.chunk.units, c.unit_no) or [u]
+        item = item_units(c.chunk.units, c.unit_no) or [u]  # the list item holding it
         timed = intent.when and any(states_time(v.text) for v in item)
         owned = intent.owner and any(vocab.names_agency(v.text) for v in item)
         x = {
@@ -274,13 +274,7 @@ def featurize(
                 default=cov,
             ),
             "cov_item": coverage(
-                qt.in_corpus,
-                own.union(
-                    *(
-                        heading_words(v.text, qt.folded)
-                        for v in item_units(c.chunk.units, c.unit_no)
-                    )
-                ),
+                qt.in_corpus, own.union(*(heading_words(v.text, qt.folded) for v in item))
             ),
             "bm25_unit": float(bu[c.ref]),
             "bm25_head": float(bh[c.ref]),
