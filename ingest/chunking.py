@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "25"
+CHUNKER_VERSION = "26"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -80,20 +80,30 @@ class Section:
     has_heading_block: bool = False
 
 
+def numbering_style(text: str) -> int | None:
+    """Rank of the numbering ``text`` opens with ("3.1." → 7, "i)" → 9), heading or item."""
+    return next((level for pattern, level in _HEADINGS if pattern.match(text)), None)
+
+
+def numbering_level(block: Block) -> int | None:
+    """:func:`numbering_style` of a block of text (none for a table row or a footnote)."""
+    if block.footnote or block.cells is not None:
+        return None
+    return numbering_style(block.text)
+
+
 def heading_level(block: Block) -> int | None:
     """Rank of a heading block's numbering style (smaller = outer; 0 = closing), else None."""
     if block.footnote or block.cells is not None:
         return None
     if _CLOSING.match(block.text):
         return 0
-    for pattern, level in _HEADINGS:
-        if pattern.match(block.text):
-            # "a) Kinh tế số chiếm 18% GRDP.", "1.1. Rà soát … chính sách;": a numbered
-            # sentence is an item of its section, not the title of a new one.
-            if level >= _ITEM_LEVEL and _is_item(block.text):
-                return None
-            return level
-    return None
+    level = numbering_level(block)
+    # "a) Kinh tế số chiếm 18% GRDP.", "1.1. Rà soát … chính sách;": a numbered sentence
+    # is an item of its section, not the title of a new one.
+    if level is not None and level >= _ITEM_LEVEL and _is_item(block.text):
+        return None
+    return level
 
 
 _BARE_MARK = re.compile(
@@ -188,6 +198,12 @@ def sections(text: str, meta: FileMeta) -> list[Section]:
             bare = False  # the title lives on in the heading path, like the mark
             continue
         bare = level is not None and _is_bare_mark(block.text)
+        sibling = numbering_level(block)
+        if level is None and sibling is not None and stack and stack[-1][0] == sibling:
+            # "3.2. Kiện toàn …" after the labelled "3.1. Tổ chức phong trào …: …" is 3.1's
+            # sibling, not a part of it: the section of 3.1 ends here.
+            stack = stack[:-1]
+            out.append(Section(root + [s[1] for s in stack]))
         if level is not None:
             if _CLOSING.match(block.text):
                 closing = True

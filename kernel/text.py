@@ -123,6 +123,16 @@ def years(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+def heading_years(headings: list[str]) -> list[int]:
+    """The years of the nearest heading that states any. "2. Mục tiêu đến hết năm 2025"
+    under "Điều 1. Mục tiêu … năm 2025, năm 2027 và …" is about 2025 only: a parent lists
+    the years of all its parts."""
+    for h in reversed(headings):
+        if found := years(h):
+            return found
+    return []
+
+
 def without_years(text: str) -> str:
     """``text`` with its years blanked out: what is left of its figures are amounts."""
     return _YEAR.sub(" ", text)

@@ -12,6 +12,7 @@ from ingest.cleaning import blocks
 from ingest.pipeline import IngestReport, chunk_corpus, file_metas, read_corpus
 from kernel.settings import Settings
 from kernel.text import collapse_ws
+from kernel.types import FileMeta
 
 from .conftest import PUBLIC_SET, ROOT
 
@@ -277,3 +278,20 @@ def test_a_long_paragraph_cut_between_passages_keeps_its_years() -> None:
     assert year_context(last, len(last.units) - 1) == {2027, 2030}
     # Pieces of one paragraph in one passage are one paragraph.
     assert {u.block for u in last.units} == {0}
+
+
+def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():
+    # "3.1. …: …" is titled by its label; "3.2. …" is its sibling, under "3. Xã hội số".
+    text = (
+        "III. NHIỆM VỤ NĂM 2026\n"
+        "3. Xã hội số\n"
+        "3.1. Tổ chức phong trào “Bình dân học vụ số” năm 2026: mở 1.500 lớp phổ cập kỹ năng "
+        "số. Cơ quan chủ trì: Sở Khoa học và Công nghệ.\n"
+        "3.2. Triển khai bệnh án điện tử tại 100% bệnh viện công lập. Cơ quan chủ trì: Sở Y "
+        "tế.\n"
+    )
+    got = {s.blocks[0].text[:4]: " › ".join(s.headings) for s in sections(text, FileMeta(file="x"))}
+    assert got["3.1."].endswith(
+        "3. Xã hội số › 3.1. Tổ chức phong trào “Bình dân học vụ số” năm 2026"
+    )
+    assert got["3.2."].endswith("› 3. Xã hội số"), got

@@ -167,6 +167,21 @@ def test_the_words_matched_are_the_question_after_its_context() -> None:
     # The part after the colon names no topic of its own: the part before it is the topic.
     q = "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
     assert understand_intent(q).content.startswith("Tài khoản thanh toán điện tử")
+    # … nor when it only names documents ("kế hoạch 2026 …, còn Nghị quyết …").
+    q = (
+        "Tỷ lệ người trưởng thành có tài khoản thanh toán điện tử: kế hoạch 2026 đặt bao "
+        "nhiêu, còn Nghị quyết đặt cho 2030 bao nhiêu?"
+    )
+    assert understand_intent(q).content.startswith("Tỷ lệ người trưởng thành")
+
+
+def test_english_glossary_phrases_match_their_inflected_forms() -> None:
+    from assistant.question.glossary import vietnamese_terms
+
+    assert "dữ liệu mở" in vietnamese_terms("How many open datasets will be published?")
+    assert "chữ ký số" in vietnamese_terms("Who holds digital signatures?")
+    # A document's name only in the plural: "planned" names no plan.
+    assert "kế hoạch" not in vietnamese_terms("Which digital platforms are planned?")
 
 
 def test_a_question_naming_no_place_stays_on_the_conversations_place() -> None:

@@ -118,3 +118,12 @@ def test_an_agency_is_named_by_its_opening_noun_and_a_name() -> None:
         assert v.names_agency(text), text
     for text in ("Ban hành kèm theo Quyết định này", "Bộ dữ liệu mở", "Hội nghị lần thứ tư"):
         assert not v.names_agency(text), text
+
+
+def test_the_years_of_a_section_are_its_nearest_headings_that_names_any():
+    from kernel.text import heading_years
+
+    path = ["Điều 1. Mục tiêu đến năm 2025, năm 2027 và định hướng", "2. Mục tiêu đến hết năm 2025"]
+    assert heading_years(path) == [2025]
+    assert heading_years([*path, "b) Về kinh tế số"]) == [2025]
+    assert heading_years(["I. MỤC TIÊU", "a) Về kinh tế số"]) == []

@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from assistant.answering.bullets import announces, fill, lines_of, rest_of_block
 from assistant.answering.citations import cite, common_path, passage, runs
 from assistant.answering.features import (
     Candidate,
@@ -29,7 +30,8 @@ from assistant.answering.sides import is_title, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
-from kernel.text import years
+from ingest.chunking import numbering_style
+from kernel.text import TIME, years
 from kernel.types import NATIONAL, Chunk, Draft
 
 if TYPE_CHECKING:
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 MAX_BULLETS = 6  # a list answer: at most this many units
 MAX_CHARS = 1000  # … and about this many characters
 MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
-SUMMARY_CHARS = 1600  # a summary: about half a printed page, from the passages already cited
 
 
 class Composer:
@@ -83,7 +84,7 @@ class Composer:
             keep.append(c)
             size += len(c.text)
         if summary:
-            keep = _fill(keep, pool)
+            keep = fill(keep, pool)
         keep.sort(key=lambda c: (c.chunk.start, c.unit_no))
         return self._render(keep or units[:1], scope)
 
@@ -129,6 +130,7 @@ class Composer:
             partial(self._for_year, scope, intent, scored),
             self._period,
             self._similar,
+            figure=intent.figure,
         )
         if by_year:
             return self._compare(by_year, scope, dated=True)
@@ -151,7 +153,7 @@ class Composer:
         elif (
             intent.listing
             or is_title(best.chunk, best.unit.text)  # a heading: its content answers
-            or (_announces(best) and not _rest_of_block(best))
+            or (announces(best) and not rest_of_block(best))
         ):
             chosen = self._complete_lists(
                 self._section_units(best, scope, intent, scored, threshold), scope
@@ -179,7 +181,7 @@ class Composer:
     def _complete_lists(self, chosen: list[Candidate], scope: Scope) -> list[Candidate]:
         """A unit announcing a list in its own sentence ("… các lĩnh vực: Y tế; Giáo dục; …")
         is quoted with the list: the announcement alone answers nothing."""
-        if not any(_announces(c) and _rest_of_block(c) for c in chosen):
+        if not any(announces(c) and rest_of_block(c) for c in chosen):
             return chosen
         return self._complete(chosen, scope, lists_only=True)
 
@@ -198,20 +200,26 @@ class Composer:
             allowed = set(scope.years) | set(years(c.text))
             size = len(c.text)
 
-            def fits(k: int, size: int, units=units, allowed=allowed, block=c.unit.block) -> bool:
-                u = units[k]
-                return (
-                    u.block == block
-                    and size + len(u.text) <= MAX_SENTENCE
-                    and not set(years(u.text)) - allowed
-                )
-
             k = c.unit_no
-            if lists_only and not (_announces(c) and _rest_of_block(c)):
+            if lists_only and not (announces(c) and rest_of_block(c)):
                 continue
             # A list item is one point: its other sentences ("Cơ quan chủ trì: …; thời hạn:
             # …") belong to it as a sentence's other clauses do, before and after.
             item = not lists_only and bool(item_units(units, k))
+
+            def fits(
+                k: int, size: int, units=units, allowed=allowed, block=c.unit.block, item=item
+            ) -> bool:
+                u = units[k]
+                # An item's deadline ("thời gian hoàn thành: … năm học 2025 – 2026") is its
+                # schedule, not a target of another year.
+                schedule = item and TIME.search(u.text) is not None and "%" not in u.text
+                return (
+                    u.block == block
+                    and size + len(u.text) <= MAX_SENTENCE
+                    and (schedule or not set(years(u.text)) - allowed)
+                )
+
             # … and a clause of a list announced in its sentence ("Tổng kinh phí … 386,5 tỷ
             # đồng, trong đó: ngân sách tỉnh …;") with the announcement.
             while (
@@ -307,13 +315,15 @@ class Composer:
             keep.append(c)
             size += len(c.text)
         if intent.summary:
-            keep = _fill(keep, pool)
+            keep = fill(keep, pool)
         return sorted(keep, key=lambda c: (c.chunk.start, c.unit_no))
 
     def _outline_under(self, best: Candidate) -> list[Candidate]:
-        """When the best match is the title of a section made of sections, its outline."""
+        """When the best match is the title of a section made of sections, its outline; also
+        when it is an untitled item numbered like those sections ("i) Các nhiệm vụ, giải
+        pháp khác …" after "a) Chuyển đổi nhận thức" … "h) …"): a sibling of theirs."""
         c = best.chunk
-        if not c.headings or not is_title(c, best.unit.text):
+        if not c.headings:
             return []
         path = tuple(c.headings)
         chunks = [
@@ -321,6 +331,13 @@ class Composer:
             for x in self.corpus.chunks
             if x.file == c.file and tuple(x.headings[: len(path)]) == path
         ]
+        if not is_title(c, best.unit.text):
+            style = numbering_style(best.unit.text)
+            below = {
+                numbering_style(x.headings[len(path)]) for x in chunks if x.headings != c.headings
+            }
+            if style is None or style not in below:
+                return []
         return self._outline(path, chunks)
 
     def _sibling_outline(
@@ -370,8 +387,8 @@ class Composer:
             and len(x.headings) > len(c.headings)
             and x.headings[: len(c.headings)] == c.headings
         ]
-        announces = _announces(best) and not _rest_of_block(best)
-        if below and (announces or sum(len(x.units) for x in same) <= 1):
+        announcing = announces(best) and not rest_of_block(best)
+        if below and (announcing or sum(len(x.units) for x in same) <= 1):
             return below
         return same
 
@@ -408,7 +425,7 @@ class Composer:
             by_chunk = [sorted(group, key=lambda c: c.unit_no) for group in by_chunk]
             units = [c.unit for group in by_chunk for c in group]
             citations.append(cite(n, passage(run), units, self.corpus.docs))
-            lines += [f"- {t} [{n}]" for group in by_chunk for t in _lines(group)]
+            lines += [f"- {t} [{n}]" for group in by_chunk for t in lines_of(group)]
         first = chosen[0].chunk
         # The heading all the quoted units sit under (an outline's: the section listed).
         path = common_path([c.chunk.headings for c in chosen if c.chunk.file == first.file])
@@ -466,54 +483,3 @@ class Composer:
         if lang == "en":
             return f"According to “{doc}”{place}, section “{where}” (quoted in Vietnamese):"
         return f"Theo “{doc}”{place}, mục “{where}”:"
-
-
-def _fill(keep: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
-    """A summary covers its passages, not only their best units: the other units of the
-    passages already cited come in, in document order, up to the summary budget. They cost
-    no citation precision (the same passages are cited) and a summary's point is seldom in
-    the unit that shares most words with the question."""
-    cited = {c.chunk.id for c in keep}
-    have = {(c.chunk.id, c.unit_no) for c in keep}
-    size = sum(len(c.text) for c in keep)
-    out = list(keep)
-    for c in sorted(pool, key=lambda c: (c.chunk.start, c.unit_no)):
-        if c.chunk.id not in cited or (c.chunk.id, c.unit_no) in have:
-            continue
-        if size + len(c.text) > SUMMARY_CHARS:
-            break
-        out.append(c)
-        size += len(c.text)
-    return out
-
-
-def _announces(c: Candidate) -> bool:
-    """The unit ends with ":": it announces what follows."""
-    return c.unit.text.rstrip().endswith(":")
-
-
-def _rest_of_block(c: Candidate) -> list:
-    """The units after ``c`` in its paragraph or list item."""
-    return [u for u in c.chunk.units[c.unit_no + 1 :] if u.block == c.unit.block]
-
-
-def _lines(group: list[Candidate]) -> list[str]:
-    """One bullet per unit, except that a list announced in a sentence ("… các lĩnh vực:
-    Y tế; Giáo dục; …") reads as that one sentence."""
-    lines: list[str] = []
-    opened: Candidate | None = None  # the announcing unit of the line being continued
-    prev: Candidate | None = None
-    for c in group:
-        joined = (
-            opened is not None
-            and prev is not None
-            and c.unit_no == prev.unit_no + 1
-            and c.unit.block == opened.unit.block
-        )
-        if joined:
-            lines[-1] += " " + c.text
-        else:
-            lines.append(c.text)
-            opened = c if _announces(c) else None
-        prev = c
-    return lines

@@ -18,7 +18,17 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
-from kernel.text import DATE, DOC_NUMBER, TIME, bigrams, fold, numbers, without_years, years
+from kernel.text import (
+    DATE,
+    DOC_NUMBER,
+    TIME,
+    bigrams,
+    fold,
+    heading_years,
+    numbers,
+    without_years,
+    years,
+)
 from kernel.types import CLOSING_LABEL, NATIONAL, PREAMBLE_LABEL, Chunk, Passage, Unit
 from kernel.vocabulary import vocabulary
 
@@ -123,14 +133,14 @@ class Candidate:
 
 
 def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
-    """Years a unit is about: its heading path, its paragraph up to it (from where the
-    paragraph begins, in this passage or the one before), itself, and the year of a
-    document that covers one year only (a yearly plan's "năm 2023")."""
+    """Years a unit is about: its nearest heading that names years, its paragraph up to it
+    (from where the paragraph begins, in this passage or the one before), itself, and the
+    year of a document that covers one year only (a yearly plan's "năm 2023")."""
     block = chunk.units[unit_no].block
     same = [u.text for u in chunk.units[: unit_no + 1] if u.block == block]
     if block == chunk.units[0].block:  # the paragraph may begin in the passage before
         same.insert(0, chunk.lead)
-    own = set(years(" ".join(chunk.headings))) | set(years(" ".join(same)))
+    own = set(heading_years(chunk.headings)) | set(years(" ".join(same)))
     covered = set(years(period))
     return own | covered if len(covered) == 1 else own
 

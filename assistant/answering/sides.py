@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.answering.features import SENTENCE_END, Candidate, year_context
+from assistant.answering.features import SENTENCE_END, Candidate, has_figure, year_context
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from kernel.types import Chunk
@@ -114,6 +114,7 @@ def year_sides(
     for_year: Callable[[int, list[Candidate]], list[Candidate]],
     period: Callable[[Candidate], str],
     similar: Callable[[Candidate, Candidate], float],
+    figure: bool = False,
 ) -> list[Candidate]:
     """A question naming two years or more ("kế hoạch 2026 so với mục tiêu 2030") of one
     province: the best unit of each year, each scored as if the question asked for that
@@ -121,7 +122,9 @@ def year_sides(
     answer for 2026, not as a unit of another year. Empty when one unit states them all,
     or a year has no likely unit. One side must be likely (``threshold``); the others need
     only be their year's best and plausible (a plan's table row scores lower than a
-    resolution's sentence); a weak one is shown as the closest passage."""
+    resolution's sentence); a weak one is shown as the closest passage. A figure asked is
+    each side's: a unit stating none ("Căn cứ Nghị quyết số 112/NQ-HĐND … năm 2026") is no
+    year's answer."""
     asked = sorted(set(scope.years))
     if len(asked) < 2 or not inside:
         return []
@@ -137,6 +140,7 @@ def year_sides(
             and (own is None or c.chunk.file == own)
             and not is_title(c.chunk, c.unit.text)
             and y in year_context(c.chunk, c.unit_no, period(c))
+            and (not figure or has_figure(c.unit.text))
         ]
 
     groups: list[list[Candidate]] = []

@@ -22,9 +22,26 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     words."""
     terms = glossary().terms
     return [
-        (re.compile(rf"\b{re.escape(en)}\b", re.IGNORECASE), terms[en])
+        (re.compile(rf"\b{_inflected(en, terms[en] in DOCUMENT_TERMS)}\b", re.I), terms[en])
         for en in sorted(terms, key=lambda en: -len(en))
     ]
+
+
+_ENDING = r"[a-z]{0,4}"  # "services", "datasets" (of "data"), "ranked", "reporting"
+_PLURAL = r"(?:s|es)?"  # a document's name: "plans", not "planned"
+
+
+def _inflected(phrase: str, document: bool = False) -> str:
+    """``phrase`` as a pattern that also matches its words' inflected or compounded forms:
+    "open data" finds "open datasets", "digital signature" "digital signatures"; words of
+    three letters or fewer ("IT", "app") are matched as written; a document's name only in
+    the plural."""
+    words = phrase.split()
+    return r"\s+".join(
+        re.escape(w)
+        + ((_PLURAL if document else _ENDING) if len(w) >= 4 and w[-1].isalpha() else "")
+        for w in words
+    )
 
 
 def vietnamese_terms(question: str) -> list[str]:

@@ -145,7 +145,8 @@ def _asked_part(text: str) -> str:
     """What is asked in "context: question" ("Mình chuẩn bị bài nói chuyện ở xã, cho mình vài
     ý: Hải Dương làm gì để phát triển hạ tầng số?"): the part after the last colon, when it
     is a question of its own (three words or more, ending with "?", naming a topic of its
-    own); the context's words ("xã", "chuẩn bị") are not what the answer should match. In
+    own, besides the names of document kinds); the context's words ("xã", "chuẩn bị") are
+    not what the answer should match. In
     "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
     the part before the colon is the topic, and stays. Scope (province, year) is read
     from the whole question, not from this."""
@@ -155,10 +156,18 @@ def _asked_part(text: str) -> str:
         and len(tail.split()) >= 3
         and tail.rstrip().endswith("?")
         and head.strip()
-        and len(set(topic_words(tail))) >= 2
+        and len(set(topic_words(tail)) - _kind_words()) >= 2
     ):
         return tail.strip()
     return text
+
+
+@cache
+def _kind_words() -> frozenset[str]:
+    """The words of the document kinds' names ("kế", "hoạch"): "…: kế hoạch 2026 đặt bao
+    nhiêu, còn Nghị quyết …?" names documents after the colon, not a topic of its own."""
+    names = " ".join(n for k in vocabulary().document_kinds for n in (k.name, *k.names))
+    return frozenset(topic_words(names)) | frozenset(topic_words(fold(names)))
 
 
 @cache

@@ -206,7 +206,7 @@ def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     ]
 
 
-_NEAR = 4  # a kind's name and what narrows it ("Kế hoạch năm 2025") within this many words
+_NEAR = 6  # a kind and what narrows it ("Kế hoạch chuyển đổi số năm 2025") within this many words
 
 
 def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -> list[str]:

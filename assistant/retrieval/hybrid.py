@@ -23,7 +23,7 @@ from assistant.retrieval.corpus import Corpus, to_document
 from assistant.retrieval.lexical import LexicalRetriever
 from kernel import store
 from kernel.settings import Settings
-from kernel.text import years
+from kernel.text import heading_years, years
 from kernel.types import Passage
 
 log = logging.getLogger(__name__)
@@ -121,10 +121,10 @@ class HybridRetriever(BaseRetriever):
                 b[i] *= boost if c.file in scope.files else 1.0 / boost
             if scope.years:
                 wanted = set(scope.years)
-                heading_years = set(years(" ".join(c.headings)))
-                if heading_years & wanted or wanted & set(self._text_years[i]):
+                section_years = set(heading_years(c.headings))
+                if section_years & wanted or wanted & set(self._text_years[i]):
                     b[i] *= 1.5  # the year asked is the section's, or the passage says it
-                elif heading_years:
+                elif section_years:
                     b[i] *= 0.6  # a section about another year
         return b
 

@@ -47,6 +47,10 @@ def answer_from_targets(
     (c) "liệt kê các chỉ tiêu <trụ cột> của <tỉnh> đến <năm>". Any other question, or one
     whose metric or rows cannot be found, returns None so the normal chain answers it.
     """
+    if scope.unknown_provinces and not scope.provinces and not scope.files:
+        # "… so sánh: Nghệ An đặt mục tiêu … bao nhiêu?": the one province named has no
+        # document; the other provinces' figures are no answer (the chain refuses).
+        return None
     targets = [r for r in rows if r.kind == "target"]
     if scope.files:
         in_scope = [r for r in targets if r.file in scope.files]
