@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 32))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 33))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -81,6 +81,9 @@ SETS: tuple[QuestionSet, ...] = (
     _province(30, "cantho_nghiquyet_chuyendoiso_2030.docx", "cantho_kehoach_chuyendoiso_2026.pdf"),
     _province(
         31, "tayninh_nghiquyet_chuyendoiso_2030.pdf", "tayninh_kehoach_chuyendoiso_2026.docx"
+    ),
+    _province(
+        32, "haiphong_nghiquyet_chuyendoiso_2030.docx", "haiphong_kehoach_chuyendoiso_2026.pdf"
     ),
 )
 
