@@ -414,3 +414,14 @@ def test_a_citation_lists_each_supporting_sentence_when_they_are_apart() -> None
     one, two, far = Unit(0, 10, "Câu một.", 0), Unit(11, 20, "Câu hai.", 0), Unit(40, 50, "Xa.", 1)
     assert sentence_runs([one, two]) == []  # touching: one span, from first to last
     assert sentence_runs([far, one, two]) == [(0, 20), (40, 50)]
+
+
+def test_the_words_naming_the_documents_issuer_place_the_question() -> None:
+    from assistant.answering.extractive import Extractor
+    from assistant.question.terms import terms
+
+    q = "Nghị quyết của HĐND thành phố Hải Phòng đặt mục tiêu kinh tế số chiếm bao nhiêu?"
+    words = Extractor._issuer_words(q, terms(q, False), "Hội đồng nhân dân thành phố Hải Phòng")
+    assert words == {"hđnd"}
+    # Another body's resolution: "HĐND" is then a word of the question.
+    assert not Extractor._issuer_words(q, terms(q, False), "Ban Chấp hành Đảng bộ tỉnh")

@@ -127,3 +127,16 @@ def test_the_years_of_a_section_are_its_nearest_headings_that_names_any():
     assert heading_years(path) == [2025]
     assert heading_years([*path, "b) Về kinh tế số"]) == [2025]
     assert heading_years(["I. MỤC TIÊU", "a) Về kinh tế số"]) == []
+
+
+def test_a_question_typed_without_diacritics_gets_the_corpus_spelling_back():
+    from assistant.retrieval.accents import Accents
+    from kernel.types import Chunk
+
+    text = "Triển khai bệnh án điện tử tại 100% bệnh viện. Năm 2025 Việt Nam có 63 tỉnh."
+    chunk = Chunk(id="c", file="x.txt", text=text, index_text=text, start=0, end=len(text))
+    accents = Accents([chunk])
+    assert accents.restore("benh an dien tu nam 2025") == "bệnh án điện tử năm 2025"
+    # The longest run wins: "viet nam" is the country, "nam" alone the year's "năm".
+    assert accents.restore("viet nam") == "việt nam"
+    assert accents.restore("tu khoa la") == "tử khoa la"  # unknown syllables stay as typed

@@ -32,7 +32,9 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
+from kernel.text import fold
 from kernel.types import NATIONAL, REFUSAL, Draft, Passage
+from kernel.vocabulary import vocabulary
 
 
 def asked(scope: Scope, intent: Intent) -> Asked:
@@ -89,7 +91,22 @@ class Extractor:
                 for i in range(len(q) - len(kind) + 1):
                     if q[i : i + len(kind)] == kind:
                         out |= set(q[i : i + len(kind) + 8]) & set(title)
+                out |= self._issuer_words(question, q, part.issuing_body)
         return out
+
+    @staticmethod
+    def _issuer_words(question: str, q: list[str], issuer: str) -> set[str]:
+        """The question's words naming the document's issuer ("Nghị quyết của HĐND thành
+        phố …" of a Hội đồng nhân dân resolution): they place the question, like its kind."""
+        folded = fold(question)
+        named = {
+            w
+            for b in vocabulary().issuing_bodies
+            if b.body.search(fold(issuer))
+            for m in b.mention.finditer(folded)
+            for w in m.group(0).split()
+        }
+        return {t for t in q if fold(t) in named}
 
     def content_text(self, question: str, scope: Scope, intent: Intent) -> str:
         """The words to match: the question without filler, or for an English question the

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from langchain_core.documents import Document
 
+from assistant.retrieval.accents import Accents
 from assistant.retrieval.units import UnitIndex
 from kernel import store
 from kernel.settings import Settings
@@ -30,6 +31,12 @@ class Corpus:
     def units(self) -> UnitIndex:
         """Every unit with its dense and BM25 indexes (built on first use)."""
         return UnitIndex(self.chunks, self.vectors)
+
+    @cached_property
+    def accents(self) -> Accents:
+        """The corpus's written forms of folded words, for questions typed without
+        diacritics (built on first use)."""
+        return Accents(self.chunks)
 
 
 def load_corpus(settings: Settings) -> tuple[Corpus, object]:
