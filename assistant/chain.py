@@ -155,10 +155,7 @@ class Assistant:
     def _retrieve(self, st: _State) -> _State:
         t = time.perf_counter()
         if self.embeddings is not None:
-            text = st.scope.search_text
-            if st.scope.lang == "vi-nodiacritics":  # e5 reads unaccented Vietnamese poorly
-                text = self.corpus.accents.restore(text)
-            st.qvec = np.asarray(self.embeddings.embed_query(text))
+            st.qvec = np.asarray(self.embeddings.embed_query(self.corpus.dense_text(st.scope)))
         passages = self.retriever.retrieve(st.scope, k=self.settings.retrieval.k, qvec=st.qvec)
         allowed = _allowed_files(st.filters, self.corpus)
         if allowed is not None:

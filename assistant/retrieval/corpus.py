@@ -7,6 +7,7 @@ from functools import cached_property
 
 from langchain_core.documents import Document
 
+from assistant.question.scope import Scope
 from assistant.retrieval.accents import Accents
 from assistant.retrieval.units import UnitIndex
 from kernel import store
@@ -37,6 +38,14 @@ class Corpus:
         """The corpus's written forms of folded words, for questions typed without
         diacritics (built on first use)."""
         return Accents(self.chunks)
+
+    def dense_text(self, scope: Scope) -> str:
+        """What the dense model embeds for a question: its search text, with the corpus's
+        spelling put back when it was typed without diacritics (e5 reads unaccented
+        Vietnamese as other words)."""
+        if scope.lang == "vi-nodiacritics":
+            return self.accents.restore(scope.search_text)
+        return scope.search_text
 
 
 def load_corpus(settings: Settings) -> tuple[Corpus, object]:

@@ -95,7 +95,7 @@ class HybridRetriever(BaseRetriever):
         vec = (
             qvec.tolist()
             if qvec is not None
-            else self.vectorstore.embeddings.embed_query(scope.search_text)
+            else self.vectorstore.embeddings.embed_query(self.corpus.dense_text(scope))
         )
         only_chunks = {"kind": store.CHUNK}
         hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
