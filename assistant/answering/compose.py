@@ -323,21 +323,19 @@ class Composer:
         when it is an untitled item numbered like those sections ("i) Các nhiệm vụ, giải
         pháp khác …" after "a) Chuyển đổi nhận thức" … "h) …"): a sibling of theirs."""
         c = best.chunk
-        if not c.headings:
-            return []
+        title = is_title(c, best.unit.text)
+        style = None if title else numbering_style(best.unit.text)
+        if not c.headings or (not title and style is None):
+            return []  # decided before the corpus is scanned: this runs on every listing
         path = tuple(c.headings)
         chunks = [
             x
             for x in self.corpus.chunks
             if x.file == c.file and tuple(x.headings[: len(path)]) == path
         ]
-        if not is_title(c, best.unit.text):
-            style = numbering_style(best.unit.text)
-            below = {
-                numbering_style(x.headings[len(path)]) for x in chunks if x.headings != c.headings
-            }
-            if style is None or style not in below:
-                return []
+        below = {numbering_style(x.headings[len(path)]) for x in chunks if x.headings != c.headings}
+        if not title and style not in below:
+            return []
         return self._outline(path, chunks)
 
     def _sibling_outline(
