@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 33))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 34))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -85,6 +85,7 @@ SETS: tuple[QuestionSet, ...] = (
     _province(
         32, "haiphong_nghiquyet_chuyendoiso_2030.docx", "haiphong_kehoach_chuyendoiso_2026.pdf"
     ),
+    _province(33, "hue_nghiquyet_09_nq_tu_2025.pdf", "hue_kehoach_46_kh_ubnd_2026.docx"),
 )
 
 

@@ -80,22 +80,26 @@ def _clean_line(raw: str, base: int) -> _Line:
 
 def _tab_line(raw: str, base: int) -> _Line:
     """A tab-separated row as a table row: its cells joined by " | " (each of the three
-    characters points at the tab it stands for, so spans in the file stay exact)."""
-    text, offs, marked = "", [], False
-    k, tab = 0, None
+    characters points at the tab it stands for, so spans in the file stay exact). A cell of
+    spaces is an empty cell and keeps its column (trailing ones are dropped); a run of tabs
+    is one separator (text aligned by tabs)."""
+    parts: list[tuple[_Line, int]] = []  # each cell, and the tab before it
+    k, tab = 0, base
     for m in [*_TAB_CELLS.finditer(raw), None]:
         end = m.start() if m is not None else len(raw)
-        cell = _plain_line(raw[k:end], base + k)
-        if cell.text:
-            if text and tab is not None:
-                text += " | "
-                offs += [tab] * 3
-            text += cell.text
-            offs += cell.offsets
-            marked = marked or cell.marked
-            tab = base + end if m is not None else None
+        parts.append((_plain_line(raw[k:end], base + k), tab))
         if m is not None:
-            k = m.end()
+            k, tab = m.end(), base + m.start()
+    while parts and not parts[-1][0].text:
+        parts.pop()
+    text, offs, marked = "", [], False
+    for n, (cell, tab) in enumerate(parts):
+        if n:
+            text += " | "
+            offs += [tab] * 3
+        text += cell.text
+        offs += cell.offsets
+        marked = marked or cell.marked
     return _Line(text, offs, marked, False)
 
 
@@ -228,7 +232,7 @@ _FIGURE_CELL = re.compile(r"^[<>≥≤~]?\s*\d+(?:[.,]\d+)*\s*%?$")
 
 def _cells(row: str) -> list[str]:
     """The cells of a row; empty ones kept ("I | Chính quyền số |  |  |" has four)."""
-    r = row.strip()
+    r = row.rstrip()
     if r.startswith("|"):  # a Markdown row: "| a | b |"
         r = r[1:-1] if r.endswith("|") and len(r) > 1 else r[1:]
     return [c.strip() for c in r.split("|")]

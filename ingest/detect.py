@@ -45,11 +45,16 @@ _TITLE_STOP = re.compile(
 _IMPLEMENTS = re.compile(
     r"(?:Thực hiện|Triển khai)\s+((?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Kế hoạch|Chương trình"
     r"|Công văn|Luật|Nghị định|Thông tư)\b.{5,600}?)"
-    r"(?=\.\s|:|,\s+(?:Ban|Ủy ban|UBND|Tỉnh ủy|Thành ủy|Hội đồng|Sở|Bộ)\b[^,;.:]{0,80}?"
+    r"(?=\.\s|:|\)|;\s+(?i:trên cơ sở|theo đề nghị)\b"
+    r"|,\s+(?:Ban|Ủy ban|UBND|Tỉnh ủy|Thành ủy|Hội đồng|Hội nghị|Sở|Bộ)\b[^,;.:]{0,80}?"
     r"(?:ban hành|có ý kiến|chỉ đạo|quyết định|yêu cầu)|$)",
     re.S,
 )
-_ATTACHED_NOTE = re.compile(r"\s*\((?:Kèm|Ban hành kèm) theo[^)]*\)?\s*$", re.I)
+# "(Kèm theo Quyết định số …)", "(Thực hiện Nghị quyết số …)" under a title: where the
+# document comes from, not its subject.
+_ATTACHED_NOTE = re.compile(
+    r"\s*\((?:(?:Ban hành )?kèm theo|Thực hiện|Triển khai)\b[^)]*\)?\s*$", re.I
+)
 _HEAD_LINES = 40  # the header and title of a document sit in its first lines
 # An attached document's title follows its signer's name within a few lines ("Nơi nhận" list).
 _AFTER_SIGNATURE_LINES = 15
@@ -250,7 +255,6 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
     name = kind[:1].upper() + kind[1:]
     if not subject:
         return name
-    # "(Kèm theo Quyết định số …)": where an attached document comes from, not its title.
     about = _ATTACHED_NOTE.sub("", collapse_ws(" ".join(subject))).strip()
     if not about:
         return name

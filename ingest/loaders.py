@@ -104,8 +104,8 @@ def _read_docx(path: Path) -> str:
 
 
 def _docx_blocks(container: object) -> list[str]:
-    """Paragraphs of a document, in order; a table becomes one line per row, its cells
-    joined by " | " (a merged cell counts once per row)."""
+    """Paragraphs of a document, in order; a table becomes one line per row (see
+    ``table_row``; a merged cell counts once per row)."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 

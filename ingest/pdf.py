@@ -5,7 +5,7 @@ issuing body left, the national motto and the date right) and their closing (the
 addressees left, the signature right). Read across the page, the two would be interleaved
 ("Nơi nhận: T/M TỈNH ỦY"), so lines are taken in the order the PDF draws them (its text
 flow: one block, then the other), as the writing program laid them out. Tables, found by
-pdfplumber from their rules, become one line per row, cells joined by " | ", put back
+pdfplumber from their rules, become one line per row (see ``table_row``), put back
 before the first line drawn below them.
 """
 
@@ -21,8 +21,18 @@ Y_TOLERANCE = 5
 
 
 def table_row(cells: list[str | None]) -> str:
-    """A table row as one line: cells (their own line breaks folded) joined by " | "."""
+    """A table row as one line, its cells' own line breaks folded.
+
+    A row of three filled cells or more is written as a spreadsheet copies it: cells
+    separated by a tab, an empty cell as a space. Its text is then the row's words with
+    whitespace between them, as the same table reads in a .txt file, so a passage quoted
+    from it is found whatever format the document came in. A shorter row (a group row of
+    merged cells, a two-column table) keeps " | " between its cells: a tab line that short
+    is what a stamp copied from a scan looks like, which the cleaner drops.
+    """
     texts = [" ".join((c or "").split()) for c in cells]
+    if sum(bool(t) for t in texts) >= 3:
+        return "\t".join(t or " " for t in texts)
     return " | ".join(texts) if any(texts) else ""
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from kernel.text import collapse_ws, fold, nfc
+from kernel.text import collapse_ws, fold, has_diacritics, nfc
 
 logger = logging.getLogger(__name__)
 
@@ -286,15 +286,28 @@ def _prefix_ok(written_prefix: str) -> bool:
     return any(_consistent(written_prefix, p) for p in _PREFIXES)
 
 
-def _accept(written_name: str, has_prefix: bool, candidates: list[_Form]) -> str | None:
+def _accept(
+    written_name: str, has_prefix: bool, candidates: list[_Form], plain: bool = False
+) -> str | None:
+    """The province a matched name stands for, if its writing allows one. ``plain``: the
+    text is typed without diacritics anywhere, where title case ("Hue", "Cao Bang") is the
+    only sign of a name that it can give."""
     for f in candidates:
         if not _consistent(written_name, f.written):
             continue
         if f.level == "free" or has_prefix:
             return f.canonical
-        if f.level == "titlecase" and collapse_ws(written_name) == f.written:
+        name = collapse_ws(written_name)
+        if f.level == "titlecase" and (
+            name == f.written or (plain and name == plain_name(f.written))
+        ):
             return f.canonical
     return None
+
+
+def plain_name(name: str) -> str:
+    """A name as it is typed without diacritics: "Hòa Bình" → "Hoa Binh"."""
+    return " ".join(w[:1].upper() + w[1:] for w in fold(name).split())
 
 
 def find_mentions(text: str) -> list[Mention]:
@@ -303,6 +316,7 @@ def find_mentions(text: str) -> list[Mention]:
         return []
     written = _modern_tone(nfc(text))
     folded = _fold_same_length(written)
+    plain = not has_diacritics(written)
     rx, forms = _index()
     out: list[Mention] = []
     pos = 0
@@ -313,7 +327,7 @@ def find_mentions(text: str) -> list[Mention]:
         name_span = written[m.start("name") : m.end("name")]
         pre_span = written[m.start("pre") : m.end("pre")] if m.group("pre") else ""
         has_prefix = bool(pre_span) and _prefix_ok(pre_span)
-        canonical = _accept(name_span, has_prefix, forms.get(_letters(m.group("name")), []))
+        canonical = _accept(name_span, has_prefix, forms.get(_letters(m.group("name")), []), plain)
         if canonical is None:
             # Try again one character later: a shorter form may start inside this match.
             pos = m.start() + 1

@@ -425,3 +425,44 @@ def test_the_words_naming_the_documents_issuer_place_the_question() -> None:
     assert words == {"hđnd"}
     # Another body's resolution: "HĐND" is then a word of the question.
     assert not Extractor._issuer_words(q, terms(q, False), "Ban Chấp hành Đảng bộ tỉnh")
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("Khánh Hòa có bao nhiêu doanh nghiệp công nghệ số?", "doanh"),
+        ("co bao nhieu doanh nghiep cong nghe so", "doanh"),
+        ("Tỷ lệ này đạt bao nhiêu phần trăm?", "%"),
+        ("Tỉnh bố trí bao nhiêu tỷ đồng?", "tỷ"),
+        ("Có mấy xã được chọn?", "xã"),
+        ("Năm 2025 đạt bao nhiêu?", ""),  # a figure, of nothing named
+        ("Đứng thứ mấy cả nước?", ""),
+    ],
+)
+def test_what_a_count_is_of(question: str, measure: str) -> None:
+    from assistant.question.intent import understand_intent
+
+    assert understand_intent(question).measure == measure
+
+
+def test_a_unit_states_a_number_of_what_is_counted_or_not() -> None:
+    from assistant.answering.features import states_measure
+
+    assert states_measure("Phấn đấu có trên 1.000 doanh nghiệp công nghệ số;", "doanh") == "yes"
+    assert states_measure("phan dau co tren 1.000 doanh nghiep", "doanh") == "yes"
+    assert states_measure("Số doanh nghiệp công nghệ số: Năm 2025: 870", "doanh") == "near"
+    assert states_measure("Kinh tế số chiếm tối thiểu 10% GRDP.", "doanh") == "no"
+    assert states_measure("Kinh tế số chiếm tối thiểu 10% GRDP.", "%") == "yes"
+    assert states_measure("Tổng kinh phí 2.450 tỷ đồng.", "tỷ") == "yes"
+
+
+def test_a_title_cut_into_units_at_its_full_stop_is_still_a_title() -> None:
+    from assistant.answering.sides import is_title
+    from kernel.types import Chunk
+
+    chunk = Chunk.model_construct(
+        headings=["II. CHỈ TIÊU NĂM 2026", "Bảng 1. Các chỉ tiêu chuyển đổi số chủ yếu năm 2026"]
+    )
+    assert is_title(chunk, "Bảng 1.")
+    assert is_title(chunk, "Các chỉ tiêu chuyển đổi số chủ yếu năm 2026")
+    assert not is_title(chunk, "Tỷ lệ hộ gia đình có cáp quang: Năm 2026: 92%")

@@ -105,6 +105,19 @@ def test_no_false_positives(text: str) -> None:
     assert find_provinces(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hue va Hai Duong, dia phuong nao cao hon?", ["Huế", "Hải Dương"]),
+        ("Cao Bang dat bao nhieu % nam 2025?", ["Cao Bằng"]),
+        ("hue va hai duong", ["Hải Dương"]),  # lower case: "huế" or "huệ", no name
+        ("Bông hoa Huệ và Hue", []),  # diacritics elsewhere: "Hue" is no name written so
+    ],
+)
+def test_title_case_names_in_text_typed_without_diacritics(text: str, expected: list) -> None:
+    assert find_provinces(text) == expected
+
+
 def test_order_of_first_mention_and_dedup() -> None:
     text = "Hải Dương, Khánh Hòa và lại Hải Dương; TP.HCM; Hai Duong"
     assert find_provinces(text) == ["Hải Dương", "Khánh Hòa", HCMC]

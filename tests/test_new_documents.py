@@ -64,6 +64,9 @@ def test_table_rows_are_units_with_their_headers(fmt: str) -> None:
     # The citation span is the row as the file (its text layer) writes it.
     row = text[u.start : u.end]
     assert "bệnh án điện tử" in row and "25%" in row and "80%" in row and "Sở Y tế" in row
+    if fmt != "txt":  # a Word or PDF table reads as it does copied into text: a quote of
+        # the row (its cells with spaces between) is found in the passage cited
+        assert " ".join(row.split()) == "11 Tỷ lệ bệnh viện sử dụng bệnh án điện tử 25% 80% Sở Y tế"
     section = next(c for c in chunks if u in c.units).headings
     assert section == ["III. CHỈ TIÊU"]
 
@@ -121,6 +124,33 @@ def test_text_tables_become_rows(table: str) -> None:
     assert row.text == "Tỷ lệ hộ gia đình có cáp quang: 2025: 60%; 2030: 90%"
     assert text[row.start : row.end].strip("| ").startswith("Tỷ lệ hộ gia đình có cáp quang")
     assert not any("---" in u.text for u in units)
+
+
+def test_an_empty_cell_keeps_its_column() -> None:
+    from kernel.types import FileMeta
+
+    text = (
+        "I. CHỈ TIÊU\n\nSTT\tChỉ tiêu\tNăm 2025\tNăm 2030\n"
+        "1\tTỷ lệ hộ gia đình có cáp quang\t \t90%\n\nII. NHIỆM VỤ\n\nTriển khai."
+    )
+    chunks = chunk(text, FileMeta(file="t.txt"), get_encoding(), 400)
+    row = next(u for c in chunks for u in c.units if u.text.startswith("Tỷ lệ hộ gia đình"))
+    assert row.text == "Tỷ lệ hộ gia đình có cáp quang: Năm 2030: 90%"
+
+
+def test_a_note_under_the_title_is_not_the_title() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HUẾ\nSố: 46/KH-UBND\n\nHuế, ngày 23 tháng 01 năm 2026\n\n"
+        "KẾ HOẠCH\nChuyển đổi số thành phố Huế năm 2026\n(Thực hiện Nghị quyết số 09-NQ/TU "
+        "ngày 18/11/2025 của Ban Chấp hành Đảng bộ thành phố về chuyển đổi số)\n\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương năm 2025;\n\nI. MỤC ĐÍCH, YÊU CẦU\n"
+    )
+    p = detect_meta("hue_kh.txt", text).main
+    assert p.title == "Kế hoạch chuyển đổi số thành phố Huế năm 2026"
+    assert p.implements == (
+        "Nghị quyết số 09-NQ/TU ngày 18/11/2025 của Ban Chấp hành Đảng bộ thành phố về "
+        "chuyển đổi số"
+    )
 
 
 def test_lettered_sub_items_start_their_own_line_and_row() -> None:

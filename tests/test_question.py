@@ -6,6 +6,7 @@ import pytest
 
 from assistant.question.followup import is_follow_up, resolve
 from assistant.question.intent import has, understand_intent, without
+from kernel.gazetteer import find_provinces
 from kernel.vocabulary import cues
 
 
@@ -58,6 +59,14 @@ def test_filler_is_not_content() -> None:
 def test_two_part_questions_split() -> None:
     i = understand_intent("Quảng Ngãi đặt mục tiêu chữ ký số bao nhiêu, và cơ quan nào chủ trì?")
     assert len(i.parts) == 2
+    # Two sentences, each a question.
+    i = understand_intent(
+        "Cơ quan nào theo dõi, đôn đốc việc thực hiện? Và UBND tỉnh báo cáo theo chu kỳ nào?"
+    )
+    assert i.parts == [
+        "Cơ quan nào theo dõi, đôn đốc việc thực hiện",
+        "Và UBND tỉnh báo cáo theo chu kỳ nào?",
+    ]
 
 
 QN = [{"role": "user", "content": "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?"}]
@@ -100,6 +109,12 @@ def test_a_new_year_with_a_word_around_it_asks_the_base_question_again() -> None
     for question in ("Còn mốc 2030 thì sao?", "con giai doan den 2030 thi sao?"):
         merged = resolve(question, history)
         assert "Năng suất lao động" in merged and "2030" in merged and "2025" not in merged
+
+
+def test_a_province_carried_into_an_english_follow_up_is_still_a_name() -> None:
+    history = [{"role": "user", "content": "What is Huế's 2027 target for Hue-S accounts?"}]
+    merged = resolve("And how many accounts were registered by September 2025?", history)
+    assert find_provinces(merged) == ["Huế"]
 
 
 def test_a_new_topic_stays_on_the_document_the_last_answer_quoted() -> None:

@@ -35,6 +35,7 @@ ANSWER_FEATURES = (
     "dense_head_max",  # the highest question ↔ heading cosine among the five best units
     "year_other1",  # a year is asked and the best unit is about another year
     "figure_no1",  # a figure is asked and the best unit states none
+    "measure_no1",  # a count of something is asked and the best unit states no number of it
     "oov_share",  # the share of the question's content no unit of the corpus holds
     "listing",  # the question asks for a list, a summary, tasks ("những … nào")
     "figure",  # the question asks for a figure
@@ -103,6 +104,7 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             float(col("dense_head", top).max()),
             float(col("year_other", first)[0]),
             float(col("figure_no", first)[0]),
+            float(col("measure_no", first)[0]),
             oov,
             float(asked.listing),
             float(asked.figure),

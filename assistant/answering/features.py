@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,6 +77,11 @@ FEATURES = (
     "time_no",  # … and it states none
     "owner_yes",  # who is in charge is asked and the unit (or its list item) names an agency
     "owner_no",  # … and it names none
+    "measure_yes",  # a count of something is asked ("bao nhiêu doanh nghiệp") and the unit
+    # states a number of it ("trên 1.000 doanh nghiệp"; for "bao nhiêu %", a percentage)
+    "measure_near",  # … the unit names it and states a number, not side by side (a table
+    # row "Số doanh nghiệp công nghệ số: Năm 2025: 870")
+    "measure_no",  # … the unit states no number of it
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -155,6 +161,24 @@ def section_kind(chunk: Chunk) -> str:
         if v.goal_sections and v.goal_sections.search(f):
             return "goals"
     return ""
+
+
+@lru_cache(maxsize=256)
+def _counted(measure: str) -> re.Pattern[str]:
+    return re.compile(rf"\d(?:[\d.,]*\d)?\s*{re.escape(measure)}(?!\w)", re.IGNORECASE)
+
+
+def states_measure(text: str, measure: str) -> str:
+    """How ``text`` states a number of ``measure`` (see :func:`asked_measure`): "yes" (side by
+    side: "1.000 doanh nghiệp", "60%"), "near" (both, apart), "no". A measure typed without
+    diacritics is matched on the folded text."""
+    if measure == "%":
+        return "yes" if "%" in text or "phần trăm" in text.lower() else "no"
+    plain = fold(text) if fold(measure) == measure else text
+    if _counted(measure).search(plain):
+        return "yes"
+    named = re.search(rf"(?i)(?<!\w){re.escape(measure)}(?!\w)", plain)
+    return "near" if named and has_figure(text) else "no"
 
 
 def has_figure(text: str) -> bool:
@@ -271,6 +295,7 @@ def featurize(
         item = item_units(c.chunk.units, c.unit_no) or [u]  # the list item holding it
         timed = intent.when and any(states_time(v.text) for v in item)
         owned = intent.owner and any(vocab.names_agency(v.text) for v in item)
+        counted = states_measure(u.text, intent.measure) if intent.measure else ""
         x = {
             "cov": cov,
             "cov_head": coverage(qt.in_corpus, head),
@@ -329,6 +354,9 @@ def featurize(
             "time_no": float(intent.when and not timed),
             "owner_yes": float(owned),
             "owner_no": float(intent.owner and not owned),
+            "measure_yes": float(counted == "yes"),
+            "measure_near": float(counted == "near"),
+            "measure_no": float(counted == "no"),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables

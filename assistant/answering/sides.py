@@ -22,6 +22,11 @@ def is_title(chunk: Chunk, text: str) -> bool:
         # its line, ending without a sentence mark, is still the title.
         if label.endswith("…") and t.startswith(label[:-1]) and not SENTENCE_END.search(t):
             return True
+        # A title cut at its first full stop into units ("Bảng 1." / "Các chỉ tiêu … năm
+        # 2026"): each piece is still the title.
+        pieces = label.split(". ")
+        if len(pieces) >= 2 and t in {*(p + "." for p in pieces[:-1]), pieces[-1]}:
+            return True
     return False
 
 

@@ -17,8 +17,8 @@ from typing import Any
 from assistant.question.intent import YEAR as _YEAR
 from assistant.question.intent import spans, topic_words, without
 from assistant.question.scope import detect_lang, national_mention
-from kernel.gazetteer import find_mentions, find_provinces
-from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
+from kernel.gazetteer import find_mentions, find_provinces, plain_name
+from kernel.text import DOC_NUMBER, folded_syllables, has_diacritics, nfc
 from kernel.vocabulary import cues
 
 # "16-NQ/TU", "312/KH-UBND", "46-CV/BCSĐ": the whole number.
@@ -109,8 +109,9 @@ def _year_word(text: str) -> str:
 
 def _spelled(names: list[str], text: str) -> list[str]:
     """Province ``names`` as ``text`` spells words: folded in a question typed without
-    diacritics ("Thanh Hóa" would make "con … thi sao" read as written, its cues unmatched)."""
-    return names if has_diacritics(text) else [fold(n) for n in names]
+    diacritics ("Thanh Hóa" would make "con … thi sao" read as written, its cues unmatched),
+    in title case, as a name is typed so ("Hue": lower-case "hue" names no province)."""
+    return names if has_diacritics(text) else [plain_name(n) for n in names]
 
 
 def _placed(question: str, base: str) -> str:

@@ -18,9 +18,11 @@ from kernel.gazetteer import find_mentions
 from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, has_diacritics, nfc
 from kernel.vocabulary import cues, vocabulary
 
-# Where a question asking two things splits: "…, và … nào/gì", "; ".
+# Where a question asks a second thing: "…, và … nào?", "…; …", or a second sentence after
+# a question mark ("Cơ quan nào theo dõi? Và báo cáo theo chu kỳ nào?").
 _PARTS = re.compile(
-    r",?\s+(?:và|va|and)\s+(?=[^,]*\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b)|;\s*"
+    r",?\s+(?:và|va|and)\s+(?=[^,]*\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b)|;\s*|\?\s+",
+    re.I,
 )
 
 
@@ -44,6 +46,7 @@ class Intent:
     which_document: bool = False  # asks which document, or a document's number or date
     content: str = ""  # the question without its filler phrases
     parts: list[str] = field(default_factory=list)  # the sub-questions of a two-part question
+    measure: str = ""  # what a count is of ("bao nhiêu doanh nghiệp": "doanh"), or "%"
 
     def as_dict(self) -> dict:
         return {
@@ -59,7 +62,31 @@ class Intent:
             "facts": self.facts,
             "follow_up_cue": self.follow_up_cue,
             "which_document": self.which_document,
+            "measure": self.measure,
         }
+
+
+# "bao nhiêu doanh nghiệp", "mấy xã", "bao nhiêu %": the word after the question word names
+# what is counted ("mấy" only as written: folded, "may" is also "máy"; "thứ mấy", "số mấy",
+# "nhóm mấy" ask a rank or a number, not a count).
+_MEASURE = re.compile(
+    r"(?i)\b(?:bao nhiêu|bao nhieu|(?<!thứ )(?<!số )(?<!nhóm )mấy)\s+([^\W\d_]+|%)"
+)
+
+
+def asked_measure(question: str) -> str:
+    """The first word of what a count asks for ("doanh", "tỷ", "xã"), "%" for a percentage,
+    or "" when the question names none ("đạt bao nhiêu?", "thứ mấy")."""
+    m = _MEASURE.search(nfc(question))
+    if m is None:
+        return ""
+    word = m.group(1).lower()
+    if word in ("%", "phần", "phan"):  # "bao nhiêu phần trăm"
+        return "%"
+    if fold(word) in ("ty", "trieu", "nghin", "ngan"):  # "bao nhiêu tỷ đồng": a scale
+        return word
+    stop = STOPWORDS if has_diacritics(question) else STOPWORDS_FOLDED
+    return "" if word in stop else word
 
 
 # "những … nào" in a cue list: the two words with up to six words between them
@@ -249,6 +276,7 @@ def understand_intent(question: str) -> Intent:
         documents=documents,
         which_document=which_document,
         content=_asked_part(without(question, c.filler)),
+        measure=asked_measure(question),
     )
     if has(question, i["rank_high"]):
         intent.rank = "high"
