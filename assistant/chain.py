@@ -134,7 +134,8 @@ class Assistant:
 
     def interpret(self, question: str, history: Any = None) -> tuple[str, Scope, Intent]:
         """The question completed from the history, its scope and its intent."""
-        resolved = resolve(question, history, self.settings.answer.max_history_turns)
+        spelled = self.corpus.shorthand.expand(question)
+        resolved = resolve(spelled, history, self.settings.answer.max_history_turns)
         intent = understand_intent(resolved)
         scope = understand(resolved, self.corpus.docs, content=intent.content)
         if resolved != question:  # a follow-up is answered in its own language

@@ -216,6 +216,7 @@ class Cues:
     intents: dict[str, tuple[str, ...]]
     facts: dict[str, tuple[str, ...]]
     filler: tuple[str, ...]
+    shorthand: dict[str, str]  # chat shorthand → the words it stands for ("bn" → "bao nhiêu")
 
 
 @cache
@@ -226,6 +227,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         intents={k: tuple(v) for k, v in data["intents"].items()},
         facts={k: tuple(v) for k, v in data["facts"].items()},
         filler=tuple(data["filler"]["phrases"]),
+        shorthand=dict(data.get("shorthand", {})),
     )
 
 

@@ -1,23 +1,33 @@
-"""How the units an answer keeps read as bullets: a summary filled from the passages it
-already cites, a list announced in a sentence kept as that sentence."""
+"""How the units an answer keeps read as bullets: a summary filled from its
+section, a list announced in a sentence kept as that sentence."""
 
 from __future__ import annotations
 
 from assistant.answering.features import Candidate
 
-SUMMARY_CHARS = 1600  # a summary: about half a printed page, from the passages already cited
+SUMMARY_CHARS = 1600  # a summary: about half a printed page
 
 
 def fill(keep: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
-    """A summary covers its passages, not only their best units: the other units of the
-    passages already cited come in, in document order, up to the summary budget. They cost
-    no citation precision (the same passages are cited) and a summary's point is seldom in
-    the unit that shares most words with the question."""
-    cited = {c.chunk.id for c in keep}
-    have = {(c.chunk.id, c.unit_no) for c in keep}
-    size = sum(len(c.text) for c in keep)
+    """A summary covers its section, not only the units that share most words with the
+    question: first the opening unit of each paragraph or list item not yet represented
+    (where a paragraph says what it is about: results, then limits, then their causes), in
+    document order; then the other units of the passages already cited (they cost no
+    citation precision), up to the summary budget."""
     out = list(keep)
-    for c in sorted(pool, key=lambda c: (c.chunk.start, c.unit_no)):
+    size = sum(len(c.text) for c in keep)
+    blocks = {(c.chunk.id, c.unit.block) for c in keep}
+    ordered = sorted(pool, key=lambda c: (c.chunk.start, c.unit_no))
+    for c in ordered:
+        if (c.chunk.id, c.unit.block) in blocks:
+            continue
+        blocks.add((c.chunk.id, c.unit.block))
+        if size + len(c.text) <= SUMMARY_CHARS:
+            out.append(c)
+            size += len(c.text)
+    cited = {c.chunk.id for c in out}
+    have = {(c.chunk.id, c.unit_no) for c in out}
+    for c in ordered:
         if c.chunk.id not in cited or (c.chunk.id, c.unit_no) in have:
             continue
         if size + len(c.text) > SUMMARY_CHARS:

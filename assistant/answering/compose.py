@@ -25,7 +25,7 @@ from assistant.answering.features import (
     item_units,
     year_context,
 )
-from assistant.answering.sections import singled_out
+from assistant.answering.sections import named_share, singled_out
 from assistant.answering.sides import is_title, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
@@ -56,19 +56,14 @@ class Composer:
         section made of sections ("5. Một số lĩnh vực cần ưu tiên" › 5.1 …, 5.2 …), its
         outline: what it announces and the titles of the sections it holds."""
         outline = self._outline(section.path, section.chunks)
-        threshold = self.extractor.scorer.threshold if self.extractor.scorer else 0.5
         units = section.units
         if outline and section.outline:  # reached from its sections: their list answers
             return self._render(outline, scope)
         if outline:
             # "những tồn tại, hạn chế nào?" › "2.1. Tồn tại, hạn chế", "2.2. Nguyên nhân": a
             # sub-section whose own title answers is the one to give, not the outline.
-            scored = {(c.chunk.id, c.unit_no): c.p for c in section.units}
-            fits = [c for c in outline if scored.get((c.chunk.id, c.unit_no), 0.0) >= threshold]
-            child = fits[0] if len(fits) == 1 else None
-            others = [c.unit.text for c in outline if c is not child]
-            # None, several, or one the question does not single out: the outline.
-            if child is None or not singled_out(child.unit.text, others, scope.search_text):
+            child = _singled([c for c in outline if not announces(c)], scope)
+            if child is None:  # none, or several ("các lĩnh vực nào?"): the outline
                 return self._render(outline, scope)
             path = child.chunk.headings[: len(section.path) + 1]
             units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
@@ -143,11 +138,9 @@ class Composer:
                 outline[1:] if not is_title(outline[0].chunk, outline[0].unit.text) else outline
             )
             self.extractor.rescore(scored, titles, scope, intent)
-            fits = [c for c in titles if c.p >= threshold]
-            # Several ("các lĩnh vực nào?"), or one the question does not single out, keep it.
-            others = [c.unit.text for c in titles if c not in fits]
-            if len(fits) == 1 and singled_out(fits[0].unit.text, others, scope.search_text):
-                best, outline = fits[0], []
+            child = _singled(titles, scope)
+            if child is not None:
+                best, outline = child, []
         if outline:
             chosen = outline
         elif (
@@ -481,3 +474,26 @@ class Composer:
         if lang == "en":
             return f"According to “{doc}”{place}, section “{where}” (quoted in Vietnamese):"
         return f"Theo “{doc}”{place}, mục “{where}”:"
+
+
+def _singled(titles: list[Candidate], scope: Scope) -> Candidate | None:
+    """The one section title of an outline the question singles out ("quan điểm" of
+    "1. Quan điểm chỉ đạo" beside "2. Mục tiêu đến hết năm 2026"); None when the question
+    names none or several of them ("các lĩnh vực nào?": the outline answers), or names the
+    section above them more fully than the one it shares a phrase with (the group "tạo nền
+    móng chuyển đổi số" is not its item "a) Chuyển đổi nhận thức")."""
+    texts = [c.unit.text for c in titles]
+    hits = [
+        c
+        for k, c in enumerate(titles)
+        if singled_out(c.unit.text, texts[:k] + texts[k + 1 :], scope.search_text)
+    ]
+    if len(hits) != 1:
+        return None
+    child = hits[0]
+    label = child.unit.text.rstrip(":").strip()
+    heads = [h.rstrip(":").strip() for h in child.chunk.headings]
+    above = heads[heads.index(label) - 1] if label in heads[1:] else ""
+    if above and named_share(above, scope.search_text) > named_share(label, scope.search_text):
+        return None
+    return child

@@ -279,6 +279,20 @@ def _named_section(best: Section, sections: list[Section], unit_threshold: float
     col = {n: SECTION_FEATURES.index(n) for n in ("inherited", "own_cov", "max_p")}
     if not best.x[col["inherited"]] or best.x[col["max_p"]] >= unit_threshold:
         return best
+    parent = next((s for s in sections if s.file == best.file and s.path == best.path[:-1]), None)
+    # "Tóm tắt các quan điểm …" under "II. QUAN ĐIỂM VÀ MỤC TIÊU": of "1. Quan điểm" and
+    # "2. Mục tiêu tổng quát", only the first names it: that one is asked for, not the list
+    # (nor the second, reached through the heading above only).
+    named = [
+        s
+        for s in sections
+        if s.file == best.file
+        and s.path[:-1] == best.path[:-1]
+        and s is not best
+        and s.head_own > 0
+    ]
+    if len(named) == 1 and (parent is None or named[0].head_own >= parent.head_own):
+        return named[0]
     siblings = [
         s
         for s in sections
@@ -286,9 +300,6 @@ def _named_section(best: Section, sections: list[Section], unit_threshold: float
     ]
     if len(siblings) < 2:  # the heading above matched, and more than one section under it
         return best
-    # "Tóm tắt các quan điểm …" under "II. QUAN ĐIỂM VÀ MỤC TIÊU": of "1. Quan điểm" and
-    # "2. Mục tiêu tổng quát", only the first names it: that one is asked for, not the list.
-    parent = next((s for s in sections if s.file == best.file and s.path == best.path[:-1]), None)
     if (
         best.head_own > 0
         and (parent is None or best.head_own >= parent.head_own)

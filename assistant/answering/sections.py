@@ -166,3 +166,9 @@ def singled_out(title: str, siblings: list[str], question: str) -> bool:
 
     others = set().union(*(pairs(t) for t in siblings)) if siblings else set()
     return bool((pairs(title) - others) & pairs(question))
+
+
+def named_share(title: str, question: str) -> float:
+    """The share of ``title``'s two-word phrases the question names (folded)."""
+    have = set(bigrams(folded_syllables(title)))
+    return len(have & set(bigrams(folded_syllables(question)))) / len(have) if have else 0.0

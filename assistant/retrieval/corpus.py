@@ -8,12 +8,13 @@ from functools import cached_property
 from langchain_core.documents import Document
 
 from assistant.question.scope import Scope
+from assistant.question.shorthand import Shorthand
 from assistant.retrieval.accents import Accents
 from assistant.retrieval.units import UnitIndex
 from kernel import store
 from kernel.settings import Settings
 from kernel.store import Vectors
-from kernel.types import Chunk, FileMeta, Passage
+from kernel.types import NATIONAL, Chunk, FileMeta, Passage
 
 
 @dataclass
@@ -38,6 +39,16 @@ class Corpus:
         """The corpus's written forms of folded words, for questions typed without
         diacritics (built on first use)."""
         return Accents(self.chunks)
+
+    @cached_property
+    def shorthand(self) -> Shorthand:
+        """Chat shorthand and initialisms read from this corpus (built on first use)."""
+        return Shorthand(
+            self.chunks,
+            sorted(
+                {d.province for d in self.docs.values() if d.province and d.province != NATIONAL}
+            ),
+        )
 
     def dense_text(self, scope: Scope) -> str:
         """What the dense model embeds for a question: its search text, with the corpus's
