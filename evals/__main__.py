@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     run.add_argument(
         "--set",
-        help="a named set of evals/sets.py (public, extra…extra30, province6…province30): its "
+        help="a named set of evals/sets.py (public, extra, extra2…, province6…): its "
         "questions, and for a province set an index of corpus/ plus its two documents",
     )
     run.add_argument(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
+from kernel.text import fold
+
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 CUES_FILE = Path(__file__).with_name("cues.toml")
 GLOSSARY_FILE = Path(__file__).with_name("glossary.toml")
@@ -118,6 +120,30 @@ class Vocabulary:
             if rest.split(" ", 1)[0] in ("tỉnh", "thành", "nhân"):
                 return True
         return False
+
+    def agencies(self, text: str) -> list[str]:
+        """The agencies ``text`` names (as :meth:`names_agency` finds them), each as its
+        opening noun and up to two name words after it, folded ("Sở Khoa học và Công nghệ" →
+        "so khoa", "Công an tỉnh" → "cong an tinh"): enough to tell one agency from another
+        in a task list."""
+        if self.agency is None:
+            return []
+        found = []
+        for m in self.agency.finditer(text):
+            rest = text[m.end() :].lstrip()
+            if not (
+                m.group(0).isupper()
+                or rest[:1].isupper()
+                or rest.split(" ", 1)[0] in ("tỉnh", "thành", "nhân")
+            ):
+                continue
+            words = []
+            for w in re.findall(r"[^\W_]+", rest)[:2]:
+                if not (w[:1].isupper() or w in ("tỉnh", "thành", "phố", "nhân", "dân")):
+                    break
+                words.append(w)
+            found.append(fold(" ".join([m.group(0), *words])))
+        return list(dict.fromkeys(found))
 
     def metric_label(self, key: str, default: str = "") -> str:
         """The human name of a metric key (``default`` when the key is unknown)."""

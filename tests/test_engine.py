@@ -466,3 +466,18 @@ def test_a_title_cut_into_units_at_its_full_stop_is_still_a_title() -> None:
     assert is_title(chunk, "Bảng 1.")
     assert is_title(chunk, "Các chỉ tiêu chuyển đổi số chủ yếu năm 2026")
     assert not is_title(chunk, "Tỷ lệ hộ gia đình có cáp quang: Năm 2026: 92%")
+
+
+def test_a_summary_opens_each_paragraph_of_its_section(assistant) -> None:
+    # The situation section says what was achieved, then what fell short, then why: a
+    # summary of it reaches the causes, not only the opening sentences.
+    a = assistant.ask("Tóm tắt phần tình hình và nguyên nhân trong nghị quyết của Hải Dương")
+    assert not a.refused and "nguyên nhân chủ quan" in a.answer, a.answer
+
+
+def test_a_section_named_by_its_own_heading_beats_the_outline_above_it(assistant) -> None:
+    # "II. QUAN ĐIỂM VÀ MỤC TIÊU" › "1. Quan điểm", "2. Mục tiêu tổng quát": the question
+    # names the first; its content answers, not the list of both titles.
+    a = assistant.ask("Khánh Hòa đặt ra những quan điểm gì về chuyển đổi số? Nói ngắn thôi.")
+    assert not a.refused and "Mục tiêu tổng quát" not in a.answer, a.answer
+    assert all("Quan điểm" in c.section for c in a.citations), a.citations

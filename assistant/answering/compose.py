@@ -258,6 +258,14 @@ class Composer:
         passages_of = {c.chunk.id for c in chosen}
         for part in intent.parts:
             sub = self.extractor.score(question, scope, intent, [], None, text=part)
+            # A unit already given may answer this part too ("… bao nhiêu và ai chủ trì?" of
+            # a table row that names its lead agency): nothing to add then.
+            top = max((c.p for c in sub.cands), default=0.0)
+            if any(
+                c.p >= max(threshold, 0.8 * top) and (c.chunk.id, c.unit_no) in have
+                for c in sub.cands
+            ):
+                continue
             pool = [
                 c
                 for c in sub.cands

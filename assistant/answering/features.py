@@ -82,6 +82,8 @@ FEATURES = (
     "measure_near",  # … the unit names it and states a number, not side by side (a table
     # row "Số doanh nghiệp công nghệ số: Năm 2025: 870")
     "measure_no",  # … the unit states no number of it
+    "agency_same",  # the question names an agency ("Công an tỉnh chủ trì những việc gì?")
+    # and the unit (or its list item) names it too (a task row led by it)
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -265,6 +267,7 @@ def featurize(
     wants_baseline = intent.baseline and not future
     en = scope.lang == "en"
     vocab = vocabulary()
+    asked_agencies = vocab.agencies(scope.search_text)
     heads: dict[str, tuple[set[str], str]] = {}
     titles: dict[str, set[str]] = {}
     for c in cands:
@@ -296,6 +299,9 @@ def featurize(
         timed = intent.when and any(states_time(v.text) for v in item)
         owned = intent.owner and any(vocab.names_agency(v.text) for v in item)
         counted = states_measure(u.text, intent.measure) if intent.measure else ""
+        same_agency = bool(asked_agencies) and any(
+            a in fold(" ".join(v.text for v in item)) for a in asked_agencies
+        )
         x = {
             "cov": cov,
             "cov_head": coverage(qt.in_corpus, head),
@@ -357,6 +363,7 @@ def featurize(
             "measure_yes": float(counted == "yes"),
             "measure_near": float(counted == "near"),
             "measure_no": float(counted == "no"),
+            "agency_same": float(same_agency),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables

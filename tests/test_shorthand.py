@@ -1,0 +1,40 @@
+"""Chat shorthand and initialisms, spelled out from what the corpus itself writes."""
+
+from __future__ import annotations
+
+from assistant.question.shorthand import Shorthand
+from kernel.text import has_diacritics
+
+
+def test_chat_words_and_the_corpus_initialisms_are_spelled_out(assistant) -> None:
+    sh = assistant.corpus.shorthand
+    text = sh.expand("TH năm 2025 tỷ lệ ng dân dùng DVCTT đạt bn, KTS của HD chiếm bn %")
+    for words in ("Thanh Hóa", "người dân", "dịch vụ công trực tuyến", "bao nhiêu"):
+        assert words in text, text
+    assert "kinh tế số của Hải Dương" in text, text
+
+
+def test_a_question_typed_without_diacritics_stays_without_them(assistant) -> None:
+    text = assistant.corpus.shorthand.expand("TH nam 2025 ty le ng dan dung DVCTT dat bn")
+    assert not has_diacritics(text), text
+    assert "Thanh Hoa" in text and "dich vu cong truc tuyen" in text and "bao nhieu" in text
+
+
+def test_codes_and_initialisms_the_corpus_does_not_spell_stay_as_written(assistant) -> None:
+    sh = assistant.corpus.shorthand
+    # "KH" is the code of a plan ("312/KH-UBND") as much as Khánh Hòa; "CV" a dispatch's;
+    # no phrase of the corpus reads "ICT" or "PCI".
+    for q in ("UBND KH ban hành CV 11507 ngày nào?", "ICT Index và PCI năm 2019?"):
+        assert sh.expand(q) == q
+
+
+def test_initials_two_indexed_provinces_share_are_no_province(assistant) -> None:
+    chunks = assistant.corpus.chunks
+    assert Shorthand(chunks, ["Quảng Ngãi"]).expand("NQ của QN") == "NQ của Quảng Ngãi"
+    both = Shorthand(chunks, ["Quảng Ngãi", "Quảng Ninh"])
+    assert both.expand("NQ của QN") == "NQ của QN"
+
+
+def test_a_question_in_shorthand_finds_its_figure(assistant) -> None:
+    a = assistant.ask("DVCTT của TH năm 2025 đạt bn % ng dân, DN sử dụng?")
+    assert not a.refused and "97,9%" in a.answer, a.answer
