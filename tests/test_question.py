@@ -510,3 +510,14 @@ def test_a_document_named_by_its_signer_is_in_scope() -> None:
     assert understand("nghi quyet do nguyen hong phong ky?", docs).files == ["th.txt"]
     # A part of the name is not the name.
     assert understand("Đồng chí Phong nói gì về chuyển đổi số?", docs).files == []
+
+
+def test_agencies_are_told_apart_by_their_name_words() -> None:
+    from kernel.vocabulary import vocabulary
+
+    v = vocabulary()
+    assert v.agencies("Sở Khoa học và Công nghệ chủ trì những nhiệm vụ nào?") == ["so khoa"]
+    assert v.agencies("Công an tỉnh chủ trì những việc gì?") == ["cong an tinh"]
+    row = "Cơ quan chủ trì: Sở Tài chính; Cơ quan phối hợp: Sở Khoa học và Công nghệ"
+    assert v.agencies(row) == ["so tai", "so khoa"]
+    assert v.agencies("Ban hành kế hoạch và bộ dữ liệu") == []  # no agency's name

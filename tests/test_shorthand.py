@@ -22,10 +22,13 @@ def test_a_question_typed_without_diacritics_stays_without_them(assistant) -> No
 
 def test_codes_and_initialisms_the_corpus_does_not_spell_stay_as_written(assistant) -> None:
     sh = assistant.corpus.shorthand
-    # "KH" is the code of a plan ("312/KH-UBND") as much as Khánh Hòa; "CV" a dispatch's;
+    # "KH" next to a number is a plan's code ("KH năm 2026", "KH số 27"), "CV" a dispatch's;
     # no phrase of the corpus reads "ICT" or "PCI".
-    for q in ("UBND KH ban hành CV 11507 ngày nào?", "ICT Index và PCI năm 2019?"):
+    for q in ("Theo KH năm 2026 và CV 11507 thì sao?", "KH số 27 ra ngày nào?", "ICT và PCI?"):
         assert sh.expand(q) == q
+    # Standing alone, the same letters are the province ("UBND KH", "còn KH thì sao?").
+    assert sh.expand("UBND KH ban hành CV 11507 ngày nào?").startswith("UBND Khánh Hòa ban hành")
+    assert sh.expand("còn KH thì sao?") == "còn Khánh Hòa thì sao?"
 
 
 def test_initials_two_indexed_provinces_share_are_no_province(assistant) -> None:

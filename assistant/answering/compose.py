@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 MAX_BULLETS = 6  # a list answer: at most this many units
 MAX_CHARS = 1000  # … and about this many characters
+NEAR = 0.8  # a unit this likely relative to another is nearly as likely
 MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
 
 
@@ -167,7 +168,7 @@ class Composer:
             for c in cands[1:6]
             if c.chunk.id == best.chunk.id
             and abs(c.unit_no - best.unit_no) <= 2
-            and c.p >= max(threshold, 0.8 * best.p)
+            and c.p >= max(threshold, NEAR * best.p)
         ]
         return sorted([best, *near[:1]], key=lambda c: c.unit_no)
 
@@ -262,7 +263,7 @@ class Composer:
             # a table row that names its lead agency): nothing to add then.
             top = max((c.p for c in sub.cands), default=0.0)
             if any(
-                c.p >= max(threshold, 0.8 * top) and (c.chunk.id, c.unit_no) in have
+                c.p >= max(threshold, NEAR * top) and (c.chunk.id, c.unit_no) in have
                 for c in sub.cands
             ):
                 continue
@@ -274,7 +275,7 @@ class Composer:
             ]
             if pool and (pool[0].chunk.id, pool[0].unit_no) not in have:
                 best = pool[0]
-                if best.p >= threshold * 0.8:
+                if best.p >= threshold * NEAR:
                     have.add((best.chunk.id, best.unit_no))
                     extra.append(best)
         return extra

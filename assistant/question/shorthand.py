@@ -9,9 +9,9 @@ so before a question is interpreted:
   those letters, when the corpus writes that phrase out more often than it abbreviates it
   and no other reading comes close (the corpus defines the abbreviations: none is listed);
 - a two-letter one is a province when exactly one province with documents in the index has
-  those initials, they are no document kind's code ("KH" of "312/KH-UBND" stays as written)
-  and the corpus names the province more often than it writes the letters ("QN" is Quảng
-  Ngãi while no Quảng Ninh document is indexed).
+  those initials, the corpus names the province more often than it writes the letters ("QN"
+  is Quảng Ngãi while no Quảng Ninh document is indexed), and they are not a document kind's
+  code followed by a number ("UBND KH" is Khánh Hòa, "KH năm 2026" a plan).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import re
 from collections import Counter, defaultdict
 
 from kernel.gazetteer import plain_name
-from kernel.text import fold, has_diacritics
+from kernel.text import fold, has_diacritics, syllables
 from kernel.types import Chunk
 from kernel.vocabulary import cues, vocabulary
 
-_WORD = re.compile(r"[^\W\d_]+")
-_CLAUSE = re.compile(r"[,.;:()\"“”!?\n/–-]+")
-_INITIALISM = re.compile(r"(?<![\w/-])([A-ZĐ]{2,6})(?![\w/-])")
+# A word standing alone (not part of a code such as "312/KH-UBND").
+_TOKEN = re.compile(r"(?<![\w/-])([^\W\d_]{2,6})(?![\w/-])")
+# What makes two letters a document's code: a number after them ("KH 27", "KH năm 2026").
+_NUMBERED = re.compile(r"\s*(?:(?:số|năm)\s*)?\d", re.IGNORECASE)
 MIN_COUNT = 2  # a phrase seen once is no evidence of an abbreviation
 DOMINANCE = 2.0  # … and it must be this many times likelier than the next reading
 
@@ -43,41 +44,40 @@ class Shorthand:
         self._upper: Counter[str] = Counter()  # the corpus's own abbreviations ("UBND")
         for c in chunks:
             for u in c.units:
-                for clause in _CLAUSE.split(u.text):
-                    words = _WORD.findall(clause)
-                    self._upper.update(fold(w).upper() for w in words if len(w) > 1 and w.isupper())
+                self._upper.update(
+                    fold(m.group(1)).upper()
+                    for m in _TOKEN.finditer(u.text)
+                    if m.group(1).isupper()
+                )
+                run: list[str] = []
+                for w in [*syllables(u.text), "0"]:  # a number ends a run of words
+                    if w.isalpha():
+                        run.append(w)
+                        continue
                     for n in range(2, 7):
-                        for i in range(len(words) - n + 1):
-                            gram = words[i : i + n]
-                            self._phrases[_initials(gram)][" ".join(gram).lower()] += 1
-        # A document kind's code ("KH" of "312/KH-UBND") is read as the code it is.
+                        for i in range(len(run) - n + 1):
+                            gram = run[i : i + n]
+                            self._phrases[_initials(gram)][" ".join(gram)] += 1
+                    run = []
+        # A document kind's code ("KH" of "312/KH-UBND") next to a number is that code.
         self._codes = {fold(c).upper() for k in vocabulary().document_kinds for c in k.codes}
         by_initials: dict[str, set[str]] = defaultdict(set)
         for p in provinces:
-            words = _WORD.findall(p)
+            words = syllables(p)
             if len(words) == 2:
                 by_initials[_initials(words)].add(p)
         self._provinces = {k: next(iter(v)) for k, v in by_initials.items() if len(v) == 1}
         self._names = set(self._provinces.values())
-        words = cues().shorthand
-        self._short = (
-            re.compile(
-                r"(?<!\w)("
-                + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-                + r")(?!\w)"
-            )
-            if words
-            else None
-        )
 
-    def reading(self, token: str) -> str | None:
+    def reading(self, token: str, numbered: bool = False) -> str | None:
         """What an upper-case ``token`` stands for, when the corpus writes it out more often
-        than it abbreviates it (None: as written)."""
+        than it abbreviates it (None: as written). ``numbered``: a number follows it (a
+        document kind's code then: "KH 27", "KH năm 2026")."""
         key = fold(token).upper()
         own = self._upper[key]
         if len(key) == 2:  # two letters are too many things ("CV", "DN"): a province only
             name = self._provinces.get(key)
-            if name is None or key in self._codes:
+            if name is None or (numbered and key in self._codes):
                 return None
             return name if DOMINANCE * own < self._phrases[key][name.lower()] else None
         ranked = self._phrases.get(key, Counter()).most_common(2)
@@ -91,19 +91,20 @@ class Shorthand:
         """``question`` with its shorthand spelled out (unchanged when it has none), without
         diacritics when it was typed without them (it is then matched folded)."""
         plain = not has_diacritics(question)
+        table = cues().shorthand
 
         def written(words: str, name: bool = False) -> str:
             if not plain:
                 return words
             return plain_name(words) if name else fold(words)
 
-        text = question
-        if self._short is not None:
-            table = cues().shorthand
-            text = self._short.sub(lambda m: written(table[m.group(1)]), text)
+        def spelled(m: re.Match[str]) -> str:
+            word = m.group(1)
+            if word in table:
+                return written(table[word])
+            if not word.isupper():
+                return word
+            reading = self.reading(word, bool(_NUMBERED.match(m.string, m.end())))
+            return word if reading is None else written(reading, reading in self._names)
 
-        def initialism(m: re.Match[str]) -> str:
-            reading = self.reading(m.group(1))
-            return m.group(1) if reading is None else written(reading, reading in self._names)
-
-        return _INITIALISM.sub(initialism, text)
+        return _TOKEN.sub(spelled, question)
