@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
 from kernel.text import fold
 
+# Words that carry an agency's name on from its opening noun ("Công an tỉnh", "Ủy ban nhân
+# dân", "Văn phòng thành phố").
+_PLACE = ("tỉnh", "thành", "nhân")
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 CUES_FILE = Path(__file__).with_name("cues.toml")
 GLOSSARY_FILE = Path(__file__).with_name("glossary.toml")
@@ -107,42 +111,34 @@ class Vocabulary:
         """Kinds that only go with the document before them (a "Phụ lục")."""
         return frozenset(k.name for k in self.document_kinds if k.appendix)
 
-    def names_agency(self, text: str) -> bool:
-        """True when ``text`` names an agency: an opening noun followed by a capitalised word
-        or by "tỉnh" / "thành phố" / "nhân dân" ("Sở Nội vụ", "Công an tỉnh"), or an
-        acronym ("UBND", "VNPT"). "Ban hành", "Bộ dữ liệu" name none."""
+    def _agency_mentions(self, text: str) -> Iterator[tuple[str, str]]:
+        """Each agency ``text`` names: its opening noun and the text after it. The noun must
+        be followed by a capitalised word or by "tỉnh" / "thành phố" / "nhân dân" ("Sở Nội
+        vụ", "Công an tỉnh"), or be an acronym ("UBND", "VNPT"). "Ban hành", "Bộ dữ liệu"
+        name none."""
         if self.agency is None:
-            return False
+            return
         for m in self.agency.finditer(text):
             rest = text[m.end() :].lstrip()
-            if m.group(0).isupper() or rest[:1].isupper():
-                return True
-            if rest.split(" ", 1)[0] in ("tỉnh", "thành", "nhân"):
-                return True
-        return False
+            if m.group(0).isupper() or rest[:1].isupper() or rest.split(" ", 1)[0] in _PLACE:
+                yield m.group(0), rest
+
+    def names_agency(self, text: str) -> bool:
+        """True when ``text`` names an agency (see :meth:`_agency_mentions`)."""
+        return next(self._agency_mentions(text), None) is not None
 
     def agencies(self, text: str) -> list[str]:
-        """The agencies ``text`` names (as :meth:`names_agency` finds them), each as its
-        opening noun and up to two name words after it, folded ("Sở Khoa học và Công nghệ" →
-        "so khoa", "Công an tỉnh" → "cong an tinh"): enough to tell one agency from another
-        in a task list."""
-        if self.agency is None:
-            return []
+        """The agencies ``text`` names, each as its opening noun and up to two name words
+        after it, folded ("Sở Khoa học và Công nghệ" → "so khoa", "Công an tỉnh" → "cong an
+        tinh"): enough to tell one agency from another in a task list."""
         found = []
-        for m in self.agency.finditer(text):
-            rest = text[m.end() :].lstrip()
-            if not (
-                m.group(0).isupper()
-                or rest[:1].isupper()
-                or rest.split(" ", 1)[0] in ("tỉnh", "thành", "nhân")
-            ):
-                continue
+        for noun, rest in self._agency_mentions(text):
             words = []
             for w in re.findall(r"[^\W_]+", rest)[:2]:
-                if not (w[:1].isupper() or w in ("tỉnh", "thành", "phố", "nhân", "dân")):
+                if not (w[:1].isupper() or w in _PLACE or w in ("phố", "dân")):
                     break
                 words.append(w)
-            found.append(fold(" ".join([m.group(0), *words])))
+            found.append(fold(" ".join([noun, *words])))
         return list(dict.fromkeys(found))
 
     def metric_label(self, key: str, default: str = "") -> str:
