@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 36))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 37))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -88,6 +88,9 @@ SETS: tuple[QuestionSet, ...] = (
     _province(33, "hue_nghiquyet_09_nq_tu_2025.pdf", "hue_kehoach_46_kh_ubnd_2026.docx"),
     _province(34, "ninhbinh_nq_27_2025_hdnd_cds.docx", "ninhbinh_kh_18_ubnd_cds_2026.pdf"),
     _province(35, "quangninh_ctr_hanhdong_cds_2030.pdf", "quangninh_qd_kehoach_cds_2026.docx"),
+    _province(36, "thanhhoa_nq_hdnd_cds_2030.docx", "thanhhoa_kh_ubnd_cds_2026.pdf"),
+    _province(37, "dongnai_nq_hdnd_cds_2030.docx", "dongnai_kh_ubnd_cds_2026.pdf"),
+    _province(38, "danang_nghiquyet_chuyendoiso_2030.docx", "danang_kehoach_chuyendoiso_2026.pdf"),
 )
 
 

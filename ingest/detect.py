@@ -37,7 +37,7 @@ _CENTRAL_LINE = re.compile(
 # Lines that end a title: the preamble (bulleted or not), a separator, a heading, the
 # addressee.
 _TITLE_STOP = re.compile(
-    r"^(?:-{3,}|_{3,}|\*|(?:[-–•+]\s*)?(?:Căn cứ|Thực hiện|Xét)\b|Kính gửi|Điều\s+\d|Phần thứ"
+    r"^(?:[-_—–]{3,}|\*|(?:[-–•+]\s*)?(?:Căn cứ|Thực hiện|Xét)\b|Kính gửi|Điều\s+\d|Phần thứ"
     r"|[IVX]+\.\s|\d+\.\s)",
     re.I,
 )

@@ -36,14 +36,45 @@ def table_row(cells: list[str | None]) -> str:
     return " | ".join(texts) if any(texts) else ""
 
 
+def _settings(page) -> dict:
+    """Table settings closing rows cut by a page break: a row split over two pages has its
+    cell rules on both sides but no rule where the page cuts it, so pdfplumber would not see
+    it as cells. A line at the top and the bottom of the page's vertical rules closes them."""
+    vertical = [e for e in page.edges if e["orientation"] == "v"]
+    if not vertical:
+        return {}
+    return {
+        "explicit_horizontal_lines": [
+            min(e["top"] for e in vertical),
+            max(e["bottom"] for e in vertical),
+        ]
+    }
+
+
+def _continues(rows: list[list[str | None]], last: list[list[str | None]] | None) -> bool:
+    """Whether the first row of a table opening a page is the rest of ``last``'s final row
+    (the previous page ended in that table): same columns, its first cell (the row's number)
+    empty, and some other cell empty too (the cut row goes on in only some columns)."""
+    if not last or not rows or len(rows[0]) != len(last[-1]):
+        return False
+    cells = [(c or "").strip() for c in rows[0]]
+    return not cells[0] and any(cells[1:]) and not all(cells[1:])
+
+
 def pages(path: Path) -> list[str]:
     """Each page's text (see the module docstring)."""
     import pdfplumber
 
-    out: list[str] = []
+    out: list[list[tuple[float, str | list[list[str | None]]]]] = []
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
-            tables = [t for t in page.find_tables() if len(t.rows) >= 2]
+            # One ruled row of three columns or more is a table (the last row of one,
+            # carried over to a new page); a lone box of one or two cells is a frame.
+            tables = [
+                t
+                for t in page.find_tables(_settings(page))
+                if len(t.rows) >= 2 or len(t.rows[0].cells) >= 3
+            ]
             boxes = [t.bbox for t in tables]
 
             def outside(obj: dict, boxes: list = boxes) -> bool:
@@ -52,13 +83,32 @@ def pages(path: Path) -> list[str]:
                 return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
             text_page = page.filter(outside) if boxes else page
-            lines = [
+            items: list[tuple[float, str | list[list[str | None]]]] = [
                 (ln["top"], ln["text"])
                 for ln in text_page.extract_text_lines(use_text_flow=True, y_tolerance=Y_TOLERANCE)
             ]
             for t in sorted(tables, key=lambda t: t.bbox[1]):
-                rows = "\n".join(r for r in (table_row(c) for c in t.extract()) if r)
-                at = next((i for i, (top, _) in enumerate(lines) if top >= t.bbox[1]), len(lines))
-                lines.insert(at, (t.bbox[1], rows))
-            out.append("\n".join(text for _, text in lines))
-    return out
+                at = next((i for i, (top, _) in enumerate(items) if top >= t.bbox[1]), len(items))
+                items.insert(at, (t.bbox[1], t.extract()))
+            # A table that ended the last page and opens this one is one table: a repeated
+            # header row goes, and a row the page break cut is made whole again.
+            last = out[-1][-1][1] if out and out[-1] and isinstance(out[-1][-1][1], list) else None
+            if last is not None and items and isinstance(items[0][1], list):
+                rows = items[0][1]
+                if rows and rows[0] == last[0]:
+                    rows = rows[1:]
+                if _continues(rows, last):
+                    last[-1] = [
+                        " ".join(filter(None, (a, b))) or None
+                        for a, b in zip(last[-1], rows[0], strict=True)
+                    ]
+                    rows = rows[1:]
+                items[0] = (items[0][0], rows)
+            out.append(items)
+    return [
+        "\n".join(
+            it if isinstance(it, str) else "\n".join(r for r in map(table_row, it) if r)
+            for _, it in items
+        )
+        for items in out
+    ]

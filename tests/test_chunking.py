@@ -295,3 +295,21 @@ def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():
         "3. Xã hội số › 3.1. Tổ chức phong trào “Bình dân học vụ số” năm 2026"
     )
     assert got["3.2."].endswith("› 3. Xã hội số"), got
+
+
+def test_text_broken_mid_sentence_at_line_ends_is_read_as_wrapped():
+    # A PDF page whose header block and closing lines leave few full-width lines: its
+    # sentences still break at line ends, so its lines are joined back into paragraphs.
+    header = ["ỦY BAN NHÂN DÂN", "TỈNH X", "Số: 27/KH-UBND", "KẾ HOẠCH", "Chuyển đổi số năm 2026"]
+    body = [
+        "- Triển khai Trợ lý ảo hỗ trợ giải quyết thủ tục hành chính tại 94 xã, phường,",
+        "đặc khu. Cơ quan chủ trì: Trung tâm Phục vụ hành chính công tỉnh; thời hạn:",
+        "tháng 8/2026.",  # a label's value goes on after a full line only in wrapped text
+    ] * 8
+    closing = ["Nơi nhận:", "- Như trên;", "- Lưu: VT.", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    got = [b.text for b in blocks("\n".join(header + body + closing))]
+    task = (
+        "- Triển khai Trợ lý ảo hỗ trợ giải quyết thủ tục hành chính tại 94 xã, phường, đặc "
+        "khu. Cơ quan chủ trì: Trung tâm Phục vụ hành chính công tỉnh; thời hạn: tháng 8/2026."
+    )
+    assert got.count(task) == 8, got

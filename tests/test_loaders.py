@@ -310,3 +310,28 @@ def test_docx_header_laid_out_in_rows_reads_as_lines(tmp_path: Path) -> None:
         "Hà Tĩnh, ngày 16 tháng 12 năm 2024",
         "BÁO CÁO",
     ]
+
+
+def test_pdf_table_row_cut_by_a_page_break_reads_whole() -> None:
+    """A row the page break cuts (its last words on the next page), and a last row alone on
+    a new page, read as the row does in the .txt: one line, cells tab-separated."""
+    text = load_text(ROOT / "tests" / "data" / "province38" / "danang_kehoach_chuyendoiso_2026.pdf")
+    lines = text.splitlines()
+    assert (
+        "14\tTỷ lệ người trưởng thành có tài khoản định danh điện tử mức độ 2\t%\t79,6\t85\t"
+        "Công an thành phố"
+    ) in lines
+    assert (
+        "7\tBố trí công chức có chuyên môn công nghệ thông tin cho 38 xã, phường, đặc khu còn "
+        "thiếu\tSở Nội vụ\tỦy ban nhân dân các xã, phường, đặc khu\tTháng 12/2026"
+    ) in lines
+    assert (
+        "8\tVận hành Trung tâm giám sát an toàn thông tin (SOC) tập trung của thành phố\t"
+        "Công an thành phố\tSở Khoa học và Công nghệ\tQuý II/2026"
+    ) in lines
+    assert "độ 2" not in lines  # no piece of a row left on its own
+
+
+def test_pdf_table_header_repeated_on_the_next_page_is_read_once() -> None:
+    text = load_text(ROOT / "tests" / "data" / "province6" / "nghean_kh_2023.pdf")
+    assert text.count("STT\tChỉ tiêu\tNăm 2023\tNăm 2025\tCơ quan chủ trì") == 1

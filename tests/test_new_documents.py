@@ -153,6 +153,16 @@ def test_a_note_under_the_title_is_not_the_title() -> None:
     )
 
 
+@pytest.mark.parametrize("rule", ["-----", "—————", "_____"])
+def test_a_rule_under_the_title_ends_it(rule: str) -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ ĐÀ NẴNG\nSố: 27/KH-UBND\n\nKẾ HOẠCH\n"
+        f"Chuyển đổi số thành phố Đà Nẵng năm 2026\n{rule}\nCăn cứ Nghị quyết số 05-NQ/TU;\n"
+    )
+    p = detect_meta("dn_kh.txt", text).main
+    assert p.title == "Kế hoạch chuyển đổi số thành phố Đà Nẵng năm 2026"
+
+
 def test_lettered_sub_items_start_their_own_line_and_row() -> None:
     """ "a.1) …", "b.1) …" items open a line of their own even in hard-wrapped text (they
     start lower-case, like a broken sentence), and their figures become rows whose

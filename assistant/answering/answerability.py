@@ -22,7 +22,8 @@ from assistant.answering.features import FEATURES
 if TYPE_CHECKING:
     from assistant.answering.scorer import Scorer
 
-ANSWER_FEATURES = (
+# The evidence of one question (the best units' probabilities and what they hold).
+EVIDENCE = (
     "p1",  # the best unit's probability (in the documents the question names)
     "logit_p1",  # … as log-odds: the model can weigh the high end differently
     "p2",  # the second best unit's probability
@@ -37,19 +38,25 @@ ANSWER_FEATURES = (
     "figure_no1",  # a figure is asked and the best unit states none
     "measure_no1",  # a count of something is asked and the best unit states no number of it
     "oov_share",  # the share of the question's content no unit of the corpus holds
-    "listing",  # the question asks for a list, a summary, tasks ("những … nào")
-    "figure",  # the question asks for a figure
-    "english",  # the question is in English
-    "scoped",  # the question names a province or document
-    # An English question is matched through its Vietnamese terms: the same evidence is
-    # weaker there (a unit covers a glossary term, not the question), so it gets its own
-    # weight for the three strongest signals.
-    "english_logit_p1",
-    "english_bm25_1",
-    "english_cov_clause_max",
 )
-# The base features an English question weighs on its own (see the last three above).
-_ENGLISH_TIMES = ("logit_p1", "bm25_1", "cov_clause_max")
+# What the documents the question names lack and others hold: the near miss ("Khánh Hòa
+# có bao nhiêu doanh nghiệp công nghệ số?" when only Hải Dương counts them).
+ELSEWHERE = (
+    "cov_gap_out",  # how much better a unit of another document covers the question
+    "dense_gap_out",  # … is closer to it (cosine)
+    "year_miss5",  # a year is asked and none of the five best units is about it
+    "figure_no5",  # a figure is asked and none of the five best units states one
+)
+# The kind of question: how much each piece of evidence weighs depends on it (a list's answer
+# is spread over units, an English question is matched through its Vietnamese terms, a
+# figure needs a number), so each kind gets its own weight for every piece of evidence.
+KINDS = ("listing", "figure", "english", "scoped")
+ANSWER_FEATURES = (
+    *EVIDENCE,
+    *ELSEWHERE,
+    *KINDS,
+    *(f"{kind}*{name}" for kind in KINDS for name in EVIDENCE),
+)
 # Evidence whose direction is known (kept by the fit, as for the unit scorer).
 ANSWER_MONOTONE = {
     "p1": 1,
@@ -59,6 +66,10 @@ ANSWER_MONOTONE = {
     "cov_clause_max": 1,
     "dense_max": 1,
     "oov_share": -1,
+    "cov_gap_out": -1,
+    "dense_gap_out": -1,
+    "year_miss5": -1,
+    "figure_no5": -1,
 }
 _COL = {name: i for i, name in enumerate(FEATURES)}
 
@@ -82,15 +93,26 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
     p_in = [float(p[i]) for i in top]
     p1 = p_in[0] if p_in else 0.0
     best = top[0] if top else None
-    p_out = float(p[~inside].max()) if (~inside).any() else 0.0
+    outside = ~inside
+    p_out = float(p[outside].max()) if outside.any() else 0.0
 
-    def col(name: str, rows: list[int]) -> np.ndarray:
-        return x[rows, _COL[name]] if rows else np.zeros(1)
+    def col(name: str, rows: list[int] | np.ndarray) -> np.ndarray:
+        values = x[rows, _COL[name]]
+        return values if len(values) else np.zeros(1)
+
+    def gap(name: str) -> float:
+        """How far the best of another document beats the best of the named ones."""
+        if not outside.any():
+            return 0.0
+        return max(0.0, float(col(name, outside).max() - col(name, inside).max()))
 
     clipped = min(max(p1, 1e-4), 1 - 1e-4)
     first = [best] if best is not None else []
     oov = float(x[0, _COL["oov_share"]]) if len(x) else 1.0
-    base = np.array(
+    year_asked = bool(len(x)) and bool(
+        (x[:, [_COL["year_hit"], _COL["year_other"], _COL["year_none"]]] > 0).any()
+    )
+    evidence = np.array(
         [
             p1,
             float(np.log(clipped / (1 - clipped))),
@@ -100,21 +122,24 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             float(col("cov", first)[0]),
             float(col("cov_clause", top).max()),
             float(col("bm25_unit", first)[0]),
-            float(x[inside, _COL["dense_unit"]].max()) if inside.any() else 0.0,
+            float(col("dense_unit", inside).max()),
             float(col("dense_head", top).max()),
             float(col("year_other", first)[0]),
             float(col("figure_no", first)[0]),
             float(col("measure_no", first)[0]),
             oov,
-            float(asked.listing),
-            float(asked.figure),
-            float(asked.english),
-            float(asked.scoped),
         ]
     )
-    names = ANSWER_FEATURES[: len(base)]
-    english = [float(asked.english) * base[names.index(n)] for n in _ENGLISH_TIMES]
-    return np.concatenate([base, english])
+    elsewhere = np.array(
+        [
+            gap("cov"),
+            gap("dense_unit"),
+            float(year_asked and not col("year_hit", top).any()),
+            float(col("figure_no", top).min()),
+        ]
+    )
+    kinds = np.array([float(getattr(asked, kind)) for kind in KINDS])
+    return np.concatenate([evidence, elsewhere, kinds, np.outer(kinds, evidence).ravel()])
 
 
 def answers(unit: Scorer, p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked) -> bool:
