@@ -44,6 +44,9 @@ NO_DOCUMENT_IN_FILTER = (
     "No document matches the selected scope."
 )
 # Control characters and lone surrogates (valid in JSON, not in UTF-8) are dropped.
+# HTML pasted or typed into the box: its tags and scripts are not what is asked ("<b>…</b>"
+# keeps its words); markup alone asks nothing. "< 5%" is no tag (a letter follows "<").
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[a-zA-Z][^<>]*>", re.S | re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # Invisible format characters (zero-width spaces and joiners, soft hyphen, BOM, bidi
 # controls) are removed: they split words for search, and alone they are no question.
@@ -66,10 +69,12 @@ class _State:
 
 
 def clean_question(question: Any, limit: int) -> tuple[str, str | None]:
-    """The question as NFC text without control characters, or a message why not."""
+    """The question as NFC text without control characters and markup, or a message why
+    not."""
     if not isinstance(question, str):
         return "", EMPTY_QUESTION
-    q = _CONTROL.sub(" ", unicodedata.normalize("NFC", _INVISIBLE.sub("", question))).strip()
+    q = _CONTROL.sub(" ", unicodedata.normalize("NFC", _INVISIBLE.sub("", question)))
+    q = _MARKUP.sub(" ", q).strip()
     if not q:
         return "", EMPTY_QUESTION
     n = max(len(q), len(question))  # what was sent counts, not only what is left of it

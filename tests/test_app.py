@@ -124,11 +124,18 @@ def test_too_long_question_is_400(client: TestClient, index_settings) -> None:
 
 
 def test_markup_question_comes_back_as_data(client: TestClient) -> None:
-    r = client.post("/api/ask", json={"question": XSS})
+    question = XSS + " Hải Dương có bao nhiêu doanh nghiệp công nghệ số?"
+    r = client.post("/api/ask", json={"question": question})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")  # never rendered as HTML
     body = r.json()
-    assert body["question"] == XSS and isinstance(body["answer"], str)
+    # What was understood comes back: the words, not the tags around them.
+    assert body["question"] == question.removeprefix(XSS).strip()
+    assert "doanh nghiệp công nghệ số" in body["answer"]
+    # Markup alone asks nothing: a clear message, as JSON.
+    r = client.post("/api/ask", json={"question": XSS})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+    assert "Vui lòng nhập câu hỏi" in r.json()["detail"]
 
 
 def test_rate_limit_returns_429_per_client(index_settings, assistant) -> None:

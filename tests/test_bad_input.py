@@ -50,13 +50,43 @@ def _figures_are_sourced(ans: Answer) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["", "   ", "\n\t \r\n", "\x00\x01\x02\x7f", None, 42, ["a list"], {"q": Q}, b"bytes"],
-    ids=["empty", "spaces", "whitespace", "control-only", "none", "int", "list", "dict", "bytes"],
+    [
+        "",
+        "   ",
+        "\n\t \r\n",
+        "\x00\x01\x02\x7f",
+        "<img src=x onerror=alert(1)><script>window.__xss=1</script>",
+        None,
+        42,
+        ["a list"],
+        {"q": Q},
+        b"bytes",
+    ],
+    ids=[
+        "empty",
+        "spaces",
+        "whitespace",
+        "control-only",
+        "markup-only",
+        "none",
+        "int",
+        "list",
+        "dict",
+        "bytes",
+    ],
 )
 def test_empty_or_not_text_asks_for_a_question(assistant: Assistant, question: Any) -> None:
     ans = _ok(assistant.ask(question))
     assert ans.answer == EMPTY_QUESTION and ans.notice == EMPTY_QUESTION
     assert ans.citations == [] and ans.passages == []
+
+
+def test_markup_around_a_question_is_not_part_of_it(assistant: Assistant) -> None:
+    plain = _ok(assistant.ask("Tỷ lệ dân số có tài khoản thanh toán điện tử của Hải Dương?"))
+    marked = _ok(
+        assistant.ask("<p>Tỷ lệ dân số có <b>tài khoản thanh toán điện tử</b> của Hải Dương?</p>")
+    )
+    assert marked.answer == plain.answer and not marked.refused
 
 
 def test_huge_question_is_refused_with_the_limit(assistant: Assistant) -> None:

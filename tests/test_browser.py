@@ -458,7 +458,7 @@ def test_document_reader_contents_and_find(page) -> None:
 
 
 def test_markup_typed_by_user_is_shown_as_text(page) -> None:
-    ask(page, XSS, "Không tìm thấy")
+    ask(page, XSS, "Vui lòng nhập câu hỏi")  # markup alone asks nothing
     user = page.locator('#nq-chat [data-testid="user"]').last
     assert user.inner_text().strip() == XSS  # shown literally, as typed
     assert user.locator("img, script").count() == 0
