@@ -6,7 +6,9 @@ addressees left, the signature right). Read across the page, the two would be in
 ("Nơi nhận: T/M TỈNH ỦY"), so lines are taken in the order the PDF draws them (its text
 flow: one block, then the other), as the writing program laid them out. Tables, found by
 pdfplumber from their rules, become one line per row (see ``table_row``), put back
-before the first line drawn below them.
+before the first line drawn below them. A table running over a page break is read as one:
+the row the break cuts is made whole and a header row repeated on the next page is dropped,
+so the rows read as they do in the document's .txt.
 """
 
 from __future__ import annotations
