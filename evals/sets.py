@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 38))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 39))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -91,6 +91,12 @@ SETS: tuple[QuestionSet, ...] = (
     _province(36, "thanhhoa_nq_hdnd_cds_2030.docx", "thanhhoa_kh_ubnd_cds_2026.pdf"),
     _province(37, "dongnai_nq_hdnd_cds_2030.docx", "dongnai_kh_ubnd_cds_2026.pdf"),
     _province(38, "danang_nghiquyet_chuyendoiso_2030.docx", "danang_kehoach_chuyendoiso_2026.pdf"),
+    _province(
+        39,
+        "hanoi_ctr09_chuyen_doi_so_den_2030.pdf",
+        "hanoi_qd6218_ke_hoach_chuyen_doi_so_2026.docx",
+    ),
+    _province(40, "hcm_nq38_chuyen_doi_so_2030.docx", "hcm_kh412_chuyen_doi_so_2026.pdf"),
 )
 
 
