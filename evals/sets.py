@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 39))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 40))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -97,6 +97,9 @@ SETS: tuple[QuestionSet, ...] = (
         "hanoi_qd6218_ke_hoach_chuyen_doi_so_2026.docx",
     ),
     _province(40, "hcm_nq38_chuyen_doi_so_2030.docx", "hcm_kh412_chuyen_doi_so_2026.pdf"),
+    _province(
+        41, "kiengiang_nq11-tu_chuyendoiso_2021.pdf", "kiengiang_kh47-ubnd_chuyendoiso_2023.docx"
+    ),
 )
 
 

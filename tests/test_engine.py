@@ -365,6 +365,25 @@ def test_a_list_item_is_quoted_whole() -> None:
         Unit(81, 120, "Thời hạn: hoàn thành trước ngày 30/9/2026.", 0),
     ]
     assert all(item_units(lettered, k) == lettered for k in range(3))
+    # So is a numbered paragraph of the text ("3. Task. Cơ quan chủ trì: …"): a numbered
+    # line that is a heading never becomes a unit.
+    numbered = [
+        Unit(0, 60, "3. Hoàn thành đầu tư giai đoạn 1 Trung tâm dữ liệu thành phố.", 0),
+        Unit(61, 100, "Cơ quan chủ trì: Sở Khoa học và Công nghệ;", 0),
+        Unit(101, 130, "thời hạn: tháng 9/2026.", 0),
+    ]
+    assert all(item_units(numbered, k) == numbered for k in range(3))
+    assert not item_units([Unit(0, 30, "1.000 người dân được tập huấn.", 0)], 0)
+
+
+def test_what_an_agency_leads_is_its_items_alone(assistant) -> None:
+    # Khánh Hòa's "IV. TỔ CHỨC THỰC HIỆN": "5. Ban Tuyên giáo Tỉnh ủy chủ trì, …" is the item
+    # the agency leads; the items before it (the Ban cán sự đảng's, the Mặt trận's) are not.
+    a = assistant.ask(
+        "Nghị quyết Khánh Hòa giao Ban Tuyên giáo Tỉnh ủy chủ trì những nhiệm vụ nào?"
+    )
+    assert not a.refused and "5. Ban Tuyên giáo Tỉnh ủy chủ trì" in a.answer, a.answer
+    assert "Mặt trận" not in a.answer and "Ban cán sự đảng" not in a.answer, a.answer
 
 
 def test_every_side_of_a_comparison_states_the_indicator_of_the_surest_side() -> None:

@@ -307,6 +307,23 @@ def _facts(question: str, *paths: Path):
     return answer_facts(question, understand(question, docs), intent.facts, docs, chunks)
 
 
+def test_a_decisions_facts_are_quoted_from_its_own_lines() -> None:
+    # Hà Nội's decision (tests/data/province39, a .docx written by someone who never saw the
+    # code): the plan it issues repeats its number and date in one line ("Ban hành kèm theo
+    # Quyết định số 6218/QĐ-UBND ngày 24/12/2025 …"); the decision's own "Số:" and date
+    # lines state them. "được thông qua ngày nào" asks the date as "ban hành" would.
+    path = (
+        Path(__file__).parent
+        / "data"
+        / "province39"
+        / "hanoi_qd6218_ke_hoach_chuyen_doi_so_2026.docx"
+    )
+    a = _facts("Quyết định phê duyệt Kế hoạch năm 2026 của Hà Nội số hiệu gì, ký ngày nào?", path)
+    assert a is not None and "Hà Nội, ngày 24 tháng 12 năm 2025" in a.text, a
+    b = _facts("Quyết định 6218 có số hiệu là gì và được thông qua ngày nào?", path)
+    assert b is not None and "24/12/2025" in b.text, b
+
+
 def test_a_plan_attached_to_a_decision_answers_with_the_decisions_number() -> None:
     # A decision approving a plan, the plan attached after it with no number of its own
     # (tests/data/province17, a .docx written by someone who never saw the code).

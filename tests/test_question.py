@@ -35,6 +35,10 @@ def test_document_facts_and_ranking() -> None:
     assert understand_intent("Ai ký Nghị quyết 16-NQ/TU?").facts == ["signer"]
     assert understand_intent("Nghị quyết do đồng chí nào ký?").facts == ["signer"]
     assert "date" in understand_intent("nghi quyet ban hanh ngay nao").facts
+    # Asked with another fact, "when" asks the date however the issuing is worded.
+    both = understand_intent("Nghị quyết có số hiệu là gì và được thông qua ngày nào?")
+    assert {"number", "date"} <= set(both.facts)
+    assert "date" not in understand_intent("Nhiệm vụ này có thời hạn khi nào?").facts
     assert understand_intent("Tỉnh nào đặt mục tiêu cao nhất?").rank == "high"
     assert understand_intent("Which province sets the lowest target?").rank == "low"
 

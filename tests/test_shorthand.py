@@ -38,6 +38,29 @@ def test_initials_two_indexed_provinces_share_are_no_province(assistant) -> None
     assert both.expand("NQ của QN") == "NQ của QN"
 
 
+def test_lower_case_initials_are_a_province_only_where_a_chat_message_places_one(
+    assistant,
+) -> None:
+    sh = assistant.corpus.shorthand
+    assert sh.expand("hd 2030 kinh te so bn % grdp").startswith("Hai Duong 2030")
+    assert (
+        sh.expand("cv 11507 cua ubnd tinh kh giao ai") == "cv 11507 cua ubnd tinh Khanh Hoa giao ai"
+    )
+    # Inside a sentence, or in a question with diacritics, "kh", "hd" are other words.
+    assert sh.expand("nghi quyet ve kh cn va cds") == "nghi quyet ve kh cn va cds"
+    assert sh.expand("hd sử dụng dịch vụ công") == "hd sử dụng dịch vụ công"
+
+
+def test_a_province_contracted_as_headlines_write_it_is_read(assistant) -> None:
+    sh = assistant.corpus.shorthand
+    assert sh.expand("qngai 2025 chi tieu la bn") == "Quang Ngai 2025 chi tieu la bao nhieu"
+    assert sh.expand("Q.Ngãi đặt mục tiêu gì?") == "Quảng Ngãi đặt mục tiêu gì?"
+    # "khoa" (Khánh Hòa so contracted) is a word of the corpus: it stays a word.
+    assert sh.expand("khoa hoc cong nghe") == "khoa hoc cong nghe"
+    both = Shorthand(assistant.corpus.chunks, ["Quảng Ngãi", "Quỳnh Ngãi"])
+    assert both.expand("qngai") == "qngai"
+
+
 def test_a_question_in_shorthand_finds_its_figure(assistant) -> None:
     a = assistant.ask("DVCTT của TH năm 2025 đạt bn % ng dân, DN sử dụng?")
     assert not a.refused and "97,9%" in a.answer, a.answer

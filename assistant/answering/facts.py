@@ -405,8 +405,9 @@ def _field_value(
 def _evidence(
     file: str, part: DocumentPart, values: dict[str, str], chunks: list[Chunk], multi: bool
 ) -> list[tuple[Chunk, list[Unit]]]:
-    """Passages stating the values: the chunk stating most of them first (most in one
-    sentence, then in the right part), then chunks for what is still unquoted."""
+    """Passages stating the values: the chunk stating most of them first (in the document
+    asked about, then most in one sentence: a decision's own "Số: …" and date line before
+    the plan it issues repeating both), then chunks for what is still unquoted."""
     raw = {f: v.split(" (")[0] if f == "signer" else v for f, v in values.items()}
     if "session" in raw:  # "HỘI NGHỊ LẦN THỨ 7; khóa XVIII": each where it is written
         parts = raw.pop("session").split("; ")
@@ -448,7 +449,7 @@ def _best_chunk(
                     break
         if not hits:
             continue
-        key = (len(fields), max(per_unit.values()), int(_in_part(c, file, part, multi)))
+        key = (len(fields), int(_in_part(c, file, part, multi)), max(per_unit.values()))
         if best is None or key > best[0]:
             best = (key, c, hits, fields)
     if best is None:

@@ -106,8 +106,10 @@ MONOTONE = {
     "time_no": -1,
 }
 BULLET = re.compile(r"^\s*[-+•*]\s+")
-# An item's mark: a bullet, or a letter or number closed by ")" ("a)", "(2)", "a.1)").
-ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}\)|[a-zđ]\.\d{1,2}\)?)\s+")
+# An item's mark: a bullet, or a letter or number closed by ")" ("a)", "(2)", "a.1)"), or a
+# number closed by "." that opens a paragraph of the text ("3. Task. Cơ quan chủ trì: …"): a
+# numbered line that is a heading is not a unit, so this only meets numbered paragraphs.
+ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}[.)]|[a-zđ]\.\d{1,2}\)?)\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
 _CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")

@@ -261,6 +261,10 @@ def understand_intent(question: str) -> Intent:
     i = c.intents
     text, _ = _form(question)
     facts = [name for name, phrases in c.facts.items() if has(question, phrases)]
+    # A question about the document itself that also asks when ("số hiệu là gì và được
+    # thông qua ngày nào?") asks its date, however the act of issuing is worded.
+    if facts and "date" not in facts and has(question, i["when"]):
+        facts.append("date")
     documents, which_document = _asked_documents(question, facts)
     intent = Intent(
         figure=has(question, i["figure"]),

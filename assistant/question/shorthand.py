@@ -11,7 +11,13 @@ so before a question is interpreted:
 - a two-letter one is a province when exactly one province with documents in the index has
   those initials, the corpus names the province more often than it writes the letters ("QN"
   is Quảng Ngãi while no Quảng Ninh document is indexed), and they are not a document kind's
-  code followed by a number ("UBND KH" is Khánh Hòa, "KH năm 2026" a plan).
+  code followed by a number ("UBND KH" is Khánh Hòa, "KH năm 2026" a plan); typed in
+  lower case in a message without diacritics, only where a chat message places its
+  province (first, or after "tỉnh");
+- a two-syllable province name contracted to its first letter and last syllable ("qngai",
+  "Q.Ngãi", "hduong", as headlines and chats write them) is that province, when no other
+  province with documents contracts the same way and the corpus has no such word ("khoa"
+  is a word, not Khánh Hòa).
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from kernel.vocabulary import cues, vocabulary
 
 # A word standing alone (not part of a code such as "312/KH-UBND").
 _TOKEN = re.compile(r"(?<![\w/-])([^\W\d_]{2,6})(?![\w/-])")
+# A province contracted to its first letter and last syllable: "qngai", "Q.Ngãi", "H. Dương".
+_CONTRACTED = re.compile(r"(?<![\w/.-])([^\W\d_])(?:\.\s?)?([^\W\d_]{2,6})(?![\w/-])")
+# The word that places a province: "tỉnh kh" (as written or typed without marks).
+_PLACE = re.compile(r"(?:tỉnh|tinh)\s+$", re.IGNORECASE)
 # What makes two letters a document's code: a number after them ("KH 27", "KH năm 2026").
 _NUMBERED = re.compile(r"\s*(?:(?:số|năm)\s*)?\d", re.IGNORECASE)
 MIN_COUNT = 2  # a phrase seen once is no evidence of an abbreviation
@@ -42,8 +52,10 @@ class Shorthand:
     def __init__(self, chunks: list[Chunk], provinces: list[str]) -> None:
         self._phrases: dict[str, Counter[str]] = defaultdict(Counter)
         self._upper: Counter[str] = Counter()  # the corpus's own abbreviations ("UBND")
+        words: set[str] = set()  # the corpus's syllables, folded
         for c in chunks:
             for u in c.units:
+                words.update(fold(w) for w in syllables(u.text))
                 self._upper.update(
                     fold(m.group(1)).upper()
                     for m in _TOKEN.finditer(u.text)
@@ -62,12 +74,17 @@ class Shorthand:
         # A document kind's code ("KH" of "312/KH-UBND") next to a number is that code.
         self._codes = {fold(c).upper() for k in vocabulary().document_kinds for c in k.codes}
         by_initials: dict[str, set[str]] = defaultdict(set)
+        contracted: dict[str, set[str]] = defaultdict(set)
         for p in provinces:
-            words = syllables(p)
-            if len(words) == 2:
-                by_initials[_initials(words)].add(p)
+            parts = syllables(p)
+            if len(parts) == 2:
+                by_initials[_initials(parts)].add(p)
+                contracted[fold(parts[0][0] + parts[1])].add(p)
         self._provinces = {k: next(iter(v)) for k, v in by_initials.items() if len(v) == 1}
-        self._names = set(self._provinces.values())
+        self._contracted = {
+            k: next(iter(v)) for k, v in contracted.items() if len(v) == 1 and k not in words
+        }
+        self._names = set(self._provinces.values()) | set(self._contracted.values())
 
     def reading(self, token: str, numbered: bool = False) -> str | None:
         """What an upper-case ``token`` stands for, when the corpus writes it out more often
@@ -102,9 +119,21 @@ class Shorthand:
             word = m.group(1)
             if word in table:
                 return written(table[word])
-            if not word.isupper():
+            # Typed in lower case (a chat message without marks), two letters are a province
+            # where the message puts its place: first ("qn 2030 ty trong ktso …") or after
+            # "tỉnh" ("ubnd tinh kh"); elsewhere they are too many things ("hd" hướng dẫn).
+            placed = (
+                plain
+                and len(word) == 2
+                and (m.start() == 0 or _PLACE.search(m.string, 0, m.start()) is not None)
+            )
+            if not (word.isupper() or (word.islower() and placed)):
                 return word
             reading = self.reading(word, bool(_NUMBERED.match(m.string, m.end())))
             return word if reading is None else written(reading, reading in self._names)
 
-        return _TOKEN.sub(spelled, question)
+        def province(m: re.Match[str]) -> str:
+            name = self._contracted.get(fold(m.group(1) + m.group(2)).lower())
+            return m.group(0) if name is None else written(name, True)
+
+        return _TOKEN.sub(spelled, _CONTRACTED.sub(province, question))
