@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 40))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 41))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -99,6 +99,16 @@ SETS: tuple[QuestionSet, ...] = (
     _province(40, "hcm_nq38_chuyen_doi_so_2030.docx", "hcm_kh412_chuyen_doi_so_2026.pdf"),
     _province(
         41, "kiengiang_nq11-tu_chuyendoiso_2021.pdf", "kiengiang_kh47-ubnd_chuyendoiso_2023.docx"
+    ),
+    _province(
+        42,
+        "quangnam_nq38_hdnd_2022_chuyen_doi_so.docx",
+        "quangnam_bc57_ubnd_2024_ket_qua_cds_2023.pdf",
+    ),
+    _province(
+        43,
+        "QD_2187_UBND_BinhDuong_DeAn_ChuyenDoiSo.pdf",
+        "KH_215_UBND_BinhDuong_ChuyenDoiSo_2025.docx",
     ),
 )
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from assistant.answering.agencies import led_items
 from assistant.answering.bullets import announces, fill, lines_of, rest_of_block
 from assistant.answering.citations import cite, common_path, passage, runs
 from assistant.answering.features import (
@@ -28,12 +29,11 @@ from assistant.answering.features import (
 from assistant.answering.sections import named_share, singled_out
 from assistant.answering.sides import is_title, year_sides
 from assistant.answering.sides import sides as find_sides
-from assistant.question.intent import Intent, has
+from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from ingest.chunking import numbering_style
 from kernel.text import TIME, years
 from kernel.types import NATIONAL, Chunk, Draft
-from kernel.vocabulary import cues, vocabulary
 
 if TYPE_CHECKING:
     from assistant.answering.extractive import Extractor, Scored
@@ -53,11 +53,10 @@ class Composer:
         self.corpus = corpus
         self.extractor = extractor
 
-    def listing(self, question: str, section: Section, scope: Scope, intent: Intent) -> Draft:
+    def listing(self, section: Section, scope: Scope, intent: Intent) -> Draft:
         """The section's most relevant units, in document order, under its heading; for a
         section made of sections ("5. Một số lĩnh vực cần ưu tiên" › 5.1 …, 5.2 …), its
-        outline: what it announces and the titles of the sections it holds; what an agency
-        the question names leads, when its items say."""
+        outline: what it announces and the titles of the sections it holds."""
         outline = self._outline(section.path, section.chunks)
         units = section.units
         if outline and section.outline:  # reached from its sections: their list answers
@@ -72,7 +71,7 @@ class Composer:
             units = [c for c in section.units if c.chunk.headings[: len(path)] == path]
         # The lines of a header block ("TỈNH ỦY KHÁNH HÒA"), a table's header row list nothing.
         pool = [c for c in units if not is_title(c.chunk, c.unit.text) and not furniture(c)]
-        led = self._led_items(question, pool, intent)
+        led = led_items(pool, intent, MAX_CHARS)
         if led:
             return self._render(led, scope)
         keep: list[Candidate] = []
@@ -155,7 +154,7 @@ class Composer:
             or (announces(best) and not rest_of_block(best))
         ):
             chosen = self._complete_lists(
-                self._section_units(question, best, scope, intent, scored, threshold), scope
+                self._section_units(best, scope, intent, scored, threshold), scope
             )
         else:
             chosen = self._with_neighbours(best, inside, threshold)
@@ -286,13 +285,7 @@ class Composer:
         return extra
 
     def _section_units(
-        self,
-        question: str,
-        best: Candidate,
-        scope: Scope,
-        intent: Intent,
-        scored: Scored,
-        threshold: float,
+        self, best: Candidate, scope: Scope, intent: Intent, scored: Scored, threshold: float
     ) -> list[Candidate]:
         """The most relevant units of ``best``'s section (or of what it announces), in
         document order, within the budget."""
@@ -306,7 +299,7 @@ class Composer:
         if not pool:
             return [best]
         self.extractor.rescore(scored, pool, scope, intent)
-        led = self._led_items(question, pool, intent)
+        led = led_items(pool, intent, MAX_CHARS)
         if led:
             return led
         if len(pool) <= MAX_BULLETS and sum(len(c.text) for c in pool) <= MAX_CHARS:
@@ -333,34 +326,6 @@ class Composer:
         if intent.summary:
             keep = fill(keep, pool)
         return sorted(keep, key=lambda c: (c.chunk.start, c.unit_no))
-
-    def _led_items(self, question: str, pool: list[Candidate], intent: Intent) -> list[Candidate]:
-        """What an agency the question names leads ("Văn phòng UBND tỉnh chủ trì những nhiệm
-        vụ nào?"): the section's list items whose lead ("Cơ quan chủ trì: …") is that agency,
-        each whole — the task, its lead, its deadline — in document order, within the
-        budget. Empty when the question names no agency or no item is led by it. An agency
-        is told by the first one a text names ("Văn phòng Ủy ban nhân dân tỉnh" names the
-        Ủy ban too)."""
-        if not intent.owner:
-            return []
-        vocab = vocabulary()
-        asked = vocab.agencies(question)[:1]
-        if not asked:
-            return []
-        leads = cues().intents["owner"]
-        items: dict[tuple[str, int], list[Candidate]] = {}
-        for c in pool:
-            if item_units(c.chunk.units, c.unit_no):
-                items.setdefault((c.chunk.id, c.unit.block), []).append(c)
-        out: list[Candidate] = []
-        size = 0
-        for units in items.values():
-            led = any(has(u.text, leads) and vocab.agencies(u.text)[:1] == asked for u in units)
-            length = sum(len(u.text) for u in units)
-            if led and (not out or size + length <= MAX_CHARS):
-                out += units
-                size += length
-        return sorted(out, key=lambda c: (c.chunk.start, c.unit_no))
 
     def _outline_under(self, best: Candidate) -> list[Candidate]:
         """When the best match is the title of a section made of sections, its outline; also

@@ -190,7 +190,7 @@ class Extractor:
         ):
             section = self.best_section(scored, scope, intent, inside)
         if section is not None:
-            draft = self.compose.listing(question, section, scope, intent)
+            draft = self.compose.listing(section, scope, intent)
             draft.ranking = [c.id for c in section.chunks] + ranking
             return draft
         if not inside or not self.answerable(cands, scope, intent):
