@@ -338,6 +338,17 @@ def find_mentions(text: str) -> list[Mention]:
     return out
 
 
+def ends_with_place_word(text: str) -> bool:
+    """True when ``text`` ends with a word that says a place follows ("… ubnd tinh", "tỉnh"),
+    as written or typed without diacritics."""
+    folded = fold(nfc(text)).rstrip().lower()
+    for p in _PREFIXES:
+        word = fold(p)
+        if folded.endswith(word) and not folded[: -len(word)][-1:].isalnum():
+            return True
+    return False
+
+
 def find_provinces(text: str) -> list[str]:
     """Canonical names of the provinces mentioned in ``text``, in order of first mention."""
     seen: dict[str, None] = {}

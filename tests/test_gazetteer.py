@@ -178,3 +178,10 @@ def test_corpus_provinces_are_found() -> None:
             assert found == ["Hà Nội"]  # only the place of issue, "Hà Nội, ngày ..."
         else:
             assert found == [meta.province]
+
+
+def test_a_place_word_ends_a_text() -> None:
+    from kernel.gazetteer import ends_with_place_word
+
+    assert ends_with_place_word("cv 11507 cua ubnd tinh ") and ends_with_place_word("Thành phố")
+    assert not ends_with_place_word("quy định") and not ends_with_place_word("định kỳ hằng ")

@@ -13,7 +13,7 @@ so before a question is interpreted:
   is Quảng Ngãi while no Quảng Ninh document is indexed), and they are not a document kind's
   code followed by a number ("UBND KH" is Khánh Hòa, "KH năm 2026" a plan); typed in
   lower case in a message without diacritics, only where a chat message places its
-  province (first, or after "tỉnh");
+  province (first, or after a place word: "tỉnh", "UBND tỉnh", "TP");
 - a two-syllable province name contracted to its first letter and last syllable ("qngai",
   "Q.Ngãi", "hduong", as headlines and chats write them) is that province, when no other
   province with documents contracts the same way and the corpus has no such word ("khoa"
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from kernel.gazetteer import plain_name
+from kernel.gazetteer import ends_with_place_word, plain_name
 from kernel.text import fold, has_diacritics, syllables
 from kernel.types import Chunk
 from kernel.vocabulary import cues, vocabulary
@@ -34,8 +34,6 @@ from kernel.vocabulary import cues, vocabulary
 _TOKEN = re.compile(r"(?<![\w/-])([^\W\d_]{2,6})(?![\w/-])")
 # A province contracted to its first letter and last syllable: "qngai", "Q.Ngãi", "H. Dương".
 _CONTRACTED = re.compile(r"(?<![\w/.-])([^\W\d_])(?:\.\s?)?([^\W\d_]{2,6})(?![\w/-])")
-# The word that places a province: "tỉnh kh" (as written or typed without marks).
-_PLACE = re.compile(r"(?:tỉnh|tinh)\s+$", re.IGNORECASE)
 # What makes two letters a document's code: a number after them ("KH 27", "KH năm 2026").
 _NUMBERED = re.compile(r"\s*(?:(?:số|năm)\s*)?\d", re.IGNORECASE)
 MIN_COUNT = 2  # a phrase seen once is no evidence of an abbreviation
@@ -120,12 +118,12 @@ class Shorthand:
             if word in table:
                 return written(table[word])
             # Typed in lower case (a chat message without marks), two letters are a province
-            # where the message puts its place: first ("qn 2030 ty trong ktso …") or after
-            # "tỉnh" ("ubnd tinh kh"); elsewhere they are too many things ("hd" hướng dẫn).
+            # where the message puts its place: first ("qn 2030 ty trong ktso …") or after a
+            # place word ("ubnd tinh kh"); elsewhere they are many things ("hd" hướng dẫn).
             placed = (
                 plain
                 and len(word) == 2
-                and (m.start() == 0 or _PLACE.search(m.string, 0, m.start()) is not None)
+                and (m.start() == 0 or ends_with_place_word(m.string[: m.start()]))
             )
             if not (word.isupper() or (word.islower() and placed)):
                 return word
