@@ -123,6 +123,18 @@ def years(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+# "(tăng 7 bậc so với năm 2018)": the year a figure is compared with, not the one it is of.
+COMPARED_TO = re.compile(r"so với\s*(?:năm\s*)?$", re.IGNORECASE)
+
+
+def stated_years(text: str) -> list[int]:
+    """The years ``text`` states its figures for: :func:`years`, leaving out the years it
+    compares with ("DTI năm 2023 … tăng 5 bậc so với năm 2021" is about 2023)."""
+    return [
+        int(m.group(1)) for m in _YEAR.finditer(text) if not COMPARED_TO.search(text[: m.start()])
+    ]
+
+
 def heading_years(headings: list[str]) -> list[int]:
     """The years of the nearest heading that states any. "2. Mục tiêu đến hết năm 2025"
     under "Điều 1. Mục tiêu … năm 2025, năm 2027 và …" is about 2025 only: a parent lists

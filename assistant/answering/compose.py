@@ -290,12 +290,9 @@ class Composer:
         """The most relevant units of ``best``'s section (or of what it announces), in
         document order, within the budget."""
         chunks = self._section_chunks(best)
-        pool = [
-            self.candidate(c, k, 0.0)
-            for c in chunks
-            for k, u in enumerate(c.units)
-            if not is_title(c, u.text)
-        ]
+        # As in a listing: a table's header row, a header block's lines list nothing.
+        units = [self.candidate(c, k, 0.0) for c in chunks for k, u in enumerate(c.units)]
+        pool = [c for c in units if not is_title(c.chunk, c.unit.text) and not furniture(c)]
         if not pool:
             return [best]
         self.extractor.rescore(scored, pool, scope, intent)

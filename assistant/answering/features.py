@@ -27,6 +27,7 @@ from kernel.text import (
     fold,
     heading_years,
     numbers,
+    stated_years,
     without_years,
     years,
 )
@@ -143,14 +144,18 @@ class Candidate:
 
 
 def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
-    """Years a unit is about: its nearest heading that names years, its paragraph up to it
-    (from where the paragraph begins, in this passage or the one before), itself, and the
-    year of a document that covers one year only (a yearly plan's "năm 2023")."""
+    """Years a unit is about: those its paragraph up to it states (from where the paragraph
+    begins, in this passage or the one before; not the years it compares with), else its
+    nearest heading's and the year of a document that covers one year only (a yearly plan's
+    "năm 2023"). A paragraph's own year overrules its heading's: "DTI năm 2023 xếp thứ 6"
+    under "Kết quả thực hiện năm 2024" is about 2023, as the target extraction reads it."""
     block = chunk.units[unit_no].block
     same = [u.text for u in chunk.units[: unit_no + 1] if u.block == block]
     if block == chunk.units[0].block:  # the paragraph may begin in the passage before
         same.insert(0, chunk.lead)
-    own = set(heading_years(chunk.headings)) | set(years(" ".join(same)))
+    if stated := set(stated_years(" ".join(same))):
+        return stated
+    own = set(heading_years(chunk.headings))
     covered = set(years(period))
     return own | covered if len(covered) == 1 else own
 
