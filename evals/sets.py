@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 41))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 42))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -110,6 +110,7 @@ SETS: tuple[QuestionSet, ...] = (
         "QD_2187_UBND_BinhDuong_DeAn_ChuyenDoiSo.pdf",
         "KH_215_UBND_BinhDuong_ChuyenDoiSo_2025.docx",
     ),
+    _province(44, "p44_longan_ctr_18-CTr-TU_2022.pdf", "p44_longan_kh_1152-KH-UBND_2024.docx"),
 )
 
 

@@ -280,6 +280,25 @@ def test_a_long_paragraph_cut_between_passages_keeps_its_years() -> None:
     assert {u.block for u in last.units} == {0}
 
 
+def test_a_paragraphs_own_year_overrules_its_headings() -> None:
+    from assistant.answering.features import year_context
+    from ingest.chunking import chunk
+    from kernel.tokens import get_encoding
+    from kernel.types import FileMeta
+
+    text = (
+        "II. KẾT QUẢ THỰC HIỆN NĂM 2024\n"
+        "Chỉ số DTI năm 2023 của tỉnh xếp thứ 6/63, tăng 5 bậc so với năm 2021.\n"
+        "Toàn tỉnh có 1.620 doanh nghiệp công nghệ số."
+    )
+    (c,) = chunk(text, FileMeta(file="x.txt"), get_encoding(), 400)
+    rank = next(k for k, u in enumerate(c.units) if "DTI" in u.text)
+    firms = next(k for k, u in enumerate(c.units) if "doanh nghiệp" in u.text)
+    # The year it is compared with is not what it is about; a line naming none is the heading's.
+    assert year_context(c, rank) == {2023}
+    assert year_context(c, firms) == {2024}
+
+
 def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():
     # "3.1. …: …" is titled by its label; "3.2. …" is its sibling, under "3. Xã hội số".
     text = (

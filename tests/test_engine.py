@@ -133,11 +133,22 @@ def test_answers_stay_short(assistant) -> None:
         # Only a province with no document is named: the others' figures do not answer.
         "Mình đang làm báo cáo so sánh: Nghệ An đặt mục tiêu kinh tế số chiếm bao nhiêu % "
         "GRDP năm 2025?",
+        # … and a province with documents as the one to compare it with.
+        "Cho mình xin chỉ tiêu kinh tế số chiếm bao nhiêu % GRDP năm 2025 của Phú Yên để so "
+        "với Khánh Hòa.",
+        # The paragraph states 2019's rank under a heading of the resolution's period.
+        "Năm 2021 chỉ số ICT Index của Hải Dương xếp thứ mấy?",
     ],
 )
 def test_near_misses_are_refused(assistant, question: str) -> None:
     a = assistant.ask(question)
     assert a.refused and a.answer.startswith(REFUSAL) and not a.citations
+
+
+def test_a_comparison_says_which_named_province_has_no_documents(assistant) -> None:
+    a = assistant.ask("So sánh tỷ trọng kinh tế số năm 2025 của Phú Yên và Khánh Hòa")
+    assert not a.refused and "Khánh Hòa" in a.answer, a.answer
+    assert "Không có văn bản của: Phú Yên" in a.answer, a.answer
 
 
 def test_a_vietnamese_follow_up_gets_a_vietnamese_frame(assistant) -> None:

@@ -27,7 +27,7 @@ from assistant.answering.features import (
     year_context,
 )
 from assistant.answering.sections import named_share, singled_out
-from assistant.answering.sides import is_title, year_sides
+from assistant.answering.sides import is_title, titles, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
@@ -93,7 +93,7 @@ class Composer:
         unit of each section directly below it, in document order (empty when fewer than
         two). ``chunks``: the section's, in document order."""
         depth = len(path)
-        titles: dict[str, Candidate] = {}
+        named: dict[str, Candidate] = {}
         intro: list[Candidate] = []
         for c in chunks:
             if len(c.headings) == depth:
@@ -104,15 +104,15 @@ class Composer:
                 ][:1]
                 continue
             label = c.headings[depth].rstrip(":").strip()
-            if label in titles:
+            if label in named:
                 continue
             for k, u in enumerate(c.units):
-                if u.text.rstrip(":").strip() == label:
-                    titles[label] = self.candidate(c, k)
+                if titles(u.text, c.headings[depth]):  # its line, also when cut short
+                    named[label] = self.candidate(c, k)
                     break
-        if len(titles) < 2:
+        if len(named) < 2:
             return []
-        return intro[:1] + list(titles.values())
+        return intro[:1] + list(named.values())
 
     def answer(
         self, question: str, scope: Scope, intent: Intent, scored: Scored, inside: list[Candidate]

@@ -164,7 +164,10 @@ class Extractor:
         qvec: np.ndarray | None,
     ) -> Draft:
         """The extractive answer (or a refusal) for ``question``."""
-        if scope.unknown_provinces and not scope.files:
+        # A figure of a province without documents is not to be read off another province
+        # the question also names ("… của Phú Yên để so với Khánh Hòa"): the worst answer
+        # quotes the wrong province. Comparisons of figures are the targets table's.
+        if scope.unknown_provinces and (not scope.files or (intent.figure and not intent.compare)):
             known = sorted(
                 {m.province for m in self.corpus.docs.values() if m.province != NATIONAL} - {""}
             )
@@ -206,6 +209,10 @@ class Extractor:
             return Draft(REFUSAL + other, refused=True, ranking=ranking)
         draft = self.compose.answer(question, scope, intent, scored, inside)
         draft.ranking = ranking
+        if scope.unknown_provinces:  # said, so no one reads the others' lines as its own
+            names = ", ".join(scope.unknown_provinces)
+            en = scope.reply_lang == "en"
+            draft.text += f"\n({'No documents of' if en else 'Không có văn bản của'}: {names}.)"
         return draft
 
     def answerable(self, cands: list[Candidate], scope: Scope, intent: Intent) -> bool:

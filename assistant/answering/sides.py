@@ -13,21 +13,23 @@ from kernel.types import Chunk
 
 def is_title(chunk: Chunk, text: str) -> bool:
     """Whether ``text`` is the line of one of the chunk's headings (a title states nothing)."""
+    return any(titles(text, h) for h in chunk.headings)
+
+
+def titles(text: str, heading: str) -> bool:
+    """Whether ``text`` is the line of ``heading``."""
     t = text.rstrip(":").strip()
-    for h in chunk.headings:
-        label = h.rstrip(":").strip()
-        if t == label:
-            return True
-        # A long title is labelled cut short ("3. Huy động nguồn lực … yêu cầu chuyển…");
-        # its line, ending without a sentence mark, is still the title.
-        if label.endswith("…") and t.startswith(label[:-1]) and not SENTENCE_END.search(t):
-            return True
-        # A title cut at its first full stop into units ("Bảng 1." / "Các chỉ tiêu … năm
-        # 2026"): each piece is still the title.
-        pieces = label.split(". ")
-        if len(pieces) >= 2 and t in {*(p + "." for p in pieces[:-1]), pieces[-1]}:
-            return True
-    return False
+    label = heading.rstrip(":").strip()
+    if t == label:
+        return True
+    # A long title is labelled cut short ("3. Huy động nguồn lực … yêu cầu chuyển…");
+    # its line, ending without a sentence mark, is still the title.
+    if label.endswith("…") and t.startswith(label[:-1]) and not SENTENCE_END.search(t):
+        return True
+    # A title cut at its first full stop into units ("Bảng 1." / "Các chỉ tiêu … năm
+    # 2026"): each piece is still the title.
+    pieces = label.split(". ")
+    return len(pieces) >= 2 and t in {*(p + "." for p in pieces[:-1]), pieces[-1]}
 
 
 def sides(
