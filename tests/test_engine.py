@@ -240,6 +240,12 @@ def test_a_fact_of_a_document_the_text_cites_is_not_answered_from_the_catalog(
     assert any("19-CT/TU" in p.chunk.text for p in a.passages[:5])
     b = assistant.ask("Nghị quyết chuyển đổi số của Quảng Ngãi ban hành ngày nào?")
     assert b.refused and "không ghi" in b.answer
+    # A body that issued none of the named documents: Thanh Hóa's resolution is the Tỉnh
+    # ủy's and carries no date; the Politburo resolution it cites does.
+    c = assistant.ask(
+        "Which Politburo resolution does the Thanh Hóa document refer to, and when was it issued?"
+    )
+    assert not c.refused and "does not give" not in c.answer, c.answer
 
 
 def test_a_signer_asked_under_another_office_is_not_named_as_that_office(assistant) -> None:

@@ -170,7 +170,10 @@ def answer_facts(
     # The clause that asks names the subject; context may name other kinds ("Tôi đang soạn
     # tờ trình về nghị quyết …, nghị quyết ấy do ai ký?").
     asking = _asking_clause(question, tuple(p for ps in cues().facts.values() for p in ps))
-    if "implements" not in fields and _names_another_kind(asking, [docs[f] for f in files]):
+    metas = [docs[f] for f in files]
+    if "implements" not in fields and (
+        _names_another_kind(asking, metas) or _names_another_body(asking, metas)
+    ):
         return None
     # "Nghị quyết của Thanh Hóa do ai ký? So với người ký chương trình của Đồng Tháp?": each
     # province named gets its own document's facts.
@@ -353,6 +356,20 @@ def _names_another_kind(question: str, metas: list[FileMeta]) -> bool:
     # có số hiệu gì?" asks about a plan, not about the resolution).
     first = {min(named)[1]} if named else set()
     return bool((asked | first) - have)
+
+
+def _names_another_body(question: str, metas: list[FileMeta]) -> bool:
+    """ "Which Politburo resolution does the Thanh Hóa document refer to, and when was it
+    issued?": the asking clause names a body that issued none of the named files (as far as
+    their headers tell), so it asks about a document the text cites."""
+    issuers = [fold(p.issuing_body) for m in metas for p in m.parts if p.issuing_body]
+    if not issuers:
+        return False
+    q = fold(question)
+    return any(
+        b.mention.search(q) and not any(b.body.search(i) for i in issuers)
+        for b in vocabulary().issuing_bodies
+    )
 
 
 _CLAUSE_END = re.compile(r"[,.;:?!\n]")
