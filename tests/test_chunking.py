@@ -280,7 +280,7 @@ def test_a_long_paragraph_cut_between_passages_keeps_its_years() -> None:
     assert {u.block for u in last.units} == {0}
 
 
-def test_a_paragraphs_own_year_overrules_its_headings() -> None:
+def test_a_paragraph_opening_on_its_own_year_is_about_that_year() -> None:
     from assistant.answering.features import year_context
     from ingest.chunking import chunk
     from kernel.tokens import get_encoding
@@ -289,14 +289,21 @@ def test_a_paragraphs_own_year_overrules_its_headings() -> None:
     text = (
         "II. KẾT QUẢ THỰC HIỆN NĂM 2024\n"
         "Chỉ số DTI năm 2023 của tỉnh xếp thứ 6/63, tăng 5 bậc so với năm 2021.\n"
-        "Toàn tỉnh có 1.620 doanh nghiệp công nghệ số."
+        "Toàn tỉnh có 1.620 doanh nghiệp công nghệ số.\n"
+        "III. CHỈ TIÊU NĂM 2025\n"
+        "Số doanh nghiệp công nghệ số đạt 1.800 doanh nghiệp (năm 2024 ước đạt 1.620)."
     )
-    (c,) = chunk(text, FileMeta(file="x.txt"), get_encoding(), 400)
-    rank = next(k for k, u in enumerate(c.units) if "DTI" in u.text)
-    firms = next(k for k, u in enumerate(c.units) if "doanh nghiệp" in u.text)
-    # The year it is compared with is not what it is about; a line naming none is the heading's.
-    assert year_context(c, rank) == {2023}
-    assert year_context(c, firms) == {2024}
+    chunks = chunk(text, FileMeta(file="x.txt"), get_encoding(), 400)
+
+    def context(words: str) -> set[int]:
+        c = next(c for c in chunks if any(words in u.text for u in c.units))
+        return year_context(c, next(k for k, u in enumerate(c.units) if words in u.text))
+
+    # Opening on its own year, before any figure: about that year, not the one it compares
+    # with; a line naming none is the heading's; a year after a figure leaves the heading's.
+    assert context("DTI") == {2023}
+    assert context("1.620 doanh nghiệp") == {2024}
+    assert context("1.800") == {2024, 2025}
 
 
 def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():

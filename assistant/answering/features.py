@@ -144,20 +144,36 @@ class Candidate:
 
 
 def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
-    """Years a unit is about: those its paragraph up to it states (from where the paragraph
-    begins, in this passage or the one before; not the years it compares with), else its
-    nearest heading's and the year of a document that covers one year only (a yearly plan's
-    "năm 2023"). A paragraph's own year overrules its heading's: "DTI năm 2023 xếp thứ 6"
-    under "Kết quả thực hiện năm 2024" is about 2023, as the target extraction reads it."""
+    """Years a unit is about: its nearest heading that names years, its paragraph up to it
+    (from where the paragraph begins, in this passage or the one before), itself, and the
+    year of a document that covers one year only (a yearly plan's "năm 2023").
+
+    A paragraph that opens on its own year, before any figure, is about that year only (not
+    the years it compares with): "Chỉ số DTI năm 2023 … xếp thứ 6/63, tăng 5 bậc so với năm
+    2021" under "Kết quả thực hiện năm 2024" is about 2023. A year written after a figure
+    may be one column's ("… đạt 520 doanh nghiệp: Ước thực hiện năm 2025: 455" under "Chỉ
+    tiêu năm 2026"): the heading's year stays then."""
     block = chunk.units[unit_no].block
     same = [u.text for u in chunk.units[: unit_no + 1] if u.block == block]
     if block == chunk.units[0].block:  # the paragraph may begin in the passage before
         same.insert(0, chunk.lead)
-    if stated := set(stated_years(" ".join(same))):
-        return stated
-    own = set(heading_years(chunk.headings))
+    text = " ".join(ITEM_MARK.sub("", t, count=1) for t in same if t)
+    if opening := _opening_years(text):
+        return opening
+    own = set(heading_years(chunk.headings)) | set(years(text))
     covered = set(years(period))
     return own | covered if len(covered) == 1 else own
+
+
+def _opening_years(text: str) -> set[int]:
+    """The years ``text`` states (not those it compares with) when one comes before its first
+    figure; else none."""
+    stated = stated_years(text)
+    if not stated:
+        return set()
+    first_year = min(m.start() for m in re.finditer(r"(?<!\d)20[0-4]\d(?!\d)", text))
+    plain = without_years(DATE.sub(" ", DOC_NUMBER.sub(" ", text[:first_year])))
+    return set() if numbers(plain) else set(stated)
 
 
 def section_kind(chunk: Chunk) -> str:
