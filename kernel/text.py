@@ -123,16 +123,18 @@ def years(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
-# "(tăng 7 bậc so với năm 2018)": the year a figure is compared with, not the one it is of.
-COMPARED_TO = re.compile(r"so với\s*(?:năm\s*)?$", re.IGNORECASE)
+def compared_with(before: str) -> bool:
+    """Whether a year written after ``before`` is the one a figure is compared with ("tăng 7
+    bậc so với năm 2018"), not the one it is of."""
+    tail = " ".join(before.lower().replace("(", " ").split()[-3:])
+    return tail.endswith(" so với") or tail == "so với" or tail.endswith("so với năm")
 
 
-def stated_years(text: str) -> list[int]:
-    """The years ``text`` states its figures for: :func:`years`, leaving out the years it
-    compares with ("DTI năm 2023 … tăng 5 bậc so với năm 2021" is about 2023)."""
-    return [
-        int(m.group(1)) for m in _YEAR.finditer(text) if not COMPARED_TO.search(text[: m.start()])
-    ]
+def stated_years(text: str) -> list[tuple[int, int]]:
+    """The years ``text`` states its figures for, with their offsets (as :func:`year_spans`),
+    leaving out the years it compares with ("DTI năm 2023 … tăng 5 bậc so với năm 2021" is
+    about 2023)."""
+    return [(y, at) for y, at in year_spans(text) if not compared_with(text[:at])]
 
 
 def heading_years(headings: list[str]) -> list[int]:

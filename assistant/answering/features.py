@@ -170,9 +170,9 @@ def _opening_years(text: str) -> set[int]:
     stated = stated_years(text)
     if not stated:
         return set()
-    first_year = min(m.start() for m in re.finditer(r"(?<!\d)20[0-4]\d(?!\d)", text))
-    plain = without_years(DATE.sub(" ", DOC_NUMBER.sub(" ", text[:first_year])))
-    return set() if numbers(plain) else set(stated)
+    before = text[: min(at for _, at in stated)]
+    plain = without_years(DATE.sub(" ", DOC_NUMBER.sub(" ", before)))
+    return set() if numbers(plain) else {y for y, _ in stated}
 
 
 def section_kind(chunk: Chunk) -> str:

@@ -26,7 +26,7 @@ from assistant.targets.figures import NUM, QUAL, Figure, fill_clauses, find_figu
 from assistant.targets.indicators import link_indicators
 from assistant.targets.model import Target, metric_label
 from kernel.store import Vectors
-from kernel.text import COMPARED_TO, FOOTNOTE_LINE, MARKUP, fold, years
+from kernel.text import FOOTNOTE_LINE, MARKUP, compared_with, fold, years
 from kernel.types import CLOSING_LABEL, NATIONAL, PREAMBLE_LABEL, Chunk, FileMeta
 from kernel.vocabulary import Metric, vocabulary
 
@@ -389,7 +389,7 @@ def _year_mentions(text: str) -> list[tuple[int, int]]:
     return [
         (m.start(1), int(m.group(1)))
         for m in _YEAR_AT.finditer(text)
-        if not COMPARED_TO.search(text[: m.start()])
+        if not compared_with(text[: m.start()])
     ]
 
 
