@@ -379,3 +379,8 @@ def canonical(name: str) -> str | None:
     if len(found) == 1 and found[0].start == 0 and found[0].end == len(clean):
         return found[0].canonical
     return None
+
+
+def merged_into(name: str) -> str | None:
+    """The province a pre-2025 province ``name`` merged into (None: it did not merge)."""
+    return next((p.merged_into for p in PROVINCES if p.name == name), None)

@@ -32,6 +32,7 @@ from assistant.question.intent import Intent
 from assistant.question.scope import Scope, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
+from kernel.gazetteer import merged_into
 from kernel.text import fold
 from kernel.types import NATIONAL, REFUSAL, Draft, Passage
 from kernel.vocabulary import vocabulary
@@ -164,10 +165,7 @@ class Extractor:
         qvec: np.ndarray | None,
     ) -> Draft:
         """The extractive answer (or a refusal) for ``question``."""
-        # A figure of a province without documents is not to be read off another province
-        # the question also names ("… của Phú Yên để so với Khánh Hòa"): the worst answer
-        # quotes the wrong province. Comparisons of figures are the targets table's.
-        if scope.unknown_provinces and (not scope.files or (intent.figure and not intent.compare)):
+        if scope.unknown_provinces and not scope.files:
             known = sorted(
                 {m.province for m in self.corpus.docs.values() if m.province != NATIONAL} - {""}
             )
@@ -209,8 +207,12 @@ class Extractor:
             return Draft(REFUSAL + other, refused=True, ranking=ranking)
         draft = self.compose.answer(question, scope, intent, scored, inside)
         draft.ranking = ranking
-        if scope.unknown_provinces:  # said, so no one reads the others' lines as its own
-            names = ", ".join(scope.unknown_provinces)
+        # A province named without documents is said to have none, so no one reads the lines
+        # of another as its own ("… của Phú Yên để so với Khánh Hòa") — unless it merged into
+        # one named, whose documents may speak of it ("Tuyên Quang và Hà Giang (trước sắp xếp)").
+        unknown = [p for p in scope.unknown_provinces if merged_into(p) not in scope.provinces]
+        if unknown:
+            names = ", ".join(unknown)
             en = scope.reply_lang == "en"
             draft.text += f"\n({'No documents of' if en else 'Không có văn bản của'}: {names}.)"
         return draft

@@ -362,8 +362,8 @@ def _names_another_body(question: str, metas: list[FileMeta]) -> bool:
     """ "Which Politburo resolution does the Thanh Hóa document refer to, and when was it
     issued?": the asking clause names a body that issued none of the named files (as far as
     their headers tell), so it asks about a document the text cites."""
-    issuers = [fold(p.issuing_body) for m in metas for p in m.parts if p.issuing_body]
-    if not issuers:
+    issuers = [fold(p.issuing_body) for m in metas for p in m.parts]
+    if not issuers or not all(issuers):  # a header read without its issuer tells nothing
         return False
     q = fold(question)
     return any(

@@ -148,18 +148,21 @@ def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
     (from where the paragraph begins, in this passage or the one before), itself, and the
     year of a document that covers one year only (a yearly plan's "năm 2023").
 
-    A paragraph that opens on its own year, before any figure, is about that year only (not
-    the years it compares with): "Chỉ số DTI năm 2023 … xếp thứ 6/63, tăng 5 bậc so với năm
-    2021" under "Kết quả thực hiện năm 2024" is about 2023. A year written after a figure
-    may be one column's ("… đạt 520 doanh nghiệp: Ước thực hiện năm 2025: 455" under "Chỉ
-    tiêu năm 2026"): the heading's year stays then. A one-year document's year always
-    counts: a question may name the document by it ("nghị quyết năm 2026 … năm 2025 đạt …")."""
+    A unit that opens on its own year, before any figure, is about that year only (not the
+    years it compares with): "Chỉ số DTI năm 2023 … xếp thứ 6/63, tăng 5 bậc so với năm
+    2021" under "Kết quả thực hiện năm 2024" is about 2023 (the sentences after it are not).
+    A year written after a figure may be one column's ("… đạt 520 doanh nghiệp: Ước thực
+    hiện năm 2025: 455" under "Chỉ tiêu năm 2026"): the heading's year stays then. A
+    one-year document's year always counts: a question may name the document by it
+    ("nghị quyết năm 2026 … năm 2025 đạt …")."""
     block = chunk.units[unit_no].block
     same = [u.text for u in chunk.units[: unit_no + 1] if u.block == block]
     if block == chunk.units[0].block:  # the paragraph may begin in the passage before
         same.insert(0, chunk.lead)
-    text = " ".join(ITEM_MARK.sub("", t, count=1) for t in same if t)
-    own = _opening_years(text) or set(heading_years(chunk.headings)) | set(years(text))
+    text = " ".join(same)
+    own = _opening_years(ITEM_MARK.sub("", same[-1], count=1)) or (
+        set(heading_years(chunk.headings)) | set(years(text))
+    )
     covered = set(years(period))  # a question may name the document by its year
     return own | covered if len(covered) == 1 else own
 

@@ -17,10 +17,7 @@ so before a question is interpreted:
 - a two-syllable province name contracted to its first letter and last syllable ("qngai",
   "Q.Ngãi", "hduong", as headlines and chats write them) is that province, when no other
   province with documents contracts the same way and the corpus has no such word ("khoa"
-  is a word, not Khánh Hòa);
-- a document kind's code standing alone, made of the kind's initials, is that kind ("cv
-  của UBND tỉnh" a công văn, "NQ chuyển đổi số" a nghị quyết), unless a number follows it
-  (a document's code), the corpus has it as a word, or it is an indexed province's initials.
+  is a word, not Khánh Hòa).
 """
 
 from __future__ import annotations
@@ -54,13 +51,14 @@ class Shorthand:
         self._phrases: dict[str, Counter[str]] = defaultdict(Counter)
         self._upper: Counter[str] = Counter()  # the corpus's own abbreviations ("UBND")
         words: set[str] = set()  # the corpus's syllables, folded
-        lower: set[str] = set()  # … those it writes in lower case: words, not codes ("CV")
         for c in chunks:
             for u in c.units:
                 words.update(fold(w) for w in syllables(u.text))
-                tokens = [m.group(1) for m in _TOKEN.finditer(u.text)]
-                lower.update(fold(t) for t in tokens if t.islower())
-                self._upper.update(fold(t).upper() for t in tokens if t.isupper())
+                self._upper.update(
+                    fold(m.group(1)).upper()
+                    for m in _TOKEN.finditer(u.text)
+                    if m.group(1).isupper()
+                )
                 run: list[str] = []
                 for w in [*syllables(u.text), "0"]:  # a number ends a run of words
                     if w.isalpha():
@@ -72,18 +70,7 @@ class Shorthand:
                             self._phrases[_initials(gram)][" ".join(gram)] += 1
                     run = []
         # A document kind's code ("KH" of "312/KH-UBND") next to a number is that code.
-        kinds = vocabulary().document_kinds
-        self._codes = {fold(c).upper() for k in kinds for c in k.codes}
-        # Standing alone, a code made of the kind's initials is the kind ("cv của UBND tỉnh",
-        # "NQ chuyển đổi số của Tỉnh ủy"), unless it is a word of the corpus ("da") or an
-        # indexed province's initials ("KH": Khánh Hòa).
-        self._kinds = {
-            code: k.name
-            for k in kinds
-            for c in k.codes
-            if (code := fold(c).upper()) == _initials(syllables(k.name))
-            and fold(c).lower() not in lower
-        }
+        self._codes = {fold(c).upper() for k in vocabulary().document_kinds for c in k.codes}
         by_initials: dict[str, set[str]] = defaultdict(set)
         contracted: dict[str, set[str]] = defaultdict(set)
         for p in provinces:
@@ -96,21 +83,6 @@ class Shorthand:
             k: next(iter(v)) for k, v in contracted.items() if len(v) == 1 and k not in words
         }
         self._names = set(self._provinces.values()) | set(self._contracted.values())
-        # … and the kind is what the corpus's words with those initials mostly are: "CT UBND
-        # tỉnh" is its chủ tịch far more often than a chỉ thị.
-        self._kinds = {
-            k: v for k, v in self._kinds.items() if k not in by_initials and self._dominant(k) == v
-        }
-
-    def _dominant(self, key: str) -> str | None:
-        """The corpus's phrase with initials ``key``, when it is :data:`DOMINANCE` times
-        likelier than the next."""
-        ranked = self._phrases.get(key, Counter()).most_common(2)
-        if not ranked or ranked[0][1] < MIN_COUNT:
-            return None
-        if len(ranked) > 1 and ranked[0][1] < DOMINANCE * ranked[1][1]:
-            return None
-        return ranked[0][0]
 
     def reading(self, token: str, numbered: bool = False) -> str | None:
         """What an upper-case ``token`` stands for, when the corpus writes it out more often
@@ -123,10 +95,12 @@ class Shorthand:
             if name is None or (numbered and key in self._codes):
                 return None
             return name if DOMINANCE * own < self._phrases[key][name.lower()] else None
-        phrase = self._dominant(key)
-        if phrase is None or self._phrases[key][phrase] < DOMINANCE * own:
+        ranked = self._phrases.get(key, Counter()).most_common(2)
+        if not ranked or ranked[0][1] < max(MIN_COUNT, DOMINANCE * own):
             return None
-        return phrase
+        if len(ranked) > 1 and ranked[0][1] < DOMINANCE * ranked[1][1]:
+            return None
+        return ranked[0][0]
 
     def expand(self, question: str) -> str:
         """``question`` with its shorthand spelled out (unchanged when it has none), without
@@ -143,10 +117,6 @@ class Shorthand:
             word = m.group(1)
             if word in table:
                 return written(table[word])
-            numbered = bool(_NUMBERED.match(m.string, m.end()))
-            kind = self._kinds.get(fold(word).upper())
-            if kind and not numbered and (word.isupper() or (plain and word.islower())):
-                return written(kind)
             # Typed in lower case (a chat message without marks), two letters are a province
             # where the message puts its place: first ("qn 2030 ty trong ktso …") or after a
             # place word ("ubnd tinh kh"); elsewhere they are many things ("hd" hướng dẫn).
@@ -157,7 +127,7 @@ class Shorthand:
             )
             if not (word.isupper() or (word.islower() and placed)):
                 return word
-            reading = self.reading(word, numbered)
+            reading = self.reading(word, bool(_NUMBERED.match(m.string, m.end())))
             return word if reading is None else written(reading, reading in self._names)
 
         def province(m: re.Match[str]) -> str:
