@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 42))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 43))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -111,6 +111,16 @@ SETS: tuple[QuestionSet, ...] = (
         "KH_215_UBND_BinhDuong_ChuyenDoiSo_2025.docx",
     ),
     _province(44, "p44_longan_ctr_18-CTr-TU_2022.pdf", "p44_longan_kh_1152-KH-UBND_2024.docx"),
+    _province(
+        45,
+        "quangbinh_nq86_hdnd_chuyendoiso_2025_2030.docx",
+        "quangbinh_bc18_ubnd_ketqua_cds_2023.pdf",
+    ),
+    _province(
+        46,
+        "bentre_chi_thi_05_CT-UBND_2023.pdf",
+        "bentre_qd_3125_QD-UBND_ke_hoach_cds_2025.docx",
+    ),
 )
 
 
