@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "27"
+CHUNKER_VERSION = "28"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first.
@@ -141,7 +141,8 @@ def _part_starts(text: str, meta: FileMeta) -> list[int]:
     """Offsets where the file's documents start (from the manifest anchors)."""
     starts = [0]
     for part in meta.parts[1:]:
-        pos = text.find(part.anchor) if part.anchor else -1
+        # The anchor is the part's first line: "Phụ lục" also occurs inside sentences.
+        pos = text.find(f"\n{part.anchor}", starts[-1]) + 1 if part.anchor else -1
         starts.append(pos if pos > starts[-1] else starts[-1])
     return starts
 

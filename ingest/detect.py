@@ -55,6 +55,7 @@ _IMPLEMENTS = re.compile(
 _ATTACHED_NOTE = re.compile(
     r"\s*\((?:(?:Ban hành )?kèm theo|Thực hiện|Triển khai)\b[^)]*\)?\s*$", re.I
 )
+_MOTTO = re.compile(r"(?:CỘNG HÒA XÃ HỘI CHỦ NGHĨA|ĐẢNG CỘNG SẢN) VIỆT NAM|Độc lập - Tự do - Hạnh phúc")
 _HEAD_LINES = 40  # the header and title of a document sit in its first lines
 # An attached document's title follows its signer's name within a few lines ("Nơi nhận" list).
 _AFTER_SIGNATURE_LINES = 15
@@ -141,7 +142,7 @@ def _attachments(text: str) -> list[tuple[int, int]]:
     for offset, line in _lines(text):
         if name is not None:
             since_name += 1
-            if _title_line().match(line):
+            if _title_match(line):
                 out.append((name, offset))
                 seen_mark, name = False, None
                 continue
@@ -152,6 +153,17 @@ def _attachments(text: str) -> list[tuple[int, int]]:
         elif seen_mark and name is None and _is_name(line):
             name, since_name = offset, 0
     return out
+
+
+def _title_match(line: str) -> re.Match[str] | None:
+    """A document title's first line: its kind in capitals ("KẾ HOẠCH …"), or the kind alone
+    in sentence case ("Phụ lục", "Phụ lục 2"), as an attachment after a signature is titled."""
+    opened = _title_line().match(line)
+    if opened is None:
+        opened = _title_line().match(line.upper())
+        if opened is not None and len(line[opened.end() :].split()) > 1:
+            return None
+    return opened
 
 
 def _dispatch_starts(text: str) -> list[int]:
@@ -202,7 +214,7 @@ def _detect_part(seg: str, province: str, others: str) -> DocumentPart:
 def _detect_kind(lines: list[str], cleaned: str) -> tuple[str, int]:
     """The kind of a document and the index of its title line (-1 when it has none)."""
     for i, line in enumerate(lines[: _HEAD_LINES + 1]):
-        m = _title_line().match(line)
+        m = _title_match(line)
         if m and (line.isupper() or len(line) <= len(m.group(0)) + 80):
             kind = _kind_of_title(m.group(1))
             if kind is not None:
@@ -235,7 +247,7 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
         return ""
     if idx < 0:
         return ""
-    m = _title_line().match(lines[idx])
+    m = _title_match(lines[idx])
     head = lines[idx][m.end() :].strip() if m else ""
     subject: list[str] = [head] if head else []
     for nxt in lines[idx + 1 : idx + 6]:
@@ -259,13 +271,24 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
     if not about:
         return name
     if about.isupper():
-        about = about.lower()
+        about = _lower_keeping_names(about)
     if keep_issuer:
         return f"{name} {about}"
     # "của Ban Chấp hành Đảng bộ tỉnh về chuyển đổi số …": the issuer is not the subject.
     about = re.sub(r"(?i)^(?:của|CỦA)\s+[^,]*?\s+(?=về\s)", "", about)
     about = re.sub(r"(?i)^(?:hội nghị|khóa|khoá)\s[^,]*?\s+(?=về\s)", "", about)
     return f"{name} {about[0].lower()}{about[1:]}"
+
+
+def _lower_keeping_names(upper: str) -> str:
+    """An all-capitals title in lower case, its place names written as names again
+    ("… TỈNH QUẢNG BÌNH …" → "… tỉnh Quảng Bình …")."""
+    out = upper.lower()
+    for m in find_mentions(upper):
+        start = m.end - len(m.canonical)
+        if out[start : m.end] == m.canonical.lower():
+            out = out[:start] + m.canonical + out[m.end :]
+    return out
 
 
 def _sentence_case(s: str) -> str:
@@ -350,13 +373,17 @@ def _ministry_case(name: str) -> str:
 
 def _detect_issuer(head: str, province: str, title: str = "") -> str:
     place = "" if province == NATIONAL else province
+    # A two-column header read line by line puts the motto between the issuer's two lines
+    # ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / TỈNH QUẢNG NAM Độc lập …").
+    head = _MOTTO.sub("", head)
 
     def named(rest: str) -> str:
         return canonical(rest.strip()) or place
 
     # "NGHỊ QUYẾT của Ban Chấp hành Đảng bộ tỉnh về …": the body named in the title.
     if m := re.search(
-        r"(?i)\bcủa (Ban (?:Chấp hành|Thường vụ) [^\n]*?)\s+(?:về|khóa|khoá)\b", title
+        r"(?i)\bcủa (Ban (?:Chấp hành|Thường vụ) [^\n]*?)\s+(?:về|khóa|khoá|thực hiện|triển khai)\b",
+        title,
     ):
         body = _role_case(collapse_ws(m.group(1)))
         return collapse_ws(f"{body} {place}") if place and place not in body else body

@@ -168,15 +168,17 @@ def test_a_document_attached_after_a_signature_is_a_part_of_its_own() -> None:
     assert ["Kế hoạch", "II. CHỈ TIÊU NĂM 2023"] in paths
 
 
-def test_an_appendix_after_the_signature_goes_with_the_report() -> None:
+@pytest.mark.parametrize("mark", ["PHỤ LỤC", "Phụ lục"])
+def test_an_appendix_after_the_signature_goes_with_the_report(mark: str) -> None:
     from ingest.chunking import sections
 
     text = (
         "ỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\n\nSố: 88/BC-UBND\nTuy Hòa, ngày 9 tháng 12 năm 2024\n\n"
         "BÁO CÁO\nKết quả chuyển đổi số năm 2024\n\n"
-        "I. KẾT QUẢ\nNăm 2024, 60% hồ sơ được xử lý trên môi trường mạng.\n\n"
+        "I. KẾT QUẢ\nNăm 2024, 60% hồ sơ được xử lý trên môi trường mạng.\n"
+        "Các chỉ tiêu năm 2025 tại Phụ lục kèm theo.\n\n"
         "Nơi nhận:\n- Lưu: VT.\n\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nTrần Hữu Thế\n\n"
-        "PHỤ LỤC\nCHỈ TIÊU CHUYỂN ĐỔI SỐ\n"
+        f"{mark}\nCHỈ TIÊU CHUYỂN ĐỔI SỐ TỈNH PHÚ YÊN\n"
         "(Kèm theo Báo cáo số 88/BC-UBND ngày 9/12/2024 của UBND tỉnh Phú Yên)\n\n"
         "TT | Chỉ tiêu | Năm 2025\n1 | Tỷ lệ hộ gia đình có cáp quang | 85\n"
     )
@@ -184,8 +186,34 @@ def test_an_appendix_after_the_signature_goes_with_the_report() -> None:
     assert [p.kind for p in meta.parts] == ["báo cáo", "phụ lục"]
     # The file is the report; its appendix's rows are not under the signature block.
     assert meta.title == "Báo cáo kết quả chuyển đổi số năm 2024"
-    paths = [s.headings for s in sections(text, meta)]
-    assert all("Nơi nhận, chữ ký" not in p for p in paths if p[0] == "Phụ lục")
+    # A title in capitals keeps its place names as names.
+    assert meta.parts[1].title == "Phụ lục chỉ tiêu chuyển đổi số tỉnh Phú Yên"
+    found = sections(text, meta)
+    rows = [s.headings for s in found if any("cáp quang" in b.text for b in s.blocks)]
+    # The rows are the appendix's, not the signature block's; the sentence that names the
+    # appendix stays in the report.
+    assert rows and all(p[0] == "Phụ lục" and "Nơi nhận, chữ ký" not in p for p in rows)
+    assert any(p[0] != "Phụ lục" for s in found for p in [s.headings] if "kèm theo" in s.blocks[-1].text)
+
+
+def test_the_issuer_of_a_two_column_header_read_line_by_line() -> None:
+    # A PDF's two-column header comes out with the motto inside the issuer's lines.
+    text = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "TỈNH QUẢNG NAM Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 57/BC-UBND Quảng Nam, ngày 07 tháng 3 năm 2024\nBÁO CÁO\nKết quả chuyển đổi số\n"
+    )
+    assert detect_meta("x.txt", text).parts[0].issuing_body == "Ủy ban nhân dân tỉnh Quảng Nam"
+
+
+def test_the_issuer_named_in_a_programme_title_ends_before_what_it_implements() -> None:
+    text = (
+        "ĐẢNG BỘ TỈNH QUẢNG NINH\nTỈNH ỦY\nSố: 09-CTr/TU\nQuảng Ninh, ngày 16 tháng 01 năm 2026\n"
+        "CHƯƠNG TRÌNH HÀNH ĐỘNG\ncủa Ban Chấp hành Đảng bộ tỉnh thực hiện Nghị quyết số "
+        "57-NQ/TW ngày 22/12/2024 của Bộ Chính trị về chuyển đổi số quốc gia\n"
+    )
+    part = detect_meta("x.txt", text).parts[0]
+    assert part.issuing_body == "Ban Chấp hành Đảng bộ tỉnh Quảng Ninh"
 
 
 def test_every_kind_of_the_vocabulary_is_a_kind_a_part_can_have() -> None:

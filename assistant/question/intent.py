@@ -18,12 +18,30 @@ from kernel.gazetteer import find_mentions
 from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, has_diacritics, nfc
 from kernel.vocabulary import cues, vocabulary
 
-# Where a question asks a second thing: "…, và … nào?", "…; …", or a second sentence after
-# a question mark ("Cơ quan nào theo dõi? Và báo cáo theo chu kỳ nào?").
-_PARTS = re.compile(
-    r",?\s+(?:và|va|and)\s+(?=[^,]*\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b)|;\s*|\?\s+",
-    re.I,
-)
+# Where a question asks a second thing: "…, và … nào?", "…, … bao nhiêu?", "…; …", or a
+# second sentence after a question mark ("Cơ quan nào theo dõi? Và báo cáo theo chu kỳ
+# nào?"). A "và" or a comma splits only between two clauses that each ask something:
+# "Hải Dương và Khánh Hòa, tỉnh nào cao hơn?" is one question.
+_PARTS = re.compile(r",?\s+(?:và|va|and)\s+|,\s+|;\s*|\?\s+", re.I)
+_ASKS = re.compile(r"\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b", re.I)
+
+
+def split_parts(text: str) -> list[str]:
+    """The sub-questions of ``text`` (one when it asks one thing)."""
+    out: list[str] = []
+    start = 0
+    for m in _PARTS.finditer(text):
+        joins = m.group(0).strip() in {"", ","} or m.group(0).strip(" ,").lower() in {
+            "và",
+            "va",
+            "and",
+        }
+        if joins and not (_ASKS.search(text[start : m.start()]) and _ASKS.search(text[m.end() :])):
+            continue
+        out.append(text[start : m.start()])
+        start = m.end()
+    out.append(text[start:])
+    return [p.strip() for p in out if p.strip()]
 
 
 @dataclass
@@ -290,6 +308,6 @@ def understand_intent(question: str) -> Intent:
     intent.follow_up_cue = bool(first) and (
         first[0][0] == 0 or text.rstrip(" ?.!").endswith(text[first[-1][0] : first[-1][1]])
     )
-    parts = [p.strip() for p in _PARTS.split(intent.content) if p and p.strip()]
+    parts = split_parts(intent.content)
     intent.parts = parts if len(parts) >= 2 else []
     return intent
