@@ -71,6 +71,14 @@ def test_two_part_questions_split() -> None:
         "Cơ quan nào theo dõi, đôn đốc việc thực hiện",
         "Và UBND tỉnh báo cáo theo chu kỳ nào?",
     ]
+    # A comma between two clauses that each ask a figure; not between the names a
+    # question compares, nor inside a clause.
+    i = understand_intent(
+        "Kinh tế số chiếm bao nhiêu GRDP, năng suất lao động tăng tối thiểu bao nhiêu mỗi năm?"
+    )
+    assert i.parts == ["Kinh tế số chiếm bao nhiêu GRDP", "năng suất lao động tăng tối thiểu bao nhiêu mỗi năm?"]
+    assert understand_intent("Hải Dương và Khánh Hòa, tỉnh nào cao hơn?").parts == []
+    assert understand_intent("Tỷ lệ hộ gia đình, doanh nghiệp dùng cáp quang là bao nhiêu?").parts == []
 
 
 QN = [{"role": "user", "content": "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?"}]

@@ -36,7 +36,9 @@ def split_parts(text: str) -> list[str]:
             "va",
             "and",
         }
-        if joins and not (_ASKS.search(text[start : m.start()]) and _ASKS.search(text[m.end() :])):
+        # The clause after a comma or "và" runs to the end of its sentence.
+        after = re.split(r"[?;]", text[m.end() :], maxsplit=1)[0]
+        if joins and not (_ASKS.search(text[start : m.start()]) and _ASKS.search(after)):
             continue
         out.append(text[start : m.start()])
         start = m.end()
