@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 43))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 44))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -121,6 +121,7 @@ SETS: tuple[QuestionSet, ...] = (
         "bentre_chi_thi_05_CT-UBND_2023.pdf",
         "bentre_qd_3125_QD-UBND_ke_hoach_cds_2025.docx",
     ),
+    _province(47, "NQ_45-NQ-TU_chuyen_doi_so_Bac_Giang.docx", "KH_36-KH-UBND_CDS_2025_Bac_Giang.pdf"),
 )
 
 

@@ -239,6 +239,7 @@ class Cues:
     facts: dict[str, tuple[str, ...]]
     filler: tuple[str, ...]
     shorthand: dict[str, str]  # chat shorthand → the words it stands for ("bn" → "bao nhiêu")
+    optional: tuple[str, ...] = ()  # words a question may insert inside a cue phrase
 
 
 @cache
@@ -250,6 +251,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         facts={k: tuple(v) for k, v in data["facts"].items()},
         filler=tuple(data["filler"]["phrases"]),
         shorthand=dict(data.get("shorthand", {})),
+        optional=tuple(data.get("matching", {}).get("optional", ())),
     )
 
 

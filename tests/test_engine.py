@@ -528,3 +528,29 @@ def test_a_section_named_by_its_own_heading_beats_the_outline_above_it(assistant
     a = assistant.ask("Khánh Hòa đặt ra những quan điểm gì về chuyển đổi số? Nói ngắn thôi.")
     assert not a.refused and "Mục tiêu tổng quát" not in a.answer, a.answer
     assert all("Quan điểm" in c.section for c in a.citations), a.citations
+
+
+
+def test_a_state_of_things_is_as_of_its_documents_date(tmp_path, model_dir) -> None:
+    # Bắc Giang's resolution of 2021 and plan of 2025 (tests/data/province47, written by
+    # someone who never saw the code).
+    import shutil
+    from pathlib import Path
+
+    from assistant.chain import Assistant
+    from ingest.pipeline import ingest
+    from kernel.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    data = Path(__file__).parent / "data" / "province47"
+    for f in [*data.glob("*.docx"), *data.glob("*.pdf")]:
+        shutil.copy(f, corpus)
+    s = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", embedding={"model": str(model_dir)})
+    ingest(s, progress=False)
+    a = Assistant(s)
+    now = a.ask("Bắc Giang có bao nhiêu trạm thu phát sóng di động BTS?")
+    assert not now.refused and "2.216" in now.answer, now.answer
+    # The resolution of 2021 cannot tell how many there were at the end of 2024.
+    later = a.ask("Tính đến cuối năm 2024, Bắc Giang có bao nhiêu trạm thu phát sóng di động BTS?")
+    assert later.refused and "đến năm 2021" in later.answer, later.answer

@@ -24,6 +24,7 @@ from assistant.answering.features import (
     featurize,
     furniture,
     gather,
+    section_kind,
     year_context,
 )
 from assistant.answering.scorer import Scorer
@@ -34,7 +35,7 @@ from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.gazetteer import merged_into
 from kernel.text import fold
-from kernel.types import NATIONAL, REFUSAL, Draft, Passage
+from kernel.types import NATIONAL, REFUSAL, Draft, FileMeta, Passage
 from kernel.vocabulary import vocabulary
 
 
@@ -254,10 +255,21 @@ class Extractor:
         """A figure asked for a year the best passage does not cover, while it states another
         ("ICT Index năm 2020" where the text gives 2019's): the explicit near miss of years.
         Returns what the documents do state, or "" when the year fits."""
-        if not (intent.figure and scope.years and best.feature("year_other")):
+        if not (intent.figure and scope.years):
             return ""
         meta = self.corpus.docs.get(best.chunk.file)
         stated = sorted(year_context(best.chunk, best.unit_no, meta.main.period if meta else ""))
+        if not best.feature("year_other"):
+            # A state of things with no year of its own is as of its document's date: a
+            # resolution of 2021 cannot tell how many stations there were at the end of 2024.
+            issued = _issued_year(meta, best.chunk.doc_number) if meta else None
+            late = issued is not None and min(scope.years) > issued
+            if stated or intent.target or section_kind(best.chunk) != "state" or not late:
+                return ""
+            asked = ", ".join(str(y) for y in sorted(set(scope.years)))
+            if scope.reply_lang == "en":
+                return f" (The closest passage describes the situation as of {issued}, not {asked}.)"
+            return f" (Đoạn gần nhất nêu tình hình đến năm {issued}, không nêu năm {asked}.)"
         asked = ", ".join(str(y) for y in sorted(set(scope.years)))
         said = ", ".join(str(y) for y in stated)
         if scope.reply_lang == "en":
@@ -277,6 +289,14 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
+
+
+def _issued_year(meta: FileMeta, number: str) -> int | None:
+    """The year the document (the file's part numbered ``number``, else its main one) was
+    issued, from its date line."""
+    part = next((p for p in meta.parts if number and p.number == number), meta.main)
+    year = part.date.rpartition("/")[2]  # "16/08/2021"
+    return int(year) if year.isdigit() else None
 
 
 def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:

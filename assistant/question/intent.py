@@ -120,9 +120,20 @@ _ENDINGS = "(?:s|es|d|ed|ing)?"
 
 
 def _phrase(p: str) -> str:
-    body = _GAP.join(re.escape(w.strip()) for w in p.split("…"))
+    body = _GAP.join(_words(w.strip()) for w in p.split("…"))
     last = p.split()[-1] if p.split() else ""
     return body + _ENDINGS if _INFLECTION.fullmatch(last) else body
+
+
+@cache
+def _optional() -> str:
+    """A plural or quantifier word a question may insert between a cue's words."""
+    words = {f for w in cues().optional for f in (nfc(w).lower(), fold(w))}
+    return rf"\s+(?:(?:{'|'.join(map(re.escape, sorted(words)))})\s+)?" if words else r"\s+"
+
+
+def _words(segment: str) -> str:
+    return _optional().join(re.escape(w) for w in segment.split())
 
 
 def _alternation(phrases: tuple[str, ...]) -> str:
