@@ -240,6 +240,7 @@ class Cues:
     filler: tuple[str, ...]
     shorthand: dict[str, str]  # chat shorthand → the words it stands for ("bn" → "bao nhiêu")
     optional: tuple[str, ...] = ()  # words a question may insert inside a cue phrase
+    implementing: tuple[str, ...] = ()  # "thực hiện" before a document's name
 
 
 @cache
@@ -252,6 +253,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         filler=tuple(data["filler"]["phrases"]),
         shorthand=dict(data.get("shorthand", {})),
         optional=tuple(data.get("matching", {}).get("optional", ())),
+        implementing=tuple(data.get("matching", {}).get("implementing", ())),
     )
 
 

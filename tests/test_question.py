@@ -156,6 +156,37 @@ def test_a_document_named_by_its_number_is_in_scope(question: str) -> None:
     assert understand(question, docs).files == ["qd.pdf"]
 
 
+def test_carrying_out_a_document_brings_in_the_plans_that_implement_it() -> None:
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    docs = {
+        "nq.docx": FileMeta(
+            file="nq.docx",
+            province="Bắc Giang",
+            parts=[DocumentPart(kind="nghị quyết", number="45-NQ/TU", implements="Nghị quyết số 52-NQ/TW")],
+        ),
+        "kh.pdf": FileMeta(
+            file="kh.pdf",
+            province="Bắc Giang",
+            parts=[DocumentPart(kind="kế hoạch", number="36/KH-UBND", implements="Nghị quyết số 45-NQ/TU ngày 16/8/2021")],
+        ),
+        "hd.txt": FileMeta(
+            file="hd.txt",
+            province="Hải Dương",
+            parts=[DocumentPart(kind="nghị quyết", number="145-NQ/TU", implements="Nghị quyết số 52-NQ/TW")],
+        ),
+    }
+    carried = "Việc sơ kết 5 năm thực hiện Nghị quyết 45-NQ/TU được giao cho ai?"
+    assert understand(carried, docs).files == ["nq.docx", "kh.pdf"]
+    # The document itself holds what it says; a central one implemented everywhere is no
+    # reason to bring in every province.
+    assert understand("Nghị quyết 45-NQ/TU nêu những hạn chế nào?", docs).files == ["nq.docx"]
+    assert understand("Nghị quyết 45-NQ/TU thực hiện Nghị quyết 52-NQ/TW thế nào?", docs).files == [
+        "nq.docx"
+    ]
+
+
 def test_the_search_leaves_out_the_words_that_only_name_the_document() -> None:
     from assistant.question.scope import understand
     from kernel.types import DocumentPart, FileMeta

@@ -38,7 +38,11 @@ def split_parts(text: str) -> list[str]:
         }
         # The clause after a comma or "và" runs to the end of its sentence.
         after = re.split(r"[?;]", text[m.end() :], maxsplit=1)[0]
-        if joins and not (_ASKS.search(text[start : m.start()]) and _ASKS.search(after)):
+        before = text[start : m.start()]
+        # "tỷ lệ A và tỷ lệ B": "và" joins two things of one kind, each asked for.
+        head = " ".join(after.split()[:2]).lower()
+        parallel = "," not in m.group(0) and len(head.split()) == 2 and head in before.lower()
+        if joins and not parallel and not (_ASKS.search(before) and _ASKS.search(after)):
             continue
         out.append(text[start : m.start()])
         start = m.end()

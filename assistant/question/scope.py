@@ -15,7 +15,7 @@ from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_mentions, find_provinces
 from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
-from kernel.vocabulary import vocabulary
+from kernel.vocabulary import cues, vocabulary
 
 # English words that are not also Vietnamese syllables typed without accents ("the" = thế,
 # "an" = an toàn, "to" = tổ are left out): two of them make a question English.
@@ -249,6 +249,25 @@ def _described(folded: str, asked_years: list[int], docs: dict[str, FileMeta]) -
 _KIND_NUMBER = r"\s*(?:so\s*|no\.?\s*)?(\d{1,5})\b"  # "Nghị quyết số 09", "Kế hoạch 312"
 
 
+def _implements(meta: FileMeta, numbers: set[str]) -> bool:
+    """Whether a part of the file says it implements one of the documents ``numbers``."""
+    said = [_number_key(p.implements) for p in meta.parts if p.implements]
+    return any(re.search(rf"(?<!\d){re.escape(n)}", s) for s in said for n in numbers)
+
+
+def _carried_out(before: str) -> bool:
+    """Whether the words before a document's number say it is carried out ("sơ kết thực hiện
+    Nghị quyết số …"): the cue, then at most the document's kind."""
+    words = fold(before).split()[-5:]
+    tail = " ".join(words)
+    for cue in cues().implementing:
+        c = fold(cue)
+        at = tail.rfind(c)
+        if at >= 0 and len(tail[at + len(c) :].split()) <= 3:
+            return True
+    return False
+
+
 def _numbered(
     question: str, docs: dict[str, FileMeta], among: list[str]
 ) -> list[tuple[int, str, list[str]]]:
@@ -352,7 +371,10 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     if _NATIONAL_HINTS.search(folded):
         scope.national = True
         files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
-    for _, number, owners in _numbered(nfc(question), docs, list(docs)):
+    implemented: set[str] = set()  # numbers of documents the question says are carried out
+    for at, number, owners in _numbered(nfc(question), docs, list(docs)):
+        if number and owners and _carried_out(nfc(question)[:at]):
+            implemented.add(number)
         if not number and (scope.provinces or scope.unknown_provinces):
             # "Kế hoạch 2026 … Đắk Lắk": a kind with digits names a document of a named province.
             owners = [f for f in owners if docs[f].province in scope.provinces]
@@ -380,6 +402,11 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     by_number = {f for _, f, how in named if how == "number" and f in files}
     kept = {f for _, f, _ in named} | by_number
     narrowed = {docs[f].province for f in by_number}
+    # "… thực hiện Nghị quyết 45-NQ/TU": the plans implementing it say how it is carried out.
+    # (Our own document: a central one many provinces implement does not widen the scope.)
+    carrying = [f for f in docs if docs[f].province in narrowed and _implements(docs[f], implemented)]
+    files += [f for f in carrying if f not in files]
+    kept |= set(carrying)
     files = [f for f in files if f in kept or docs[f].province not in narrowed]
     scope.files = files
     for pillar in vocabulary().pillars:
