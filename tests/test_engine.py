@@ -55,6 +55,12 @@ def test_filler_does_not_cause_a_refusal(assistant) -> None:
     assert "hạ tầng" in a.answer.lower()
 
 
+def test_the_document_asked_for_is_not_the_one_asked_about(assistant) -> None:
+    # "Which resolution does X implement?": the resolution is the answer, X the subject.
+    a = assistant.ask("Which resolution does Khánh Hòa's People's Committee dispatch implement?")
+    assert a.answer.startswith("Công văn 11507/UBND-KGVX") and "16-NQ/TU" in a.answer, a.answer
+
+
 def test_a_fact_asked_inside_context_is_read_from_the_catalog(assistant) -> None:
     a = assistant.ask(
         "Mình mới về phòng, trưởng phòng hỏi nghị quyết chuyển đổi số của Quảng Ngãi do "

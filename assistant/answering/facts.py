@@ -77,14 +77,27 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
         rf"\b{re.escape(part.number.split('-')[0].split('/')[0])}\b", question
     ):
         score += 1.5
-    # The kind named first is the subject ("Công văn … triển khai Nghị quyết 16 …").
+    # The kind named first is the subject ("Công văn … triển khai Nghị quyết 16 …"), unless
+    # it is what is asked: "Which resolution does the plan implement?", "… thực hiện nghị
+    # quyết nào?".
     mentions = sorted(
-        (m.start(), kind) for kind, p in _kind_mentions() if (m := p.search(q)) is not None
+        (m.start(), kind)
+        for kind, p in _kind_mentions()
+        if (m := p.search(q)) is not None
+        and not ("implements" in fields and _asked_kind(q, m.start(), m.end()))
     )
     for rank, (_, kind) in enumerate(mentions):
         if kind == part.kind.lower():
             score += 4.0 if rank == 0 else 0.5
     return score
+
+
+def _asked_kind(q: str, start: int, end: int) -> bool:
+    """Whether the kind of document named at ``q[start:end]`` (folded) is the one asked for:
+    "which (party) resolution", "nghị quyết nào"."""
+    before = q[:start].split()[-2:]
+    after = q[end:].split()[:2]
+    return "which" in before or "what" in before or "nao" in after
 
 
 def about_the_document(
