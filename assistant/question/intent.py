@@ -18,10 +18,12 @@ from kernel.gazetteer import find_mentions
 from kernel.text import STOPWORDS, STOPWORDS_FOLDED, fold, has_diacritics, nfc
 from kernel.vocabulary import cues, vocabulary
 
-# Where a question asks a second thing: "…, và … nào?", "…, … bao nhiêu?", "…; …", or a
-# second sentence after a question mark ("Cơ quan nào theo dõi? Và báo cáo theo chu kỳ
-# nào?"). A "và" or a comma splits only between two clauses that each ask something:
-# "Hải Dương và Khánh Hòa, tỉnh nào cao hơn?" is one question.
+# Where a question asks a second thing: "…, và … nào?" (the second clause asks), "…; …", or
+# a second sentence after a question mark ("Cơ quan nào theo dõi? Và báo cáo theo chu kỳ
+# nào?"); and between two clauses that each ask a figure ("… chiếm bao nhiêu GRDP, năng
+# suất lao động tăng bao nhiêu?"), or two things of one kind ("tỷ lệ A và tỷ lệ B"). Not
+# "…, và cơ quan nào chủ trì?" of a row that names its lead agency, nor "Hải Dương và
+# Khánh Hòa, tỉnh nào cao hơn?".
 _PARTS = re.compile(r",?\s+(?:và|va|and)\s+|,\s+|;\s*|\?\s+", re.I)
 _ASKS = re.compile(r"\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b", re.I)
 
@@ -30,20 +32,21 @@ def split_parts(text: str) -> list[str]:
     """The sub-questions of ``text`` (one when it asks one thing)."""
     out: list[str] = []
     start = 0
+    figure = cues().intents["figure"]
     for m in _PARTS.finditer(text):
-        joins = m.group(0).strip() in {"", ","} or m.group(0).strip(" ,").lower() in {
-            "và",
-            "va",
-            "and",
-        }
-        # The clause after a comma or "và" runs to the end of its sentence.
-        after = re.split(r"[?;]", text[m.end() :], maxsplit=1)[0]
-        before = text[start : m.start()]
-        # "tỷ lệ A và tỷ lệ B": "và" joins two things of one kind, each asked for.
-        head = " ".join(after.split()[:2]).lower()
-        parallel = "," not in m.group(0) and len(head.split()) == 2 and head in before.lower()
-        if joins and not parallel and not (_ASKS.search(before) and _ASKS.search(after)):
-            continue
+        sep = m.group(0).strip(" ,").lower()
+        if sep in {"và", "va", "and", ""}:
+            before = text[start : m.start()]
+            # The clause after a comma or "và" runs to the end of its sentence.
+            after = re.split(r"[?;]", text[m.end() :], maxsplit=1)[0]
+            asks = sep != "" and bool(_ASKS.search(after.split(",")[0]))
+            # After a bare comma the next clause is the comma's ("bao nhiêu xã, phường, …").
+            clause = after if sep else after.split(",")[0]
+            figures = all(_ASKS.search(c) and has(c, figure) for c in (before, clause))
+            head = " ".join(after.split()[:2]).lower()
+            parallel = sep != "" and len(head.split()) == 2 and head in before.lower()
+            if not (asks or figures or parallel):
+                continue
         out.append(text[start : m.start()])
         start = m.end()
     out.append(text[start:])
