@@ -32,7 +32,7 @@ from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from ingest.chunking import numbering_style
-from kernel.text import TIME, years
+from kernel.text import TIME, numbers, years
 from kernel.types import NATIONAL, Chunk, Draft
 
 if TYPE_CHECKING:
@@ -256,8 +256,8 @@ class Composer:
         threshold: float,
     ) -> list[Candidate]:
         """For a two-part question, each part's best unit when the chosen ones miss it."""
-        if not intent.parts:
-            return []
+        if not intent.parts or (intent.figure and _figures(chosen) >= len(intent.parts)):
+            return []  # a row or sentence stating as many figures as asked answers each part
         have = {(c.chunk.id, c.unit_no) for c in chosen}
         extra: list[Candidate] = []
         passages_of = {c.chunk.id for c in chosen}
@@ -510,3 +510,11 @@ def _singled(titles: list[Candidate], scope: Scope) -> Candidate | None:
     if above and named_share(above, scope.search_text) > named_share(label, scope.search_text):
         return None
     return child
+
+
+def _figures(chosen: list[Candidate]) -> int:
+    """How many figures the chosen units state (years aside)."""
+    return sum(
+        len([n for n in numbers(c.text) if n not in {str(y) for y in years(c.text)}])
+        for c in chosen
+    )
