@@ -121,7 +121,9 @@ SETS: tuple[QuestionSet, ...] = (
         "bentre_chi_thi_05_CT-UBND_2023.pdf",
         "bentre_qd_3125_QD-UBND_ke_hoach_cds_2025.docx",
     ),
-    _province(47, "NQ_45-NQ-TU_chuyen_doi_so_Bac_Giang.docx", "KH_36-KH-UBND_CDS_2025_Bac_Giang.pdf"),
+    _province(
+        47, "NQ_45-NQ-TU_chuyen_doi_so_Bac_Giang.docx", "KH_36-KH-UBND_CDS_2025_Bac_Giang.pdf"
+    ),
 )
 
 

@@ -55,7 +55,9 @@ _IMPLEMENTS = re.compile(
 _ATTACHED_NOTE = re.compile(
     r"\s*\((?:(?:Ban hành )?kèm theo|Thực hiện|Triển khai)\b[^)]*\)?\s*$", re.I
 )
-_MOTTO = re.compile(r"(?:CỘNG HÒA XÃ HỘI CHỦ NGHĨA|ĐẢNG CỘNG SẢN) VIỆT NAM|Độc lập - Tự do - Hạnh phúc")
+_MOTTO = re.compile(
+    r"(?:CỘNG HÒA XÃ HỘI CHỦ NGHĨA|ĐẢNG CỘNG SẢN) VIỆT NAM|Độc lập - Tự do - Hạnh phúc"
+)
 _HEAD_LINES = 40  # the header and title of a document sit in its first lines
 # An attached document's title follows its signer's name within a few lines ("Nơi nhận" list).
 _AFTER_SIGNATURE_LINES = 15
@@ -382,7 +384,8 @@ def _detect_issuer(head: str, province: str, title: str = "") -> str:
 
     # "NGHỊ QUYẾT của Ban Chấp hành Đảng bộ tỉnh về …": the body named in the title.
     if m := re.search(
-        r"(?i)\bcủa (Ban (?:Chấp hành|Thường vụ) [^\n]*?)\s+(?:về|khóa|khoá|thực hiện|triển khai)\b",
+        r"(?i)\bcủa (Ban (?:Chấp hành|Thường vụ) [^\n]*?)"
+        r"\s+(?:về|khóa|khoá|thực hiện|triển khai)\b",
         title,
     ):
         body = _role_case(collapse_ws(m.group(1)))

@@ -536,7 +536,6 @@ def test_a_section_named_by_its_own_heading_beats_the_outline_above_it(assistant
     assert all("Quan điểm" in c.section for c in a.citations), a.citations
 
 
-
 def test_a_state_of_things_is_as_of_its_documents_date(tmp_path, model_dir) -> None:
     # Bắc Giang's resolution of 2021 and plan of 2025 (tests/data/province47, written by
     # someone who never saw the code).

@@ -193,7 +193,9 @@ def test_an_appendix_after_the_signature_goes_with_the_report(mark: str) -> None
     # The rows are the appendix's, not the signature block's; the sentence that names the
     # appendix stays in the report.
     assert rows and all(p[0] == "Phụ lục" and "Nơi nhận, chữ ký" not in p for p in rows)
-    assert any(p[0] != "Phụ lục" for s in found for p in [s.headings] if "kèm theo" in s.blocks[-1].text)
+    assert any(
+        p[0] != "Phụ lục" for s in found for p in [s.headings] if "kèm theo" in s.blocks[-1].text
+    )
 
 
 def test_the_issuer_of_a_two_column_header_read_line_by_line() -> None:

@@ -76,9 +76,15 @@ def test_two_part_questions_split() -> None:
     i = understand_intent(
         "Kinh tế số chiếm bao nhiêu GRDP, năng suất lao động tăng tối thiểu bao nhiêu mỗi năm?"
     )
-    assert i.parts == ["Kinh tế số chiếm bao nhiêu GRDP", "năng suất lao động tăng tối thiểu bao nhiêu mỗi năm?"]
+    assert i.parts == [
+        "Kinh tế số chiếm bao nhiêu GRDP",
+        "năng suất lao động tăng tối thiểu bao nhiêu mỗi năm?",
+    ]
     assert understand_intent("Hải Dương và Khánh Hòa, tỉnh nào cao hơn?").parts == []
-    assert understand_intent("Tỷ lệ hộ gia đình, doanh nghiệp dùng cáp quang là bao nhiêu?").parts == []
+    assert (
+        understand_intent("Tỷ lệ hộ gia đình, doanh nghiệp dùng cáp quang là bao nhiêu?").parts
+        == []
+    )
 
 
 QN = [{"role": "user", "content": "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030?"}]
@@ -164,17 +170,31 @@ def test_carrying_out_a_document_brings_in_the_plans_that_implement_it() -> None
         "nq.docx": FileMeta(
             file="nq.docx",
             province="Bắc Giang",
-            parts=[DocumentPart(kind="nghị quyết", number="45-NQ/TU", implements="Nghị quyết số 52-NQ/TW")],
+            parts=[
+                DocumentPart(
+                    kind="nghị quyết", number="45-NQ/TU", implements="Nghị quyết số 52-NQ/TW"
+                )
+            ],
         ),
         "kh.pdf": FileMeta(
             file="kh.pdf",
             province="Bắc Giang",
-            parts=[DocumentPart(kind="kế hoạch", number="36/KH-UBND", implements="Nghị quyết số 45-NQ/TU ngày 16/8/2021")],
+            parts=[
+                DocumentPart(
+                    kind="kế hoạch",
+                    number="36/KH-UBND",
+                    implements="Nghị quyết số 45-NQ/TU ngày 16/8/2021",
+                )
+            ],
         ),
         "hd.txt": FileMeta(
             file="hd.txt",
             province="Hải Dương",
-            parts=[DocumentPart(kind="nghị quyết", number="145-NQ/TU", implements="Nghị quyết số 52-NQ/TW")],
+            parts=[
+                DocumentPart(
+                    kind="nghị quyết", number="145-NQ/TU", implements="Nghị quyết số 52-NQ/TW"
+                )
+            ],
         ),
     }
     carried = "Việc sơ kết 5 năm thực hiện Nghị quyết 45-NQ/TU được giao cho ai?"

@@ -268,7 +268,9 @@ class Extractor:
                 return ""
             asked = ", ".join(str(y) for y in sorted(set(scope.years)))
             if scope.reply_lang == "en":
-                return f" (The closest passage describes the situation as of {issued}, not {asked}.)"
+                return (
+                    f" (The closest passage describes the situation as of {issued}, not {asked}.)"
+                )
             return f" (Đoạn gần nhất nêu tình hình đến năm {issued}, không nêu năm {asked}.)"
         asked = ", ".join(str(y) for y in sorted(set(scope.years)))
         said = ", ".join(str(y) for y in stated)

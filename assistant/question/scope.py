@@ -404,7 +404,9 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     narrowed = {docs[f].province for f in by_number}
     # "… thực hiện Nghị quyết 45-NQ/TU": the plans implementing it say how it is carried out.
     # (Our own document: a central one many provinces implement does not widen the scope.)
-    carrying = [f for f in docs if docs[f].province in narrowed and _implements(docs[f], implemented)]
+    carrying = [
+        f for f in docs if docs[f].province in narrowed and _implements(docs[f], implemented)
+    ]
     files += [f for f in carrying if f not in files]
     kept |= set(carrying)
     files = [f for f in files if f in kept or docs[f].province not in narrowed]
