@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 44))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 45))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -123,6 +123,16 @@ SETS: tuple[QuestionSet, ...] = (
     ),
     _province(
         47, "NQ_45-NQ-TU_chuyen_doi_so_Bac_Giang.docx", "KH_36-KH-UBND_CDS_2025_Bac_Giang.pdf"
+    ),
+    _province(
+        48,
+        "soctrang_nq_09_NQ-HDND_2022_kinh_te_so_xa_hoi_so.pdf",
+        "soctrang_qd_412_QD-UBND_2024_ke_hoach_kinh_te_so.docx",
+    ),
+    _province(
+        49,
+        "phu_yen_chuong_trinh_hanh_dong_52-CTr-TU.docx",
+        "phu_yen_bao_cao_chuyen_doi_so_nam_2024.pdf",
     ),
 )
 
