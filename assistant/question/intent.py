@@ -22,8 +22,9 @@ from kernel.vocabulary import cues, vocabulary
 # a second sentence after a question mark ("Cơ quan nào theo dõi? Và báo cáo theo chu kỳ
 # nào?"); and between two clauses that each ask a figure ("… chiếm bao nhiêu GRDP, năng
 # suất lao động tăng bao nhiêu?"), or two things of one kind ("tỷ lệ A và tỷ lệ B"). Not
-# "…, và cơ quan nào chủ trì?" of a row that names its lead agency, nor "Hải Dương và
-# Khánh Hòa, tỉnh nào cao hơn?".
+# at a bare comma before a clause that asks no figure ("… bao nhiêu phần trăm, sở nào chủ
+# trì?": the row that states the figure names its lead agency), nor in "Hải Dương và Khánh
+# Hòa, tỉnh nào cao hơn?".
 _PARTS = re.compile(r",?\s+(?:và|va|and)\s+|,\s+|;\s*|\?\s+", re.I)
 _ASKS = re.compile(r"\b(?:nào|nao|gì|gi|bao|ai|which|what|how)\b", re.I)
 
