@@ -166,36 +166,16 @@ def test_carrying_out_a_document_brings_in_the_plans_that_implement_it() -> None
     from assistant.question.scope import understand
     from kernel.types import DocumentPart, FileMeta
 
+    def meta(file: str, province: str, kind: str, number: str, implements: str) -> FileMeta:
+        part = DocumentPart(kind=kind, number=number, implements=implements)
+        return FileMeta(file=file, province=province, parts=[part])
+
     docs = {
-        "nq.docx": FileMeta(
-            file="nq.docx",
-            province="Bắc Giang",
-            parts=[
-                DocumentPart(
-                    kind="nghị quyết", number="45-NQ/TU", implements="Nghị quyết số 52-NQ/TW"
-                )
-            ],
+        "nq.docx": meta("nq.docx", "Bắc Giang", "nghị quyết", "45-NQ/TU", "Nghị quyết số 52-NQ/TW"),
+        "kh.pdf": meta(
+            "kh.pdf", "Bắc Giang", "kế hoạch", "36/KH-UBND", "Nghị quyết số 45-NQ/TU ngày 16/8/2021"
         ),
-        "kh.pdf": FileMeta(
-            file="kh.pdf",
-            province="Bắc Giang",
-            parts=[
-                DocumentPart(
-                    kind="kế hoạch",
-                    number="36/KH-UBND",
-                    implements="Nghị quyết số 45-NQ/TU ngày 16/8/2021",
-                )
-            ],
-        ),
-        "hd.txt": FileMeta(
-            file="hd.txt",
-            province="Hải Dương",
-            parts=[
-                DocumentPart(
-                    kind="nghị quyết", number="145-NQ/TU", implements="Nghị quyết số 52-NQ/TW"
-                )
-            ],
-        ),
+        "hd.txt": meta("hd.txt", "Hải Dương", "nghị quyết", "145-NQ/TU", "Nghị quyết số 52-NQ/TW"),
     }
     carried = "Việc sơ kết 5 năm thực hiện Nghị quyết 45-NQ/TU được giao cho ai?"
     assert understand(carried, docs).files == ["nq.docx", "kh.pdf"]
