@@ -127,7 +127,10 @@ def compared_with(before: str) -> bool:
     """Whether a year written after ``before`` is the one a figure is compared with ("tăng 7
     bậc so với năm 2018"), not the one it is of."""
     tail = " ".join(before.lower().replace("(", " ").split()[-3:])
-    return tail.endswith(" so với") or tail == "so với" or tail.endswith("so với năm")
+    if tail.endswith(" so với") or tail == "so với" or tail.endswith("so với năm"):
+        return True
+    # "DTI năm 2023 do Bộ … công bố trong năm 2024 xếp …": the year it was published in.
+    return "công bố" in " ".join(before.lower().split()[-4:])
 
 
 def stated_years(text: str) -> list[tuple[int, int]]:

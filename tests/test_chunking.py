@@ -290,6 +290,7 @@ def test_a_paragraph_opening_on_its_own_year_is_about_that_year() -> None:
         "II. KẾT QUẢ THỰC HIỆN NĂM 2024\n"
         "Chỉ số DTI năm 2023 của tỉnh xếp thứ 6/63, tăng 5 bậc so với năm 2021.\n"
         "Toàn tỉnh có 1.620 doanh nghiệp công nghệ số.\n"
+        "Chỉ số PAR INDEX năm 2023 do Bộ Nội vụ công bố trong năm 2024 xếp thứ 12/63.\n"
         "III. CHỈ TIÊU NĂM 2025\n"
         "Số doanh nghiệp công nghệ số đạt 1.800 doanh nghiệp (năm 2024 ước đạt 1.620)."
     )
@@ -302,6 +303,7 @@ def test_a_paragraph_opening_on_its_own_year_is_about_that_year() -> None:
     # Opening on its own year, before any figure: about that year, not the one it compares
     # with; a line naming none is the heading's; a year after a figure leaves the heading's.
     assert context("DTI") == {2023}
+    assert context("PAR INDEX") == {2023}  # published in 2024, about 2023
     assert context("1.620 doanh nghiệp") == {2024}
     assert context("1.800") == {2024, 2025}
 
