@@ -116,6 +116,11 @@ class Chunk(BaseModel):
     lead: str = Field(
         "", description="when the passage starts inside a paragraph: that paragraph before it"
     )
+    announced: str = Field(
+        "",
+        description="when the passage starts inside a list: the paragraph announcing it "
+        "(\"… như sau:\", in the passage before; set when the corpus is loaded, not stored)",
+    )
 
     @property
     def section(self) -> str:

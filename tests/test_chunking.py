@@ -308,6 +308,30 @@ def test_a_paragraph_opening_on_its_own_year_is_about_that_year() -> None:
     assert context("1.800") == {2024, 2025}
 
 
+def test_the_items_of_a_list_are_about_the_date_its_announcing_paragraph_gives() -> None:
+    from assistant.answering.features import year_context
+    from assistant.retrieval.corpus import Corpus
+    from ingest.chunking import chunk
+    from kernel.tokens import get_encoding
+    from kernel.types import FileMeta
+
+    items = "\n".join(f"- Chỉ tiêu thứ {n} của tỉnh đạt {n}% tại các xã vùng cao." for n in range(60))
+    text = (
+        "Điều 1. Thực trạng và mục tiêu chuyển đổi số đến năm 2025, định hướng đến năm 2030\n"
+        "1. Thực trạng\n"
+        "Một số kết quả chủ yếu tính đến ngày 31 tháng 12 năm 2021 như sau:\n"
+        f"{items}\n"
+    )
+    chunks = chunk(text, FileMeta(file="x.txt"), get_encoding(), 200)
+    Corpus(chunks, {}, "c")  # links each passage opening inside the list to its announcement
+    first = next(c for c in chunks if "tính đến ngày 31" in c.text)
+    last = chunks[-1]
+    assert len(chunks) >= 3 and "tính đến ngày 31" in last.announced
+    # Not the heading's 2025/2030: the date the list is announced with, in every passage.
+    assert year_context(first, len(first.units) - 1) == {2021}
+    assert year_context(last, len(last.units) - 1) == {2021}
+
+
 def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():
     # "3.1. …: …" is titled by its label; "3.2. …" is its sibling, under "3. Xã hội số".
     text = (

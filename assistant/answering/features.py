@@ -21,6 +21,7 @@ from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.text import (
     DATE,
+    ITEM_MARK,
     DOC_NUMBER,
     TIME,
     bigrams,
@@ -107,10 +108,6 @@ MONOTONE = {
     "time_no": -1,
 }
 BULLET = re.compile(r"^\s*[-+•*]\s+")
-# An item's mark: a bullet, or a letter or number closed by ")" ("a)", "(2)", "a.1)"), or a
-# number closed by "." that opens a paragraph of the text ("3. Task. Cơ quan chủ trì: …"): a
-# numbered line that is a heading is not a unit, so this only meets numbered paragraphs.
-ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}[.)]|[a-zđ]\.\d{1,2}\)?)\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
 # the ask ("cho mình vài ý: Hải Dương làm gì để phát triển hạ tầng số?").
 _CLAUSE = re.compile(r"[,.:;?!\n]+\s*|\s+-\s+")
@@ -161,10 +158,34 @@ def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
         same.insert(0, chunk.lead)
     text = " ".join(same)
     own = _opening_years(ITEM_MARK.sub("", same[-1], count=1)) or (
-        set(heading_years(chunk.headings)) | set(years(text))
+        (_announced_years(chunk, unit_no) or set(heading_years(chunk.headings)))
+        | set(years(text))
     )
     covered = set(years(period))  # a question may name the document by its year
     return own | covered if len(covered) == 1 else own
+
+
+def _announced_years(chunk: Chunk, unit_no: int) -> set[int]:
+    """The years the paragraph announcing a unit's list states: "Một số kết quả chủ yếu tính
+    đến ngày 31 tháng 12 năm 2021 như sau:" dates the items under it, not the heading's
+    "… đến năm 2025, định hướng đến năm 2030". Empty when the unit is no list item or its
+    list is announced outside this passage."""
+    units = chunk.units
+    first: dict[int, int] = {}
+    for i, u in enumerate(units):
+        first.setdefault(u.block, i)
+    start = first[units[unit_no].block]
+    if not ITEM_MARK.match(units[start].text):
+        return set()
+    while start > 0 and ITEM_MARK.match(units[start].text):
+        start = first[units[start - 1].block]  # back over the list's earlier items
+    if ITEM_MARK.match(units[start].text):  # the list opens the passage: announced before it
+        text = chunk.announced
+    else:
+        text = " ".join(u.text for u in units if u.block == units[start].block)
+    if not text.rstrip().endswith(":"):
+        return set()
+    return {y for y, _ in stated_years(text)}
 
 
 def _opening_years(text: str) -> set[int]:

@@ -14,6 +14,7 @@ from assistant.retrieval.units import UnitIndex
 from kernel import store
 from kernel.settings import Settings
 from kernel.store import Vectors
+from kernel.text import ITEM_MARK
 from kernel.types import NATIONAL, Chunk, FileMeta, Passage
 
 
@@ -28,6 +29,7 @@ class Corpus:
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        _link_announcements(self.chunks)
 
     @cached_property
     def units(self) -> UnitIndex:
@@ -80,3 +82,31 @@ def to_document(p: Passage) -> Document:
             "score": p.score,
         },
     )
+
+
+def _link_announcements(chunks: list[Chunk]) -> None:
+    """Give each passage that opens inside a list the paragraph announcing that list, when
+    a passage before ends with it ("Một số kết quả … tính đến ngày 31 tháng 12 năm 2021
+    như sau:"): its items are about what it announces."""
+    by_file: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_file.setdefault(c.file, []).append(c)
+    for group in by_file.values():
+        group.sort(key=lambda c: c.start)
+        for before, c in zip(group, group[1:], strict=False):
+            if c.units and ITEM_MARK.match(c.units[0].text):
+                said = _announcement(before)
+                c.announced = before.announced if said is None else said
+
+
+def _announcement(chunk: Chunk) -> str | None:
+    """The paragraph announcing the list a passage ends with ("" when it ends with none);
+    None when the passage is all that list (announced before it)."""
+    blocks: dict[int, list[str]] = {}
+    for u in chunk.units:
+        blocks.setdefault(u.block, []).append(u.text)
+    for lines in reversed(blocks.values()):
+        if not ITEM_MARK.match(lines[0]):
+            text = " ".join(lines)
+            return text if text.rstrip().endswith(":") else ""
+    return None
