@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 46))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 47))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -135,6 +135,12 @@ SETS: tuple[QuestionSet, ...] = (
         "phu_yen_bao_cao_chuyen_doi_so_nam_2024.pdf",
     ),
     _province(50, "yenbai_nghiquyet_41_NQ-HDND_2022.docx", "yenbai_kehoach_27_KH-UBND_2025.pdf"),
+    _province(
+        51, "kontum_ctr38_chuyen_doi_so_2023.pdf", "kontum_qd1486_ke_hoach_chuyen_doi_so_2026.docx"
+    ),
+    _province(
+        52, "travinh_nghi_quyet_09-NQ-TU_2021.docx", "travinh_bao_cao_468-BC-UBND_2024.pdf"
+    ),
 )
 
 

@@ -22,19 +22,21 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "28"
+CHUNKER_VERSION = "29"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
-# (pattern, rank): the numbering styles from the outermost in; most specific first.
+# (pattern, rank): the numbering styles from the outermost in; most specific first. Party
+# documents close a section's number with a hyphen ("I- TÌNH HÌNH …", "1- Kết quả đạt
+# được"), others with a full stop: both are the same rank.
 _HEADINGS = [
     (re.compile(rf"^(?i:phần)\s+(?i:{_ORDINAL})\b"), 1),
     (re.compile(r"^(?i:chương)\s+(?:[IVX]+|\d+)\b"), 2),
     (re.compile(r"^(?i:mục)\s+(?:[IVX]+|\d+)\.?\s"), 3),
     (re.compile(r"^Điều\s+\d+\.?\s"), 4),
-    (re.compile(r"^([IVX]{1,5})\.\s+\S"), 5),
+    (re.compile(r"^([IVX]{1,5})[.-]\s+\S"), 5),
     (re.compile(r"^(\d{1,2}\.\d{1,2}\.\d{1,2})\.?\s+\S"), 8),
     (re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+\S"), 7),
-    (re.compile(r"^(\d{1,2})\.\s+[^\d\s]"), 6),
+    (re.compile(r"^(\d{1,2})[.-]\s+[^\d\s]"), 6),
     (re.compile(r"^([a-zđ])\)\s+\S"), 9),
     (re.compile(r"^([a-zđ]\.\d{1,2})\.?\)?\s+\S"), 10),
     (re.compile(r"^\((\d{1,2})\)\s+\S"), 11),

@@ -38,7 +38,7 @@ _CENTRAL_LINE = re.compile(
 # addressee.
 _TITLE_STOP = re.compile(
     r"^(?:[-_—–]{3,}|\*|(?:[-–•+]\s*)?(?:Căn cứ|Thực hiện|Xét)\b|Kính gửi|Điều\s+\d|Phần thứ"
-    r"|[IVX]+\.\s|\d+\.\s)",
+    r"|[IVX]+[.-]\s|\d+[.-]\s)",
     re.I,
 )
 # "Thực hiện Nghị quyết số 09-NQ/TU …, Ủy ban nhân dân tỉnh ban hành …": what it implements.
@@ -423,8 +423,11 @@ def _detect_period(title: str, head: str) -> str:
             return f"{m.group(1)} - {m.group(2)}" + (f", {m.group(3)}" if m.group(3) else "")
         if m := re.search(r"đến năm (\d{4})\s*,\s*((?:định hướng|tầm nhìn) đến năm \d{4})", text):
             return f"đến năm {m.group(1)}, {m.group(2)}"
-        if text is title and (m := re.search(r"\bnăm (\d{4})$", title)):
-            return f"năm {m.group(1)}"
+        if text is title and re.search(r"\bnăm \d{4}$", title):
+            # A title naming several years ("… kết quả năm 2024 …; nhiệm vụ trọng tâm năm
+            # 2025") covers them all, not only its last: a report's 2024 results are 2024's.
+            named = dict.fromkeys(re.findall(r"\bnăm (\d{4})\b", title))
+            return ", ".join(f"năm {y}" for y in named)
     return ""
 
 

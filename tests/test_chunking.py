@@ -332,6 +332,25 @@ def test_the_items_of_a_list_are_about_the_date_its_announcing_paragraph_gives()
     assert year_context(last, len(last.units) - 1) == {2021}
 
 
+def test_a_party_documents_hyphen_numbering_makes_headings() -> None:
+    # "I- …", "1- …" (the Party's own style) rank as "I.", "1.": the targets under "3- Mục
+    # tiêu cụ thể đến năm 2025" are 2025's.
+    text = (
+        "I- TÌNH HÌNH VÀ NGUYÊN NHÂN\n"
+        "1- Kết quả đạt được\n"
+        "Năm 2020, tỷ lệ hồ sơ giải quyết trực tuyến đạt 18,7%.\n"
+        "II- QUAN ĐIỂM, MỤC TIÊU\n"
+        "3- Mục tiêu cụ thể đến năm 2025\n"
+        "b) Về kinh tế số\n"
+        "- Kinh tế số chiếm 15% GRDP của tỉnh.\n"
+    )
+    got = [" › ".join(s.headings) for s in sections(text, FileMeta(file="x"))]
+    assert "I- TÌNH HÌNH VÀ NGUYÊN NHÂN › 1- Kết quả đạt được" in got, got
+    assert (
+        "II- QUAN ĐIỂM, MỤC TIÊU › 3- Mục tiêu cụ thể đến năm 2025 › b) Về kinh tế số" in got
+    ), got
+
+
 def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():
     # "3.1. …: …" is titled by its label; "3.2. …" is its sibling, under "3. Xã hội số".
     text = (

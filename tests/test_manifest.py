@@ -144,6 +144,19 @@ def test_detect_number_date_signer_variants() -> None:
     assert part.issuing_body == "Tỉnh ủy Quảng Ngãi"
 
 
+def test_a_report_on_one_year_and_the_tasks_of_the_next_covers_both_years() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH TRÀ VINH\nSố: 468/BC-UBND\n"
+        "Trà Vinh, ngày 26 tháng 12 năm 2024\nBÁO CÁO\n"
+        "Kết quả thực hiện chuyển đổi số năm 2024; nhiệm vụ trọng tâm năm 2025\n"
+        "I. KẾT QUẢ\n- 05/11 bệnh viện công lập đã triển khai bệnh án điện tử.\n"
+    )
+    # Not only its last year: the results it reports are 2024's.
+    assert detect_meta("x.txt", text).main.period == "năm 2024, năm 2025"
+    one = text.replace("; nhiệm vụ trọng tâm năm 2025", "")
+    assert detect_meta("x.txt", one).main.period == "năm 2024"
+
+
 def test_a_document_attached_after_a_signature_is_a_part_of_its_own() -> None:
     from ingest.chunking import sections
 
