@@ -138,9 +138,7 @@ SETS: tuple[QuestionSet, ...] = (
     _province(
         51, "kontum_ctr38_chuyen_doi_so_2023.pdf", "kontum_qd1486_ke_hoach_chuyen_doi_so_2026.docx"
     ),
-    _province(
-        52, "travinh_nghi_quyet_09-NQ-TU_2021.docx", "travinh_bao_cao_468-BC-UBND_2024.pdf"
-    ),
+    _province(52, "travinh_nghi_quyet_09-NQ-TU_2021.docx", "travinh_bao_cao_468-BC-UBND_2024.pdf"),
 )
 
 

@@ -67,14 +67,14 @@ def lexical_terms(text: str, folded: bool = True) -> list[str]:
     return toks + bigrams(toks)
 
 
-# Markup of the source files, dropped from what is indexed and shown but never from the
-# original text (offsets stay exact): Markdown heading marks, footnote references
-# (<sup>1</sup>), other inline tags, emphasis, strike-through and escapes.
 # An item's mark: a bullet, or a letter or number closed by ")" ("a)", "(2)", "a.1)"), or a
 # number closed by "." that opens a paragraph of the text ("3. Task. Cơ quan chủ trì: …"): a
 # numbered line that is a heading is not a unit, so this only meets numbered paragraphs. A
 # Party document closes the number with a hyphen ("1- Các huyện ủy … tổ chức quán triệt").
 ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}[.)-]|[a-zđ]\.\d{1,2}\)?)\s+")
+# Markup of the source files, dropped from what is indexed and shown but never from the
+# original text (offsets stay exact): Markdown heading marks, footnote references
+# (<sup>1</sup>), other inline tags, emphasis, strike-through and escapes.
 MARKUP = re.compile(
     r"^[ \t]{0,3}#{1,6}[ \t]+"
     r"|<sup>\s*\d+\s*</sup>"

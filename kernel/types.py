@@ -119,7 +119,7 @@ class Chunk(BaseModel):
     announced: str = Field(
         "",
         description="when the passage starts inside a list: the paragraph announcing it "
-        "(\"… như sau:\", in the passage before; set when the corpus is loaded, not stored)",
+        '("… như sau:", in the passage before; set when the corpus is loaded, not stored)',
     )
 
     @property

@@ -315,7 +315,9 @@ def test_the_items_of_a_list_are_about_the_date_its_announcing_paragraph_gives()
     from kernel.tokens import get_encoding
     from kernel.types import FileMeta
 
-    items = "\n".join(f"- Chỉ tiêu thứ {n} của tỉnh đạt {n}% tại các xã vùng cao." for n in range(60))
+    items = "\n".join(
+        f"- Chỉ tiêu thứ {n} của tỉnh đạt {n}% tại các xã vùng cao." for n in range(60)
+    )
     text = (
         "Điều 1. Thực trạng và mục tiêu chuyển đổi số đến năm 2025, định hướng đến năm 2030\n"
         "1. Thực trạng\n"
@@ -346,9 +348,9 @@ def test_a_party_documents_hyphen_numbering_makes_headings() -> None:
     )
     got = [" › ".join(s.headings) for s in sections(text, FileMeta(file="x"))]
     assert "I- TÌNH HÌNH VÀ NGUYÊN NHÂN › 1- Kết quả đạt được" in got, got
-    assert (
-        "II- QUAN ĐIỂM, MỤC TIÊU › 3- Mục tiêu cụ thể đến năm 2025 › b) Về kinh tế số" in got
-    ), got
+    assert "II- QUAN ĐIỂM, MỤC TIÊU › 3- Mục tiêu cụ thể đến năm 2025 › b) Về kinh tế số" in got, (
+        got
+    )
 
 
 def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():

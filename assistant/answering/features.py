@@ -21,8 +21,8 @@ from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.text import (
     DATE,
-    ITEM_MARK,
     DOC_NUMBER,
+    ITEM_MARK,
     TIME,
     bigrams,
     fold,
@@ -158,8 +158,7 @@ def year_context(chunk: Chunk, unit_no: int, period: str = "") -> set[int]:
         same.insert(0, chunk.lead)
     text = " ".join(same)
     own = _opening_years(ITEM_MARK.sub("", same[-1], count=1)) or (
-        (_announced_years(chunk, unit_no) or set(heading_years(chunk.headings)))
-        | set(years(text))
+        (_announced_years(chunk, unit_no) or set(heading_years(chunk.headings))) | set(years(text))
     )
     covered = set(years(period))  # a question may name the document by its year
     return own | covered if len(covered) == 1 else own
