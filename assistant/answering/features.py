@@ -18,7 +18,7 @@ import numpy as np
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
-from assistant.retrieval.corpus import Corpus
+from assistant.retrieval.corpus import Corpus, announcement
 from kernel.text import (
     DATE,
     DOC_NUMBER,
@@ -170,21 +170,12 @@ def _announced_years(chunk: Chunk, unit_no: int) -> set[int]:
     "… đến năm 2025, định hướng đến năm 2030". Empty when the unit is no list item or its
     list is announced outside this passage."""
     units = chunk.units
-    first: dict[int, int] = {}
-    for i, u in enumerate(units):
-        first.setdefault(u.block, i)
-    start = first[units[unit_no].block]
+    start = next(k for k, u in enumerate(units) if u.block == units[unit_no].block)
     if not ITEM_MARK.match(units[start].text):
         return set()
-    while start > 0 and ITEM_MARK.match(units[start].text):
-        start = first[units[start - 1].block]  # back over the list's earlier items
-    if ITEM_MARK.match(units[start].text):  # the list opens the passage: announced before it
-        text = chunk.announced
-    else:
-        text = " ".join(u.text for u in units if u.block == units[start].block)
-    if not text.rstrip().endswith(":"):
-        return set()
-    return {y for y, _ in stated_years(text)}
+    said = announcement(units, start)
+    text = chunk.announced if said is None else said
+    return {y for y, _ in stated_years(text)} if text.rstrip().endswith(":") else set()
 
 
 def _opening_years(text: str) -> set[int]:

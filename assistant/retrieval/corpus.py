@@ -15,7 +15,7 @@ from kernel import store
 from kernel.settings import Settings
 from kernel.store import Vectors
 from kernel.text import ITEM_MARK
-from kernel.types import NATIONAL, Chunk, FileMeta, Passage
+from kernel.types import NATIONAL, Chunk, FileMeta, Passage, Unit
 
 
 @dataclass
@@ -95,15 +95,16 @@ def _link_announcements(chunks: list[Chunk]) -> None:
         group.sort(key=lambda c: c.start)
         for before, c in zip(group, group[1:], strict=False):
             if c.units and ITEM_MARK.match(c.units[0].text):
-                said = _announcement(before)
+                said = announcement(before.units, len(before.units))
                 c.announced = before.announced if said is None else said
 
 
-def _announcement(chunk: Chunk) -> str | None:
-    """The paragraph announcing the list a passage ends with ("" when it ends with none);
-    None when the passage is all that list (announced before it)."""
+def announcement(units: list[Unit], stop: int) -> str | None:
+    """The paragraph announcing the list that ``units[:stop]`` end inside: walking back over
+    the list's items, the first other paragraph when it ends with ":" ("… như sau:"), else
+    ""; None when all of them are items (the list began in an earlier passage)."""
     blocks: dict[int, list[str]] = {}
-    for u in chunk.units:
+    for u in units[:stop]:
         blocks.setdefault(u.block, []).append(u.text)
     for lines in reversed(blocks.values()):
         if not ITEM_MARK.match(lines[0]):
