@@ -6,6 +6,7 @@ so the words are written once, in a data file a domain expert can edit.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ _PLACE = ("tỉnh", "thành", "nhân")
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 CUES_FILE = Path(__file__).with_name("cues.toml")
 GLOSSARY_FILE = Path(__file__).with_name("glossary.toml")
+LEXICON_FILE = Path(__file__).with_name("lexicon.json")
 
 
 @dataclass(frozen=True)
@@ -263,13 +265,21 @@ class Glossary:
 
     terms: dict[str, str]
     document_terms: frozenset[str]  # terms that name a document or its issuer
+    english_stopwords: frozenset[str]  # English words that never carry a question's topic
+    learned: dict[str, tuple[str, ...]]  # English word stem → Vietnamese terms (lexicon.json)
 
 
 @cache
-def glossary(path: Path = GLOSSARY_FILE) -> Glossary:
-    """The English → Vietnamese glossary of ``path`` (cached: read once per process)."""
+def glossary(path: Path = GLOSSARY_FILE, lexicon: Path | None = None) -> Glossary:
+    """The English → Vietnamese glossary of ``path`` and the learned lexicon of ``lexicon``
+    (default :data:`LEXICON_FILE`; cached: read once per process; a missing lexicon is an
+    empty one)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    lexicon = lexicon or LEXICON_FILE
+    learned = json.loads(lexicon.read_text(encoding="utf-8"))["terms"] if lexicon.exists() else {}
     return Glossary(
         terms=dict(data["terms"]),
         document_terms=frozenset(data["document_terms"]["terms"]),
+        english_stopwords=frozenset(data["english"]["stopwords"]),
+        learned={e: tuple(v) for e, v in learned.items()},
     )

@@ -55,6 +55,16 @@ def test_filler_does_not_cause_a_refusal(assistant) -> None:
     assert "hạ tầng" in a.answer.lower()
 
 
+def test_context_before_a_colon_that_names_the_topic_is_matched(assistant) -> None:
+    # The words after the colon only point at the topic ("tỷ lệ bao nhiêu"); the budget is
+    # named before it.
+    a = assistant.ask(
+        "Tôi cần so sánh mức kinh phí dành cho chuyển đổi số: Khánh Hòa, Quảng Ngãi và mẫu "
+        "nghị quyết của Bộ TT&TT đề xuất tỷ lệ bao nhiêu?"
+    )
+    assert not a.refused and "1%" in a.answer and "0,5%" in a.answer, a.answer
+
+
 def test_the_document_asked_for_is_not_the_one_asked_about(assistant) -> None:
     # "Which resolution does X implement?": the resolution is the answer, X the subject.
     a = assistant.ask("Which resolution does Khánh Hòa's People's Committee dispatch implement?")

@@ -218,13 +218,17 @@ def test_the_words_matched_are_the_question_after_its_context() -> None:
         "Mình chuẩn bị bài nói chuyện ở xã, cho mình vài ý: "
         "Hải Dương làm gì để phát triển hạ tầng số?"
     )
-    assert understand_intent(q).content == "Hải Dương làm gì để phát triển hạ tầng số?"
+    intent = understand_intent(q)
+    assert intent.content == "Hải Dương làm gì để phát triển hạ tầng số?"
+    # The context is kept aside: the answerer weighs whether it names the topic after all.
+    assert intent.context.startswith("Mình chuẩn bị")
     # A colon inside the question itself is no context.
     q = "Năm 2025 Khánh Hòa đặt chỉ tiêu: bao nhiêu % hộ có cáp quang"
     assert understand_intent(q).content.startswith("Năm 2025")
     # The part after the colon names no topic of its own: the part before it is the topic.
     q = "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
     assert understand_intent(q).content.startswith("Tài khoản thanh toán điện tử")
+    assert understand_intent(q).context == ""
     # … nor when it only names documents ("kế hoạch 2026 …, còn Nghị quyết …").
     q = (
         "Tỷ lệ người trưởng thành có tài khoản thanh toán điện tử: kế hoạch 2026 đặt bao "

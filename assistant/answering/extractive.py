@@ -177,6 +177,14 @@ class Extractor:
                 refused=True,
             )
         scored = self.score(question, scope, intent, passages, qvec)
+        if intent.context and scope.lang != "en":
+            # The words before a colon are context as a rule ("Mình cần vài ý để phát biểu:
+            # …"), but some name the topic the question after them only points at. Matched
+            # with them, the answer must be more likely than without them.
+            whole = without_own_numbers(f"{intent.context} {intent.content}", scope)
+            wider = self.score(question, scope, intent, passages, qvec, text=whole)
+            if _best_inside(wider, scope) > _best_inside(scored, scope):
+                scored = wider
         cands = scored.cands
         ranking = scored.ranking
         threshold = self.scorer.threshold if self.scorer is not None else 0.5
@@ -291,6 +299,14 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
+
+
+def _best_inside(scored: Scored, scope: Scope) -> float:
+    """The probability of the best candidate in the question's scope (0 without one)."""
+    return max(
+        (c.p for c in scored.cands if not scope.files or c.chunk.file in scope.files),
+        default=0.0,
+    )
 
 
 def _issued_year(meta: FileMeta, number: str) -> int | None:

@@ -73,6 +73,7 @@ class Intent:
     documents: tuple[str, ...] = ()  # number codes of the document kinds asked for ("CT")
     which_document: bool = False  # asks which document, or a document's number or date
     content: str = ""  # the question without its filler phrases
+    context: str = ""  # the words before a colon that ``content`` leaves out ("…: question?")
     parts: list[str] = field(default_factory=list)  # the sub-questions of a two-part question
     measure: str = ""  # what a count is of ("bao nhiêu doanh nghiệp": "doanh"), or "%"
 
@@ -207,7 +208,7 @@ def topic_words(question: str) -> list[str]:
     return [w for w in words if w not in stop]
 
 
-def _asked_part(text: str) -> str:
+def _asked_part(text: str) -> tuple[str, str]:
     """What is asked in "context: question" ("Mình chuẩn bị bài nói chuyện ở xã, cho mình vài
     ý: Hải Dương làm gì để phát triển hạ tầng số?"): the part after the last colon, when it
     is a question of its own (three words or more, ending with "?", naming a topic of its
@@ -215,7 +216,10 @@ def _asked_part(text: str) -> str:
     not what the answer should match. In
     "Tài khoản thanh toán điện tử năm 2025: Hải Dương và Khánh Hòa đặt chỉ tiêu bao nhiêu?"
     the part before the colon is the topic, and stays. Scope (province, year) is read
-    from the whole question, not from this."""
+    from the whole question, not from this. Returns the asked part and the context left out
+    (empty when the whole is asked); the answerer weighs whether the context holds the topic
+    after all ("Tỷ lệ … thanh toán điện tử ở Bình Phước: mục tiêu năm 2025 là bao nhiêu và
+    kết quả thực tế là bao nhiêu?")."""
     head, sep, tail = text.rpartition(":")
     if (
         sep
@@ -224,8 +228,8 @@ def _asked_part(text: str) -> str:
         and head.strip()
         and len(set(topic_words(tail)) - _kind_words()) >= 2
     ):
-        return tail.strip()
-    return text
+        return tail.strip(), head.strip()
+    return text, ""
 
 
 @cache
@@ -318,9 +322,9 @@ def understand_intent(question: str) -> Intent:
         facts=facts,
         documents=documents,
         which_document=which_document,
-        content=_asked_part(without(question, c.filler)),
         measure=asked_measure(question),
     )
+    intent.content, intent.context = _asked_part(without(question, c.filler))
     if has(question, i["rank_high"]):
         intent.rank = "high"
     elif has(question, i["rank_low"]):
