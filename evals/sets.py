@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 47))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 48))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -139,6 +139,7 @@ SETS: tuple[QuestionSet, ...] = (
         51, "kontum_ctr38_chuyen_doi_so_2023.pdf", "kontum_qd1486_ke_hoach_chuyen_doi_so_2026.docx"
     ),
     _province(52, "travinh_nghi_quyet_09-NQ-TU_2021.docx", "travinh_bao_cao_468-BC-UBND_2024.pdf"),
+    _province(53, "binhphuoc_nghi_quyet_14_2022.pdf", "binhphuoc_quyet_dinh_126_2026.docx"),
 )
 
 

@@ -12,7 +12,7 @@ figure is stated only for another province or year).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -185,6 +185,13 @@ class Extractor:
             wider = self.score(question, scope, intent, passages, qvec, text=whole)
             if _best_inside(wider, scope) > _best_inside(scored, scope):
                 scored = wider
+                # The parts of a two-part question ask about that topic too.
+                intent = replace(
+                    intent,
+                    content=f"{intent.context} {intent.content}",
+                    context="",
+                    parts=[f"{intent.context} {p}" for p in intent.parts],
+                )
         cands = scored.cands
         ranking = scored.ranking
         threshold = self.scorer.threshold if self.scorer is not None else 0.5
