@@ -13,7 +13,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test setup install model ingest chromium postgresql lint bench eval sizing train clean
+.PHONY: run test setup install model ingest chromium postgresql lint bench eval sizing train lexicon clean
 
 run: setup ingest
 	$(BIN)/python app.py
@@ -58,6 +58,10 @@ lint: install
 # Refit the answer scorer on every question set (leave-one-set-out figures printed first).
 train: setup
 	$(BIN)/python -m evals.train
+
+# Relearn the English → Vietnamese lexicon (kernel/lexicon.json) from the sets' English items.
+lexicon: setup
+	$(BIN)/python -m evals.lexicon
 
 bench: setup
 	$(BIN)/python -m ingest.bench
