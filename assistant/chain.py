@@ -19,8 +19,8 @@ import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.citations import as_passages, cite, holding
-from assistant.answering.extractive import Extractor
-from assistant.answering.facts import about_the_document, answer_facts
+from assistant.answering.extractive import Extractor, unknown_document
+from assistant.answering.facts import OWN_FACTS, about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
 from assistant.answering.scorer import Scorer
 from assistant.question.followup import resolve
@@ -182,7 +182,17 @@ class Assistant:
                 timings=st.timings,
             )
         facts = None
-        if st.intent.facts and about_the_document(
+        # Who signed a document, whom it was sent to, only the document itself says: the
+        # files that cite it do not.
+        unknown = self.corpus.unknown_numbers(st.resolved)
+        cited = (
+            [n for n in self.corpus.unknown_numbers(st.resolved, held=True) if n not in unknown]
+            if set(st.intent.facts) & OWN_FACTS
+            else []
+        )
+        if unknown or cited:  # the catalog's answer: it holds no such document
+            facts = unknown_document(unknown, cited)
+        elif st.intent.facts and about_the_document(
             st.resolved, st.scope, self.corpus.docs, st.question
         ):
             facts = answer_facts(

@@ -99,6 +99,13 @@ DOC_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,5})(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*"
     r"([A-ZĐa-zđ]{2,5}(?:\s*[-/]\s*[A-ZĐa-zđ&]{2,8})?)(?![\w/])"
 )
+
+
+def number_key(number: str) -> str:
+    """A document number as compared: no spaces, folded, upper-case ("16-NQ/TU")."""
+    return fold(re.sub(r"\s+", "", number)).upper()
+
+
 # A date as written: "ngày 26 tháng 9 năm 2025", "26/9/2025".
 DATE = re.compile(
     r"(?i:ngày)\s+\d{1,2}\s+(?i:tháng)\s+\d{1,2}(?:\s+(?i:năm)\s+\d{4})?"

@@ -65,6 +65,20 @@ def test_context_before_a_colon_that_names_the_topic_is_matched(assistant) -> No
     assert not a.refused and "1%" in a.answer and "0,5%" in a.answer, a.answer
 
 
+def test_a_document_no_file_is_or_cites_is_not_answered_from_another(assistant) -> None:
+    # Quảng Ngãi's resolution has another number: its signer is not this one's.
+    a = assistant.ask("Ai là người ký Nghị quyết 99-NQ/TU về chuyển đổi số của Quảng Ngãi?")
+    assert a.refused and "99-NQ/TU" in a.answer and not a.citations, a.answer
+    b = assistant.ask("Who signed Resolution 99-NQ/TU of Quang Ngai?")
+    assert b.refused and "99-NQ/TU" in b.answer
+    # A document the files cite is theirs to speak of, but not its signer: only its own
+    # signature block names one.
+    c = assistant.ask("Nghị quyết 52-NQ/TW được Hải Dương dẫn để làm gì?")
+    assert "văn bản số" not in c.answer, c.answer
+    d = assistant.ask("Ai ký Nghị quyết 52-NQ/TW?")
+    assert d.refused and "52-NQ/TW" in d.answer, d.answer
+
+
 def test_the_document_asked_for_is_not_the_one_asked_about(assistant) -> None:
     # "Which resolution does X implement?": the resolution is the answer, X the subject.
     a = assistant.ask("Which resolution does Khánh Hòa's People's Committee dispatch implement?")

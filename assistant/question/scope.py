@@ -13,7 +13,7 @@ from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_mentions, find_provinces
-from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, year_spans, years
+from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import cues, vocabulary
 
@@ -150,9 +150,9 @@ def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:
     drop: set[int] = set()
     for mention in find_mentions(text):
         drop |= {i for i, (a, b, _) in enumerate(words) if a < mention.end and b > mention.start}
-    numbers = {_number_key(p.number) for f in files for p in docs[f].parts if p.number}
+    numbers = {number_key(p.number) for f in files for p in docs[f].parts if p.number}
     for m in DOC_NUMBER.finditer(text):
-        if _number_key(m.group(0)) in numbers:  # another document's number stays asked
+        if number_key(m.group(0)) in numbers:  # another document's number stays asked
             drop |= {i for i, (a, b, _) in enumerate(words) if a < m.end() and b > m.start()}
     folded = [w for _, _, w in words]
     for f in files:
@@ -186,12 +186,8 @@ def without_own_numbers(text: str, scope: Scope) -> str:
     24/2025/NQ-HĐND, …" places the question); another document's number ("thực hiện Nghị
     quyết 57-NQ/TW") is what is asked about, and stays."""
     return DOC_NUMBER.sub(
-        lambda m: " " if _number_key(m.group(0)) in scope.doc_numbers else m.group(0), text
+        lambda m: " " if number_key(m.group(0)) in scope.doc_numbers else m.group(0), text
     )
-
-
-def _number_key(number: str) -> str:
-    return fold(re.sub(r"\s+", "", number)).upper()
 
 
 def _digits(number: str) -> str:
@@ -251,7 +247,7 @@ _KIND_NUMBER = r"\s*(?:so\s*|no\.?\s*)?(\d{1,5})\b"  # "Nghị quyết số 09",
 
 def _implements(meta: FileMeta, numbers: set[str]) -> bool:
     """Whether a part of the file says it implements one of the documents ``numbers``."""
-    said = [_number_key(p.implements) for p in meta.parts if p.implements]
+    said = [number_key(p.implements) for p in meta.parts if p.implements]
     return any(re.search(rf"(?<!\d){re.escape(n)}", s) for s in said for n in numbers)
 
 
@@ -276,12 +272,12 @@ def _numbered(
     all number matches first, in order, then the kinds' digits."""
     out = []
     for m in DOC_NUMBER.finditer(question):
-        key = _number_key(m.group(0))
+        key = number_key(m.group(0))
         out.append(
             (
                 m.start(),
                 key,
-                [f for f in among if any(_number_key(p.number) == key for p in docs[f].parts)],
+                [f for f in among if any(number_key(p.number) == key for p in docs[f].parts)],
             )
         )
     folded = fold(question)

@@ -14,7 +14,7 @@ from assistant.retrieval.units import UnitIndex
 from kernel import store
 from kernel.settings import Settings
 from kernel.store import Vectors
-from kernel.text import ITEM_MARK
+from kernel.text import DOC_NUMBER, ITEM_MARK, number_key
 from kernel.types import NATIONAL, Chunk, FileMeta, Passage, Unit
 
 
@@ -35,6 +35,27 @@ class Corpus:
     def units(self) -> UnitIndex:
         """Every unit with its dense and BM25 indexes (built on first use)."""
         return UnitIndex(self.chunks, self.vectors)
+
+    @cached_property
+    def held_numbers(self) -> frozenset[str]:
+        """The keys of the document numbers of the indexed documents themselves."""
+        return frozenset(
+            number_key(p.number) for d in self.docs.values() for p in d.parts if p.number
+        )
+
+    @cached_property
+    def numbers(self) -> frozenset[str]:
+        """The keys of every document number the corpus holds: its documents' own and those
+        its text cites ("Thực hiện Nghị quyết số 52-NQ/TW …")."""
+        cited = {number_key(m.group(0)) for c in self.chunks for m in DOC_NUMBER.finditer(c.text)}
+        return self.held_numbers | cited
+
+    def unknown_numbers(self, text: str, held: bool = False) -> list[str]:
+        """The document numbers ``text`` writes that the corpus neither holds nor cites (with
+        ``held``: that it does not hold, cited or not)."""
+        known = self.held_numbers if held else self.numbers
+        found = (m.group(0) for m in DOC_NUMBER.finditer(text))
+        return list(dict.fromkeys(n for n in found if number_key(n) not in known))
 
     @cached_property
     def accents(self) -> Accents:
