@@ -432,6 +432,16 @@ def test_a_list_item_is_quoted_whole() -> None:
     ]
     assert all(item_units(numbered, k) == numbered for k in range(3))
     assert not item_units([Unit(0, 30, "1.000 người dân được tập huấn.", 0)], 0)
+    # An item of a numbered section ("5.3. …") is one when an answer is composed (its lead
+    # and deadline go with it), not when units are scored.
+    nested = [
+        Unit(0, 60, "5.3. Tổ chức phong trào “Thôn làng số, gia đình số”.", 0),
+        Unit(61, 100, "Cơ quan chủ trì: Sở Lao động - Thương binh và Xã hội;", 0),
+        Unit(101, 130, "thời hạn: tháng 12/2025.", 0),
+    ]
+    assert all(item_units(nested, k, nested=True) == nested for k in range(3))
+    assert not item_units(nested, 1)
+    assert not item_units([Unit(0, 30, "2.5 triệu người dân được tập huấn.", 0)], 0, nested=True)
 
 
 def test_what_an_agency_leads_is_its_items_alone(assistant) -> None:

@@ -24,7 +24,7 @@ def led_items(pool: list[Candidate], intent: Intent, budget: int) -> list[Candid
     leads = cues().intents["owner"]
     items: dict[tuple[str, int], list[Candidate]] = {}
     for c in pool:
-        if item_units(c.chunk.units, c.unit_no):
+        if item_units(c.chunk.units, c.unit_no, nested=True):
             items.setdefault((c.chunk.id, c.unit.block), []).append(c)
     out: list[Candidate] = []
     size = 0

@@ -203,7 +203,7 @@ class Composer:
                 continue
             # A list item is one point: its other sentences ("Cơ quan chủ trì: …; thời hạn:
             # …") belong to it as a sentence's other clauses do, before and after.
-            item = not lists_only and bool(item_units(units, k))
+            item = not lists_only and bool(item_units(units, k, nested=True))
 
             def fits(
                 k: int, size: int, units=units, allowed=allowed, block=c.unit.block, item=item

@@ -23,6 +23,7 @@ from kernel.text import (
     DATE,
     DOC_NUMBER,
     ITEM_MARK,
+    NESTED_MARK,
     TIME,
     bigrams,
     fold,
@@ -267,11 +268,13 @@ def heading_words(text: str, folded: bool) -> set[str]:
     return set(toks) | set(bigrams(toks))
 
 
-def item_units(units: list[Unit], k: int) -> list[Unit]:
+def item_units(units: list[Unit], k: int, nested: bool = False) -> list[Unit]:
     """The units of the list item holding unit ``k`` (its block, when the block opens with
-    an item's mark); empty when the unit is not in a list item."""
+    an item's mark; with ``nested``, also a numbered section's item: "5.3. …"); empty when
+    the unit is not in a list item."""
     block = [u for u in units if u.block == units[k].block]
-    return block if ITEM_MARK.match(block[0].text) else []
+    first = block[0].text
+    return block if ITEM_MARK.match(first) or (nested and NESTED_MARK.match(first)) else []
 
 
 def _announced(c: Candidate, qt: QuestionTerms) -> float:
