@@ -291,6 +291,17 @@ def test_a_document_described_by_kind_and_year_or_body_is_in_scope() -> None:
     # A kind alone, or a kind used as a word ("đưa vào báo cáo"), describes no one document.
     assert understand("Nghị quyết ưu tiên những lĩnh vực nào?", docs).files == []
     assert understand("Kế hoạch năm 2030 đặt chỉ tiêu gì?", docs).files == []
+    # Each part of a two-part question may name its own document: the resolution's target,
+    # the plan's result (answered each from its own document).
+    from assistant.question.scope import named_documents
+
+    among = ["kh.pdf", "nq.docx"]
+    first, second = (
+        "mục tiêu năm 2025 của nghị quyết là bao nhiêu",
+        "kết quả thực tế năm 2025 ghi trong kế hoạch là bao nhiêu",
+    )
+    assert {f for _, f, _ in named_documents(first, docs, among)} == {"nq.docx"}
+    assert {f for _, f, _ in named_documents(second, docs, among)} == {"kh.pdf"}
 
 
 def _province_docs():

@@ -30,7 +30,7 @@ from assistant.answering.sections import named_share, singled_out
 from assistant.answering.sides import is_title, titles, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope
+from assistant.question.scope import Scope, named_documents
 from ingest.chunking import numbering_style
 from kernel.text import TIME, numbers, years
 from kernel.types import NATIONAL, Chunk, Draft
@@ -256,13 +256,25 @@ class Composer:
         threshold: float,
     ) -> list[Candidate]:
         """For a two-part question, each part's best unit when the chosen ones miss it."""
-        if not intent.parts or (intent.figure and _figures(chosen) >= len(intent.parts)):
+        if not intent.parts:
+            return []
+        # A part naming a document of its own ("mục tiêu … của nghị quyết …, kết quả … ghi
+        # trong kế hoạch …") is answered from that document.
+        given = {c.chunk.file for c in chosen}
+        named = {
+            part: {f for _, f, _ in named_documents(part, self.corpus.docs, scope.files)}
+            for part in intent.parts
+        }
+        elsewhere = any(files and not files & given for files in named.values())
+        if intent.figure and _figures(chosen) >= len(intent.parts) and not elsewhere:
             return []  # a row or sentence stating as many figures as asked answers each part
         have = {(c.chunk.id, c.unit_no) for c in chosen}
         extra: list[Candidate] = []
         passages_of = {c.chunk.id for c in chosen}
         for part in intent.parts:
             sub = self.extractor.score(question, scope, intent, [], None, text=part)
+            if named[part]:
+                sub.cands = [c for c in sub.cands if c.chunk.file in named[part]]
             # A unit already given may answer this part too ("… bao nhiêu và ai chủ trì?" of
             # a table row that names its lead agency): nothing to add then.
             top = max((c.p for c in sub.cands), default=0.0)

@@ -304,7 +304,7 @@ def _numbered(
     return out
 
 
-def _named_documents(
+def named_documents(
     question: str, docs: dict[str, FileMeta], among: list[str]
 ) -> list[tuple[int, str, str]]:
     """Where ``question`` names one of the files ``among`` (offset, file): by its number, by
@@ -387,7 +387,7 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     # among one province's files when the question has one, else among all.
     own = {docs[f].province for f in files}
     among = [f for f, m in docs.items() if m.province in own] if len(own) == 1 else list(docs)
-    named = _named_documents(question, docs, among)
+    named = named_documents(question, docs, among)
     if len({f for _, f, _ in named}) >= 2 and (files or not scope.unknown_provinces):
         files += [f for _, f, _ in named if f not in files]
         scope.year_files = _year_files(question, named)
