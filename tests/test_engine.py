@@ -71,6 +71,8 @@ def test_a_document_no_file_is_or_cites_is_not_answered_from_another(assistant) 
     assert a.refused and "99-NQ/TU" in a.answer and not a.citations, a.answer
     b = assistant.ask("Who signed Resolution 99-NQ/TU of Quang Ngai?")
     assert b.refused and "99-NQ/TU" in b.answer
+    # The separators typed the other way round name the same document.
+    assert "văn bản số" not in assistant.ask("Nghị quyết 16/NQ-TU của Khánh Hòa do ai ký?").answer
     # A document the files cite is theirs to speak of, but not its signer: only its own
     # signature block names one.
     c = assistant.ask("Nghị quyết 52-NQ/TW được Hải Dương dẫn để làm gì?")

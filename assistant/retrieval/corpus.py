@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,16 +39,14 @@ class Corpus:
 
     @cached_property
     def held_numbers(self) -> frozenset[str]:
-        """The keys of the document numbers of the indexed documents themselves."""
-        return frozenset(
-            number_key(p.number) for d in self.docs.values() for p in d.parts if p.number
-        )
+        """The document numbers of the indexed documents themselves (see :func:`_loose`)."""
+        return frozenset(_loose(p.number) for d in self.docs.values() for p in d.parts if p.number)
 
     @cached_property
     def numbers(self) -> frozenset[str]:
-        """The keys of every document number the corpus holds: its documents' own and those
-        its text cites ("Thực hiện Nghị quyết số 52-NQ/TW …")."""
-        cited = {number_key(m.group(0)) for c in self.chunks for m in DOC_NUMBER.finditer(c.text)}
+        """Every document number the corpus holds: its documents' own and those its text
+        cites ("Thực hiện Nghị quyết số 52-NQ/TW …")."""
+        cited = {_loose(m.group(0)) for c in self.chunks for m in DOC_NUMBER.finditer(c.text)}
         return self.held_numbers | cited
 
     def unknown_numbers(self, text: str, held: bool = False) -> list[str]:
@@ -55,7 +54,7 @@ class Corpus:
         ``held``: that it does not hold, cited or not)."""
         known = self.held_numbers if held else self.numbers
         found = (m.group(0) for m in DOC_NUMBER.finditer(text))
-        return list(dict.fromkeys(n for n in found if number_key(n) not in known))
+        return list(dict.fromkeys(n for n in found if _loose(n) not in known))
 
     @cached_property
     def accents(self) -> Accents:
@@ -118,6 +117,12 @@ def _link_announcements(chunks: list[Chunk]) -> None:
             if c.units and ITEM_MARK.match(c.units[0].text):
                 said = announcement(before.units, len(before.units))
                 c.announced = before.announced if said is None else said
+
+
+def _loose(number: str) -> str:
+    """A document number's digits and letters only: "16/NQ-TU" typed for "16-NQ/TU" is the
+    same document."""
+    return re.sub(r"[^0-9A-Z]", "", number_key(number))
 
 
 def announcement(units: list[Unit], stop: int) -> str | None:
