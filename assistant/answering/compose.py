@@ -26,13 +26,14 @@ from assistant.answering.features import (
     item_units,
     year_context,
 )
+from assistant.answering.parts import NEAR, part_units
 from assistant.answering.sections import named_share, singled_out
 from assistant.answering.sides import is_title, titles, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope, named_documents
+from assistant.question.scope import Scope
 from ingest.chunking import numbering_style
-from kernel.text import TIME, numbers, years
+from kernel.text import TIME, years
 from kernel.types import NATIONAL, Chunk, Draft
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 MAX_BULLETS = 6  # a list answer: at most this many units
 MAX_CHARS = 1000  # … and about this many characters
-NEAR = 0.8  # a unit this likely relative to another is nearly as likely
 MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
 
 
@@ -159,7 +159,7 @@ class Composer:
         else:
             chosen = self._with_neighbours(best, inside, threshold)
             chosen = self._complete(chosen, scope)
-            chosen += self._parts(question, scope, intent, scored, chosen, threshold)
+            chosen += part_units(self.extractor, question, scope, intent, chosen, threshold)
         return self._render(chosen, scope)
 
     # -- choosing units --------------------------------------------------------------------
@@ -245,56 +245,6 @@ class Composer:
                     have.add((c.chunk.id, k))
                     out.append(self.candidate(c.chunk, k, c.p))
         return sorted(out, key=lambda c: (c.chunk.file, c.chunk.start, c.unit_no))
-
-    def _parts(
-        self,
-        question: str,
-        scope: Scope,
-        intent: Intent,
-        scored: Scored,
-        chosen: list[Candidate],
-        threshold: float,
-    ) -> list[Candidate]:
-        """For a two-part question, each part's best unit when the chosen ones miss it."""
-        if not intent.parts:
-            return []
-        # A part naming a document of its own ("mục tiêu … của nghị quyết …, kết quả … ghi
-        # trong kế hoạch …") is answered from that document.
-        given = {c.chunk.file for c in chosen}
-        named = {
-            part: {f for _, f, _ in named_documents(part, self.corpus.docs, scope.files)}
-            for part in intent.parts
-        }
-        elsewhere = any(files and not files & given for files in named.values())
-        if intent.figure and _figures(chosen) >= len(intent.parts) and not elsewhere:
-            return []  # a row or sentence stating as many figures as asked answers each part
-        have = {(c.chunk.id, c.unit_no) for c in chosen}
-        extra: list[Candidate] = []
-        passages_of = {c.chunk.id for c in chosen}
-        for part in intent.parts:
-            sub = self.extractor.score(question, scope, intent, [], None, text=part)
-            if named[part]:
-                sub.cands = [c for c in sub.cands if c.chunk.file in named[part]]
-            # A unit already given may answer this part too ("… bao nhiêu và ai chủ trì?" of
-            # a table row that names its lead agency): nothing to add then.
-            top = max((c.p for c in sub.cands), default=0.0)
-            if any(
-                c.p >= max(threshold, NEAR * top) and (c.chunk.id, c.unit_no) in have
-                for c in sub.cands
-            ):
-                continue
-            pool = [
-                c
-                for c in sub.cands
-                if (not scope.files or c.chunk.file in scope.files)
-                and (c.chunk.id in passages_of or c.p >= threshold)
-            ]
-            if pool and (pool[0].chunk.id, pool[0].unit_no) not in have:
-                best = pool[0]
-                if best.p >= threshold * NEAR:
-                    have.add((best.chunk.id, best.unit_no))
-                    extra.append(best)
-        return extra
 
     def _section_units(
         self, best: Candidate, scope: Scope, intent: Intent, scored: Scored, threshold: float
@@ -522,11 +472,3 @@ def _singled(titles: list[Candidate], scope: Scope) -> Candidate | None:
     if above and named_share(above, scope.search_text) > named_share(label, scope.search_text):
         return None
     return child
-
-
-def _figures(chosen: list[Candidate]) -> int:
-    """How many figures the chosen units state (years aside)."""
-    return sum(
-        len([n for n in numbers(c.text) if n not in {str(y) for y in years(c.text)}])
-        for c in chosen
-    )
