@@ -19,9 +19,10 @@ import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering.citations import as_passages, cite, holding
-from assistant.answering.extractive import Extractor, unknown_document
-from assistant.answering.facts import OWN_FACTS, about_the_document, answer_facts
+from assistant.answering.extractive import Extractor
+from assistant.answering.facts import about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
+from assistant.answering.missing import missing_document
 from assistant.answering.scorer import Scorer
 from assistant.question.followup import resolve
 from assistant.question.intent import Intent, understand_intent
@@ -181,19 +182,12 @@ class Assistant:
                 scope=st.scope.as_dict(),
                 timings=st.timings,
             )
-        facts = None
-        # Who signed a document, whom it was sent to, only the document itself says: the
-        # files that cite it do not.
-        unknown = self.corpus.unknown_numbers(st.resolved)
-        cited = (
-            [n for n in self.corpus.unknown_numbers(st.resolved, held=True) if n not in unknown]
-            if set(st.intent.facts) & OWN_FACTS
-            else []
-        )
-        if unknown or cited:  # the catalog's answer: it holds no such document
-            facts = unknown_document(unknown, cited)
-        elif st.intent.facts and about_the_document(
-            st.resolved, st.scope, self.corpus.docs, st.question
+        # The catalog's answer first: a document it does not hold is named as such.
+        facts = missing_document(st.resolved, st.intent.facts, self.corpus)
+        if (
+            facts is None
+            and st.intent.facts
+            and about_the_document(st.resolved, st.scope, self.corpus.docs, st.question)
         ):
             facts = answer_facts(
                 st.resolved, st.scope, st.intent.facts, self.corpus.docs, self.corpus.chunks

@@ -308,22 +308,6 @@ class Extractor:
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
 
 
-def unknown_document(numbers: list[str], cited: list[str]) -> Draft:
-    """The refusal for a question about documents the files are not: none of them cites
-    ``numbers`` ("Ai ký Nghị quyết 09-NQ/TU của Ninh Thuận?", whose resolution is
-    58/NQ-HĐND); ``cited`` they only cite, which is not enough for a fact only the document
-    itself states (who signed it)."""
-    parts = []
-    if numbers:
-        parts.append(f"Các văn bản hiện có không có và không dẫn văn bản số {', '.join(numbers)}.")
-    if cited:
-        parts.append(
-            f"Các văn bản hiện có chỉ dẫn văn bản số {', '.join(cited)}, không có toàn văn "
-            "(người ký, nơi nhận do chính văn bản đó ghi)."
-        )
-    return Draft(f"{REFUSAL} {' '.join(parts)}", refused=True)
-
-
 def _best_inside(scored: Scored, scope: Scope) -> float:
     """The probability of the best candidate in the question's scope (0 without one)."""
     return max(

@@ -321,9 +321,6 @@ def _joined(drafts: list[Draft]) -> Draft:
 # Fields a document states in its header and signature, or nowhere: when the catalog has no
 # value, the document does not give one, and no passage should be offered as the answer.
 _CATALOG_FIELDS = {"number", "date", "signer"}
-# Facts only the document itself states (its signature block, its "Nơi nhận"); a passage
-# citing it gives its number and date at most.
-OWN_FACTS = frozenset({"signer", "recipients"})
 
 
 def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
