@@ -236,6 +236,17 @@ def _continues(line: str) -> bool:
     return bool(line) and (line[0].islower() or line[0].isdigit())
 
 
+def _continues_title(line: str, last: str) -> bool:
+    """Whether ``line`` goes on with a title whose last line is ``last``: in lower case, in
+    capitals after capitals, or opening with a name after a sentence-case line ("… tỉnh /
+    Bạc Liêu đến năm 2030"). A capitalised word then a lower-case one ("Thời gian qua, …")
+    begins the preamble."""
+    if _continues(line) or line.isupper() != last.isupper():
+        return _continues(line)
+    words = line.split()
+    return last.isupper() or (len(words) >= 2 and words[1][:1].isupper())
+
+
 def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = False) -> str:
     if kind == "công văn":
         for i, line in enumerate(lines):
@@ -263,7 +274,7 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
             or SIGNATURE_MARK.match(nxt)
         ):
             break
-        if subject and not (_continues(nxt) or nxt.isupper() == subject[-1].isupper()):
+        if subject and not _continues_title(nxt, subject[-1]):
             break
         subject.append(nxt)
     name = kind[:1].upper() + kind[1:]

@@ -153,6 +153,20 @@ def test_a_note_under_the_title_is_not_the_title() -> None:
     )
 
 
+def test_a_preamble_right_under_the_title_is_not_the_title() -> None:
+    # A title wrapped before a name ("… tỉnh / Bạc Liêu …") goes on; the preamble that
+    # follows it without a blank line ("Thời gian qua, …") does not.
+    text = (
+        "TỈNH ỦY BẠC LIÊU\nSố 28-CT/TU\nBạc Liêu, ngày 14 tháng 3 năm 2025\n\nCHỈ THỊ\n"
+        "CỦA BAN THƯỜNG VỤ TỈNH ỦY\nvề đẩy mạnh chuyển đổi số tỉnh\nBạc Liêu đến năm 2030\n"
+        "Thời gian qua, thực hiện Nghị quyết số 10-NQ/TU ngày 08/10/2021, các cấp ủy đã "
+        "triển khai thực hiện.\nI. TÌNH HÌNH THỰC HIỆN\n"
+    )
+    p = detect_meta("bl_ct.txt", text).main
+    assert p.kind == "chỉ thị"
+    assert p.title == "Chỉ thị về đẩy mạnh chuyển đổi số tỉnh Bạc Liêu đến năm 2030"
+
+
 @pytest.mark.parametrize("rule", ["-----", "—————", "_____"])
 def test_a_rule_under_the_title_ends_it(rule: str) -> None:
     text = (
