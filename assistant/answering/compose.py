@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 MAX_BULLETS = 6  # a list answer: at most this many units
 MAX_CHARS = 1000  # … and about this many characters
+ROW_ALONE = 0.5  # a table row answers alone when no other row of its table is half as likely
 MAX_SENTENCE = 600  # a sentence cut at ";" is completed up to this many characters
 
 
@@ -148,6 +149,9 @@ class Composer:
                 best, outline = child, []
         if outline:
             chosen = outline
+        elif intent.listing and not intent.summary and _row_stands_out(best, inside, threshold):
+            # "… thay đổi thế nào?" of one indicator: its table row, not the table.
+            chosen = self._with_neighbours(best, inside, threshold)
         elif (
             intent.listing
             or is_title(best.chunk, best.unit.text)  # a heading: its content answers
@@ -472,3 +476,23 @@ def _singled(titles: list[Candidate], scope: Scope) -> Candidate | None:
     if above and named_share(above, scope.search_text) > named_share(label, scope.search_text):
         return None
     return child
+
+
+def is_row(text: str) -> bool:
+    """A table row as indexed: its subject, then "header: value" cells joined by "; " (a
+    unit of running text never holds "; ": it is cut there)."""
+    return "; " in text and text.count(": ") >= 2
+
+
+def _row_stands_out(best: Candidate, inside: list[Candidate], threshold: float) -> bool:
+    """The best unit is a likely table row and no other row of its table is nearly as likely:
+    the question is about its indicator, not about the table."""
+    if not (is_row(best.unit.text) and best.p >= threshold):
+        return False
+    return not any(
+        c.chunk.file == best.chunk.file
+        and c.chunk.headings == best.chunk.headings
+        and is_row(c.unit.text)
+        and c.p >= ROW_ALONE * best.p
+        for c in inside[1:8]
+    )
