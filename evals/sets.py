@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 48))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 50))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -140,6 +140,9 @@ SETS: tuple[QuestionSet, ...] = (
     ),
     _province(52, "travinh_nghi_quyet_09-NQ-TU_2021.docx", "travinh_bao_cao_468-BC-UBND_2024.pdf"),
     _province(53, "binhphuoc_nghi_quyet_14_2022.pdf", "binhphuoc_quyet_dinh_126_2026.docx"),
+    _province(54, "ninhthuan_nq_58_2024.docx", "ninhthuan_kh_215_2025.pdf"),
+    _province(55, "hanam_ctr_48_2025.pdf", "hanam_bc_436_2025.docx"),
+    _province(56, "baclieu_ct28_chuyendoiso_2030.pdf", "baclieu_kh241_chuyendoiso_2026.docx"),
 )
 
 
