@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "29"
+CHUNKER_VERSION = "30"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first. Party
@@ -34,8 +34,9 @@ _HEADINGS = [
     (re.compile(r"^(?i:mục)\s+(?:[IVX]+|\d+)\.?\s"), 3),
     (re.compile(r"^Điều\s+\d+\.?\s"), 4),
     (re.compile(r"^([IVX]{1,5})[.-]\s+\S"), 5),
-    (re.compile(r"^(\d{1,2}\.\d{1,2}\.\d{1,2})\.?\s+\S"), 8),
-    (re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+\S"), 7),
+    # No section is numbered 0 ("phiên bản 4.0." is a version, wrapped).
+    (re.compile(r"^(\d{1,2}\.[1-9]\d?\.[1-9]\d?)\.?\s+\S"), 8),
+    (re.compile(r"^(\d{1,2}\.[1-9]\d?)\.?\s+\S"), 7),
     (re.compile(r"^(\d{1,2})[.-]\s+[^\d\s]"), 6),
     (re.compile(r"^([a-zđ])\)\s+\S"), 9),
     (re.compile(r"^([a-zđ]\.\d{1,2})\.?\)?\s+\S"), 10),

@@ -73,7 +73,7 @@ def lexical_terms(text: str, folded: bool = True) -> list[str]:
 # Party document closes the number with a hyphen ("1- Các huyện ủy … tổ chức quán triệt").
 ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}[.)-]|[a-zđ]\.\d{1,2}\)?)\s+")
 # A numbered item of a numbered section ("5.3. Tổ chức phong trào …; Cơ quan chủ trì: …").
-NESTED_MARK = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})+\.\s+")
+NESTED_MARK = re.compile(r"^\s*\d{1,2}(?:\.[1-9]\d?)+\.\s+")
 # Markup of the source files, dropped from what is indexed and shown but never from the
 # original text (offsets stay exact): Markdown heading marks, footnote references
 # (<sup>1</sup>), other inline tags, emphasis, strike-through and escapes.
