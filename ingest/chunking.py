@@ -284,6 +284,13 @@ def shown(b: Block) -> str:
     return f"{pairs[k][1]}: " + "; ".join(rest) if rest else pairs[k][1]
 
 
+def shown_row(text: str) -> bool:
+    """Whether a unit's text is a table row as :func:`shown` writes it: its subject, then
+    "header: value" cells joined by "; " (running text is cut into units at ";", so a unit
+    of it never holds one)."""
+    return "; " in text and text.count(": ") >= 2
+
+
 _BARE_FIGURE = re.compile(r"^\d+(?:[.,]\d+)*$")
 
 

@@ -241,8 +241,10 @@ def _continues_title(line: str, last: str) -> bool:
     capitals after capitals, or opening with a name after a sentence-case line ("… tỉnh /
     Bạc Liêu đến năm 2030"). A capitalised word then a lower-case one ("Thời gian qua, …")
     begins the preamble."""
-    if _continues(line) or line.isupper() != last.isupper():
-        return _continues(line)
+    if _continues(line):
+        return True
+    if line.isupper() != last.isupper():
+        return False
     words = line.split()
     return last.isupper() or (len(words) >= 2 and words[1][:1].isupper())
 

@@ -32,7 +32,7 @@ from assistant.answering.sides import is_title, titles, year_sides
 from assistant.answering.sides import sides as find_sides
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
-from ingest.chunking import numbering_style
+from ingest.chunking import numbering_style, shown_row
 from kernel.text import TIME, years
 from kernel.types import NATIONAL, Chunk, Draft
 
@@ -478,21 +478,15 @@ def _singled(titles: list[Candidate], scope: Scope) -> Candidate | None:
     return child
 
 
-def is_row(text: str) -> bool:
-    """A table row as indexed: its subject, then "header: value" cells joined by "; " (a
-    unit of running text never holds "; ": it is cut there)."""
-    return "; " in text and text.count(": ") >= 2
-
-
 def _row_stands_out(best: Candidate, inside: list[Candidate], threshold: float) -> bool:
     """The best unit is a likely table row and no other row of its table is nearly as likely:
     the question is about its indicator, not about the table."""
-    if not (is_row(best.unit.text) and best.p >= threshold):
+    if not (shown_row(best.unit.text) and best.p >= threshold):
         return False
     return not any(
         c.chunk.file == best.chunk.file
         and c.chunk.headings == best.chunk.headings
-        and is_row(c.unit.text)
+        and shown_row(c.unit.text)
         and c.p >= ROW_ALONE * best.p
         for c in inside[1:8]
     )
