@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import tiktoken
 
 from ingest.cleaning import Block, blocks
-from kernel.text import SIGNATURE_MARK, UPPER, fold, numbers, sentence_spans, years
+from kernel.text import SIGNATURE_MARK, SUB_NUMBER, UPPER, fold, numbers, sentence_spans, years
 from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "30"
+CHUNKER_VERSION = "31"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first. Party
@@ -34,9 +34,8 @@ _HEADINGS = [
     (re.compile(r"^(?i:mục)\s+(?:[IVX]+|\d+)\.?\s"), 3),
     (re.compile(r"^Điều\s+\d+\.?\s"), 4),
     (re.compile(r"^([IVX]{1,5})[.-]\s+\S"), 5),
-    # No section is numbered 0 ("phiên bản 4.0." is a version, wrapped).
-    (re.compile(r"^(\d{1,2}\.[1-9]\d?\.[1-9]\d?)\.?\s+\S"), 8),
-    (re.compile(r"^(\d{1,2}\.[1-9]\d?)\.?\s+\S"), 7),
+    (re.compile(rf"^(\d{{1,2}}{SUB_NUMBER}{SUB_NUMBER})\.?\s+\S"), 8),
+    (re.compile(rf"^(\d{{1,2}}{SUB_NUMBER})\.?\s+\S"), 7),
     (re.compile(r"^(\d{1,2})[.-]\s+[^\d\s]"), 6),
     (re.compile(r"^([a-zđ])\)\s+\S"), 9),
     (re.compile(r"^([a-zđ]\.\d{1,2})\.?\)?\s+\S"), 10),

@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from kernel.text import FOOTNOTE_LINE, MARKUP, UPPER
+from kernel.text import FOOTNOTE_LINE, MARKUP, SUB_NUMBER, UPPER
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
 _ONLY_PUNCT = re.compile(r"^[\W_]*$")
@@ -23,10 +23,9 @@ _TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 BROKEN_SHARE = 0.2  # lines ending mid-sentence that mark text as hard-wrapped (see _is_wrapped)
 _TERMINAL = re.compile(r"[.;:!?…]\)?[\"”']?$")
 # A line that starts a new block in wrapped text: a bullet, a numbered heading ("I.", a
-# Party document's "I-"), a label. No section is numbered 0: "4.0. Cơ quan chủ trì" goes on
-# a line that ended "… phiên bản".
+# Party document's "I-"), a label.
 _BLOCK_START = re.compile(
-    rf"^(?:[-+•]\s+[\d{UPPER}\"“(]|[IVX]+[.-]\s|\d+(?:\.[1-9]\d*)*[.-]?\s+[{UPPER}]|[a-zđ]\)\s"
+    rf"^(?:[-+•]\s+[\d{UPPER}\"“(]|[IVX]+[.-]\s|\d+(?:{SUB_NUMBER})*[.-]?\s+[{UPPER}]|[a-zđ]\)\s"
     r"|[a-zđ]\.\d{1,2}[.)]?\s|\(\d{1,2}\)\s|(?:Điều|Chương|Phần|Mục)\s+\S)"
 )
 

@@ -72,8 +72,11 @@ def lexical_terms(text: str, folded: bool = True) -> list[str]:
 # numbered line that is a heading is not a unit, so this only meets numbered paragraphs. A
 # Party document closes the number with a hyphen ("1- Các huyện ủy … tổ chức quán triệt").
 ITEM_MARK = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\(?\d{1,2}[.)-]|[a-zđ]\.\d{1,2}\)?)\s+")
+# The number of a sub-section after its parent's (".3" of "5.3."): no section is numbered 0,
+# so "phiên bản / 4.0. …" wrapped to a line start and "1.093 Tổ …" are no numbering.
+SUB_NUMBER = r"\.[1-9]\d?(?!\d)"
 # A numbered item of a numbered section ("5.3. Tổ chức phong trào …; Cơ quan chủ trì: …").
-NESTED_MARK = re.compile(r"^\s*\d{1,2}(?:\.[1-9]\d?)+\.\s+")
+NESTED_MARK = re.compile(rf"^\s*\d{{1,2}}(?:{SUB_NUMBER})+\.\s+")
 # Markup of the source files, dropped from what is indexed and shown but never from the
 # original text (offsets stay exact): Markdown heading marks, footnote references
 # (<sup>1</sup>), other inline tags, emphasis, strike-through and escapes.

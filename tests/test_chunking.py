@@ -373,13 +373,15 @@ def test_a_numbered_item_after_a_labelled_sibling_is_not_its_part():
 def test_no_section_is_numbered_zero():
     # "… phiên bản / 4.0. Cơ quan chủ trì: …" (a PDF written by someone who never saw the
     # code): a version number wrapped to the line start is no "4.0." section, and a
-    # thousand ("1.093 Tổ …") is no "1.093" one; the tasks after it stay under their own.
+    # thousand ("1.093 Tổ …", "2.450 Tổ …") is no section number; the tasks after it stay
+    # under their own.
     got = _wrapped_blocks(
         "2. Cập nhật, ban hành Kiến trúc chính quyền số tỉnh Hòa Bình phiên bản",
         "4.0. Cơ quan chủ trì: Sở Khoa học và Công nghệ; thời hạn: 31/3/2026.",
         "- Toàn tỉnh đã thành lập 151 Tổ công nghệ số cộng đồng cấp xã và",
         "1.093 Tổ công nghệ số cộng đồng cấp thôn, bản với 6.742 thành viên.",
-        "3. Đào tạo, bồi dưỡng kỹ năng số cho 4.500 cán bộ.",
+        "3. Đào tạo, bồi dưỡng kỹ năng số cho 4.500 cán bộ, duy trì hoạt động của",
+        "2.450 Tổ công nghệ số cộng đồng tại thôn, buôn, bon, tổ dân phố.",
     )
     assert got[-3].endswith(
         "phiên bản 4.0. Cơ quan chủ trì: Sở Khoa học và Công nghệ; thời hạn: 31/3/2026."
@@ -387,7 +389,9 @@ def test_no_section_is_numbered_zero():
     assert got[-2].endswith(
         "cấp xã và 1.093 Tổ công nghệ số cộng đồng cấp thôn, bản với 6.742 thành viên."
     ), got[-3:]
-    assert got[-1].startswith("3. Đào tạo")
+    assert got[-1].startswith("3. Đào tạo") and got[-1].endswith(
+        "của 2.450 Tổ công nghệ số cộng đồng tại thôn, buôn, bon, tổ dân phố."
+    ), got[-1]
     text = "IV. NHIỆM VỤ\n2. Ban hành Kiến trúc phiên bản\n4.0. Cơ quan chủ trì: Sở X.\n"
     heads = [" › ".join(s.headings) for s in sections(text, FileMeta(file="x"))]
     assert not any("4.0." in h for h in heads), heads
