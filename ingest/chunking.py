@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "31"
+CHUNKER_VERSION = "33"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first. Party
@@ -261,6 +261,9 @@ def units(group: list[Block]) -> list[Unit]:
 
 
 _ORDINAL_CELL = re.compile(r"^(?:\d{1,3}|[IVX]{1,4}|[a-zđ])\.?$")
+# A cell holding only a dash or dots is empty: "Thực hiện năm 2024: -" states no figure for
+# 2024, and written out it reads as an answer about that year.
+_EMPTY_CELL = re.compile(r"^[-–—.…\s]*$")
 
 
 def shown(b: Block) -> str:
@@ -272,7 +275,7 @@ def shown(b: Block) -> str:
     pairs = [
         (h, v)
         for i, (h, v) in enumerate(zip(b.header, b.cells, strict=False))
-        if v and not (i == 0 and _ORDINAL_CELL.match(v))
+        if not _EMPTY_CELL.match(v) and not (i == 0 and _ORDINAL_CELL.match(v))
     ]
     if not pairs:
         return " | ".join(b.cells)

@@ -29,6 +29,10 @@ _BLOCK_START = re.compile(
     r"|[a-zđ]\.\d{1,2}[.)]?\s|\(\d{1,2}\)\s|(?:Điều|Chương|Phần|Mục)\s+\S)"
 )
 
+# A line opening with a number and no mark after it ("75 Tổ …", "2.450 hộ …") is no numbered
+# heading, which writes "75." or "75-".
+_BARE_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?\s+\S")
+
 
 @dataclass
 class Block:
@@ -199,8 +203,13 @@ def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
     ends = bool(_TERMINAL.search(prev.text))
     if line.marked != prev.marked:
         return False  # bold or heading text does not continue plain text, nor the reverse
+    full = wrapped and len(prev.text) >= 0.85 * width
+    if full and not ends and _BARE_NUMBER.match(line.text):
+        return True  # "… Toàn tỉnh đã thành lập" / "75 Tổ …": a count, not a heading "75."
     if _BLOCK_START.match(line.text) and not line.text.startswith("-"):
         return False  # "b) Phát triển kinh tế số" starts lower-case but is a heading
+    if _BLOCK_START.match(prev.text) and first.isupper() and len(prev.text) < 0.75 * width:
+        return False  # a title line that stops well short of the width has ended: "Sau hơn …"
     if first.islower() and not ends:
         return True  # a sentence broken by a page or line break
     if first == "-" and len(line.text) > 2 and line.text[2:3].islower() and not ends:
@@ -212,7 +221,6 @@ def _continues(prev: _Line, line: _Line, wrapped: bool, width: float) -> bool:
         # at a ";" of a run-on sentence, followed by no mark and no capital, goes on.
         # "… Cơ quan chủ trì:" / "Sở Khoa học …": a full line ending at a label's colon
         # goes on with the label's value, whatever its case.
-        full = len(prev.text) >= 0.85 * width
         return full and (
             prev.text.endswith(":")
             or (prev.text.endswith((";", ",")) and (first.islower() or first.isdigit()))

@@ -243,6 +243,8 @@ class Cues:
     shorthand: dict[str, str]  # chat shorthand → the words it stands for ("bn" → "bao nhiêu")
     optional: tuple[str, ...] = ()  # words a question may insert inside a cue phrase
     implementing: tuple[str, ...] = ()  # "thực hiện" before a document's name
+    local_units: tuple[str, ...] = ()  # "huyện", "thị xã" … before a place's name
+    local_units_after: tuple[str, ...] = ()  # "district", "city" … after it (English)
 
 
 @cache
@@ -256,6 +258,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
         shorthand=dict(data.get("shorthand", {})),
         optional=tuple(data.get("matching", {}).get("optional", ())),
         implementing=tuple(data.get("matching", {}).get("implementing", ())),
+        local_units=tuple(data.get("places", {}).get("local", ())),
+        local_units_after=tuple(data.get("places", {}).get("local_after", ())),
     )
 
 

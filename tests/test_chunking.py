@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ingest.chunking import sections
-from ingest.cleaning import blocks
+from ingest.cleaning import Block, blocks
 from ingest.pipeline import IngestReport, chunk_corpus, file_metas, read_corpus
 from kernel.settings import Settings
 from kernel.text import collapse_ws
@@ -413,3 +413,32 @@ def test_text_broken_mid_sentence_at_line_ends_is_read_as_wrapped():
         "khu. Cơ quan chủ trì: Trung tâm Phục vụ hành chính công tỉnh; thời hạn: tháng 8/2026."
     )
     assert got.count(task) == 8, got
+
+
+def test_a_count_wrapped_to_the_line_start_and_a_short_title_line_end_where_they_should():
+    # (A PDF written by someone who never saw the code.) "75 Tổ …" after a full line that
+    # stops mid-sentence goes on with it: a heading writes "75."; and a numbered title that
+    # stops well short of the width has ended, so the capitalised line after it opens the
+    # section's first paragraph instead of lengthening its title.
+    got = _wrapped_blocks(
+        "1. Về nhận thức và công tác lãnh đạo, chỉ đạo",
+        "Sau hơn 3 năm thực hiện Nghị quyết, nhận thức của cấp ủy về chuyển đổi số có",
+        "chuyển biến rõ nét trên địa bàn toàn tỉnh. Toàn tỉnh đã thành lập được tổng số",
+        "75 Tổ Công nghệ số cộng đồng cấp xã và 536 Tổ ở ấp, khu vực với 3.870 thành viên.",
+    )
+    assert got[-2] == "1. Về nhận thức và công tác lãnh đạo, chỉ đạo", got[-3:]
+    assert got[-1].startswith("Sau hơn 3 năm") and got[-1].endswith(
+        "tổng số 75 Tổ Công nghệ số cộng đồng cấp xã và 536 Tổ ở ấp, khu vực với 3.870 thành viên."
+    ), got[-1]
+
+
+def test_a_table_cell_holding_only_a_dash_is_left_out_of_its_row():
+    # "Thực hiện năm 2024: -" states no figure for 2024; written out, the row reads as an
+    # answer about that year.
+    from ingest.chunking import shown
+
+    row = Block("x", [0], cells=["Tỷ lệ dân số được phủ sóng 5G", "-", "62%", "80%"])
+    row.header = ["Chỉ tiêu", "Thực hiện năm 2024", "Ước thực hiện năm 2025", "Kế hoạch 2026"]
+    assert shown(row) == (
+        "Tỷ lệ dân số được phủ sóng 5G: Ước thực hiện năm 2025: 62%; Kế hoạch 2026: 80%"
+    )

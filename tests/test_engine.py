@@ -182,6 +182,28 @@ def test_near_misses_are_refused(assistant, question: str) -> None:
     assert a.refused and a.answer.startswith(REFUSAL) and not a.citations
 
 
+def test_a_place_below_the_province_the_passage_does_not_name_is_a_near_miss(assistant) -> None:
+    # The province's figure is no answer for one of its districts; a passage naming the
+    # place answers for it.
+    a = assistant.ask("Tỷ lệ dân số dùng Smartphone ở huyện Thanh Miện của Hải Dương là bao nhiêu?")
+    assert a.refused and "Thanh Miện" in a.answer, a.answer
+    assert not assistant.ask("Tỷ lệ dân số dùng Smartphone của Hải Dương là bao nhiêu?").refused
+    b = assistant.ask("Khánh Hòa định hướng gì cho thị xã Ninh Hòa về đô thị thông minh?")
+    assert not b.refused and "Ninh Hòa" in b.answer, b.answer
+
+
+def test_places_below_the_province_are_read_from_the_question() -> None:
+    from assistant.question.scope import local_places
+
+    assert local_places("Năm 2024 huyện Châu Thành A đạt bao nhiêu?") == ["Châu Thành A"]
+    assert local_places("What is the fibre coverage in Nha Trang city?") == ["Nha Trang"]
+    assert local_places("phường Chiềng An, thị xã Giá Rai") == ["Giá Rai", "Chiềng An"]
+    # A province's own name, a sentence after "cấp xã.", a question word: no place.
+    assert local_places("Kế hoạch của thành phố Huế năm 2026") == []
+    assert local_places("Which city leads? Hồ sơ cấp xã. Nghị quyết nào?") == []
+    assert local_places("Ho Chi Minh city's target") == []
+
+
 def test_an_answer_says_which_named_province_has_no_documents(assistant) -> None:
     for question in (
         "So sánh tỷ trọng kinh tế số năm 2025 của Phú Yên và Khánh Hòa",

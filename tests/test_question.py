@@ -534,6 +534,31 @@ def test_a_year_the_document_is_not_of_asks_about_an_earlier_one() -> None:
     assert asks_ours("Nghị quyết của Thanh Hóa đến năm 2030 ai ký?", typed="Ai ký?")
 
 
+def test_an_english_fact_question_naming_the_document_by_its_number_asks_about_it() -> None:
+    # "Who signed it?" after an answer quoting "Quyết định số 215/QĐ-UBND": the follow-up
+    # carries that number, not the word "decision".
+    from assistant.answering.facts import about_the_document
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    part = DocumentPart(kind="quyết định", number="215/QĐ-UBND", title="Quyết định về kế hoạch")
+    docs = {"hg.docx": FileMeta(file="hg.docx", province="Hậu Giang", parts=[part])}
+    q = "Who signed it, what capacity Hau Giang 215/QĐ-UBND in 2026?"
+    assert about_the_document(q, understand(q, docs), docs, "Who signed it?")
+    q = "Who signed it, what capacity Hau Giang in 2026?"
+    assert not about_the_document(q, understand(q, docs), docs, "Who signed it?")
+
+
+def test_the_kind_asked_for_in_which_central_party_resolution_is_not_the_subject() -> None:
+    from assistant.answering.facts import _asked_kind
+
+    q = "which central party resolution does the action programme implement?"
+    at = q.index("resolution")
+    assert _asked_kind(q, at, at + len("resolution"))
+    at = q.index("action programme")
+    assert not _asked_kind(q, at, at + len("action programme"))
+
+
 def test_asking_where_the_last_answer_comes_from_asks_the_last_question_again() -> None:
     from assistant.question.followup import resolve
 

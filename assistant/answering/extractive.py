@@ -12,6 +12,7 @@ figure is stated only for another province or year).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -218,7 +219,7 @@ class Extractor:
             return Draft(
                 REFUSAL + self._elsewhere(cands, scope, threshold), refused=True, ranking=ranking
             )
-        other = self._other_year(inside[0], scope, intent)
+        other = self._other_year(inside[0], scope, intent) or _other_place(inside[0], scope)
         if other:
             return Draft(REFUSAL + other, refused=True, ranking=ranking)
         draft = self.compose.answer(question, scope, intent, scored, inside)
@@ -306,6 +307,21 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
+
+
+def _other_place(best: Candidate, scope: Scope) -> str:
+    """A place below the province that the question names and the best passage does not
+    ("huyện Châu Thành A" where the text gives the province's figure, or another district's):
+    the explicit near miss of places. Returns what to say, or "" when the place fits."""
+    said = fold(" ".join([best.unit.text, *best.chunk.headings]))
+    missing = [
+        p for p in scope.local_places if not re.search(rf"(?<!\w){re.escape(fold(p))}(?!\w)", said)
+    ]
+    if not missing:
+        return ""
+    if scope.reply_lang == "en":
+        return f" (The closest passage does not speak of {', '.join(missing)}.)"
+    return f" (Đoạn gần nhất không nói riêng về {', '.join(missing)}.)"
 
 
 def _best_inside(scored: Scored, scope: Scope) -> float:

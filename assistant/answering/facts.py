@@ -94,8 +94,8 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
 
 def _asked_kind(q: str, start: int, end: int) -> bool:
     """Whether the kind of document named at ``q[start:end]`` (folded) is the one asked for:
-    "which (party) resolution", "nghị quyết nào"."""
-    before = q[:start].split()[-2:]
+    "which (central party) resolution", "nghị quyết nào"."""
+    before = q[:start].split()[-3:]
     after = q[end:].split()[:2]
     return "which" in before or "what" in before or "nao" in after
 
@@ -127,6 +127,11 @@ def about_the_document(
         # ("Who signed Khanh Hoa's provincial party resolution …?").
         # The kind's names ("resolution", "action programme") in any number ("resolutions").
         folded = fold(asked)
+        # A document named by its number is named too ("Who signed it?" after an answer
+        # quoting "Quyết định số 215/QĐ-UBND": the follow-up carries that number).
+        compact = re.sub(r"\s+", "", fold(question))
+        if any(p.number and re.sub(r"\s+", "", fold(p.number)) in compact for p in parts):
+            return True
         return any(
             re.search(rf"\b{re.escape(n)}s?\b", folded)
             for k in vocabulary().document_kinds

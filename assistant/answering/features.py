@@ -60,6 +60,7 @@ FEATURES = (
     "baseline_goals",  # the current state is asked and the unit sits in a goals section
     "target_goals",  # a target is asked and the unit sits in a goals section
     "baseline_state",  # the current state is asked and the unit sits in a state section
+    "target_state",  # a target is asked and the unit sits in a state section (results, not goals)
     "heading_like",  # the unit only announces what follows ("… như sau:") or is a title
     "announced",  # how well the unit announcing it ("… các nền tảng số quốc gia như:") matches
     "bullet",  # the unit is a list item
@@ -379,6 +380,7 @@ def featurize(
             "baseline_goals": float(wants_baseline and kind == "goals"),
             "target_goals": float(wants_target and kind == "goals"),
             "baseline_state": float(wants_baseline and kind == "state"),
+            "target_state": float(wants_target and kind == "state"),
             "heading_like": float(
                 u.text.rstrip().endswith(":") or u.text.rstrip(":").strip() in labels
             ),

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from assistant.question.intent import YEAR as _YEAR
-from assistant.question.intent import spans, topic_words, without
+from assistant.question.intent import spans, topic_text, topic_words, without
 from assistant.question.scope import detect_lang, national_mention
 from kernel.gazetteer import find_mentions, find_provinces, plain_name
 from kernel.text import DOC_NUMBER, folded_syllables, has_diacritics, nfc
@@ -128,23 +128,26 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
     places = find_provinces(follow)
     years = [m.group(1) for m in _YEAR.finditer(follow)]
     topic = set(topic_words(follow))
+    c = cues()
+    if (
+        spans(follow, c.intents["refers_back"])
+        and len(topic) <= 2  # "thế tỷ lệ dân số dùng smartphone lúc đó?" has a topic of its own
+        and not (places or years or DOC_NUMBER.search(follow))
+        and not any(spans(follow, phrases) for phrases in c.facts.values())
+    ):
+        # "Who leads that, and by when?", "Việc đó do cơ quan nào chủ trì?": a new aspect
+        # (who, when, how much) of what was just asked — the follow-up's words on the base's
+        # topic, place, year and document. (A document fact, "ai ký văn bản đó?", asks about
+        # the document, not the topic: below.)
+        text = without(follow, c.intents["follow_up"]).rstrip(" ?.!")
+        return _in_scope(f"{text} {topic_text(base)}", base, [], [], documents)
     # "Còn mốc 2030 thì sao?", "con giai doan den 2030?": a new year or place with a word
     # or two around it asks the base question again for them; more words are a new topic.
     if topic and not ((places or years) and len(topic) <= 2):
         # A new topic for the same place, year and document: the follow-up's words, the
         # base's scope.
-        keep_places = places or find_provinces(base)
-        keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
-        text = without(follow, cues().intents["follow_up"])
-        extra = _spelled([p for p in keep_places if p not in find_provinces(text)], text)
-        if not keep_places and not national_mention(text) and (named := national_mention(base)):
-            # "công văn gửi kèm mẫu đó do ai ký?" after a question on the ministry's template:
-            # the national document stays the one talked about, as a province would.
-            extra.append(named)
-        if not DOC_NUMBER.search(text):
-            extra += list(dict.fromkeys([*_doc_numbers(base), *documents]))
-        extra += [f"{_year_word(text)} {y}" for y in keep_years if y not in text]
-        return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
+        text = without(follow, c.intents["follow_up"])
+        return _in_scope(text, base, places, years, documents)
     text = base
     if places:
         for m in reversed(find_mentions(text)):
@@ -156,6 +159,28 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
     if topic:  # "đến 2030 thì cấp xã bao nhiêu?": the word or two that narrow it stay
         text = text.rstrip(" ?.!") + " " + " ".join(topic_words(follow))
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _in_scope(
+    text: str,
+    base: str,
+    places: list[str],
+    years: list[str],
+    documents: list[str] | tuple[str, ...],
+) -> str:
+    """``text`` asked of the places and years it names, else of the base's, and of the base's
+    documents (or those the last answer quoted) when it names none."""
+    keep_places = places or find_provinces(base)
+    keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
+    extra = _spelled([p for p in keep_places if p not in find_provinces(text)], text)
+    if not keep_places and not national_mention(text) and (named := national_mention(base)):
+        # "công văn gửi kèm mẫu đó do ai ký?" after a question on the ministry's template:
+        # the national document stays the one talked about, as a province would.
+        extra.append(named)
+    if not DOC_NUMBER.search(text):
+        extra += list(dict.fromkeys([*_doc_numbers(base), *documents]))
+    extra += [f"{_year_word(text)} {y}" for y in keep_years if y not in text]
+    return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
 
 
 def folded_topic(question: str) -> set[str]:

@@ -195,12 +195,17 @@ def _cue_phrases() -> tuple[str, ...]:
     return tuple(p for phrases in c.intents.values() for p in phrases) + c.filler
 
 
-def topic_words(question: str) -> list[str]:
-    """The words of ``question`` that name a topic: no place, year, cue, filler or stopword."""
+def topic_text(question: str) -> str:
+    """``question`` without its places, years, cues and filler, as written ("5G" stays)."""
     text = without(question, _cue_phrases())
     for m in reversed(find_mentions(text)):
         text = text[: m.start] + " " + text[m.end :]
-    text = YEAR.sub(" ", text)
+    return re.sub(r"\s+", " ", YEAR.sub(" ", text)).strip(" ?.!")
+
+
+def topic_words(question: str) -> list[str]:
+    """The words of ``question`` that name a topic: no place, year, cue, filler or stopword."""
+    text = topic_text(question)
     # Folding merges words (ký/kỳ): a question with diacritics is checked as written.
     written = has_diacritics(text)
     stop = STOPWORDS if written else STOPWORDS_FOLDED

@@ -15,7 +15,7 @@ from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from kernel.gazetteer import canonical, find_mentions, find_provinces
 from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
-from kernel.vocabulary import cues, vocabulary
+from kernel.vocabulary import cues, glossary, vocabulary
 
 # English words that are not also Vietnamese syllables typed without accents ("the" = thế,
 # "an" = an toàn, "to" = tổ are left out): two of them make a question English.
@@ -62,6 +62,8 @@ class Scope:
     doc_numbers: list[str] = field(default_factory=list)
     search_text: str = ""  # the question plus Vietnamese terms for an English one
     concepts: list[str] = field(default_factory=list)  # Vietnamese terms of an English question
+    # Places below the province the question names ("huyện Long Mỹ", "Nha Trang city").
+    local_places: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -75,7 +77,59 @@ class Scope:
             "pillar": self.pillar,
             "doc_numbers": self.doc_numbers,
             "year_files": self.year_files,
+            "local_places": self.local_places,
         }
+
+
+_NAME_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def local_places(question: str) -> list[str]:
+    """Names of places below the province a question names: after "huyện", "thị xã", "xã"…
+    ("huyện Châu Thành A"), before "district", "city"… in English ("Nha Trang city"). A name is
+    written capitalised (typed without capitals, a name cannot be told from other words); a
+    province's own name ("thành phố Cần Thơ") is no place below it."""
+    words = [(m.group(0), m.start(), m.end()) for m in _NAME_WORD.finditer(nfc(question))]
+    low = [w.lower() for w, _, _ in words]
+    c = cues()
+    stop = glossary().english_stopwords
+
+    def named(k: int, before: int, english: bool = False) -> bool:
+        """Word ``k`` is part of a name, joined by a space alone to word ``before`` ("What
+        city …": an English question word is none; "Châu Thành A", "Chiềng An" are)."""
+        w = words[k][0]
+        gap = question[min(words[k][2], words[before][2]) : max(words[k][1], words[before][1])]
+        return w[:1].isupper() and not (english and w.lower() in stop) and not gap.strip()
+
+    out: list[str] = []
+
+    def keep(first: int, last: int, unit: str) -> None:
+        name = question[words[first][1] : words[last][2]]
+        province = any(find_provinces(f"{p} {name}") for p in (unit, "thành phố", "tỉnh"))
+        if not province and name not in out:
+            out.append(name)
+
+    for unit in c.local_units:
+        parts = unit.split()
+        for i in range(len(words) - len(parts)):
+            if low[i : i + len(parts)] != parts:
+                continue
+            j = i + len(parts)
+            k = j
+            while k < len(words) and k < j + 4 and named(k, k - 1):
+                k += 1
+            if k > j:
+                keep(j, k - 1, unit)
+    for unit in c.local_units_after:
+        for i, w in enumerate(low):
+            if w != unit:
+                continue
+            k = i
+            while k > 0 and k > i - 4 and named(k - 1, k, english=True):
+                k -= 1
+            if k < i:
+                keep(k, i - 1, unit)
+    return out
 
 
 def _foreign_script(question: str) -> bool:
@@ -379,6 +433,7 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     # "Nghị quyết do đồng chí Nguyễn Hồng Phong ký …": a document named by its signer.
     files += [f for f in _signed_by(question, docs) if f not in files]
     scope.years = sorted(set(years(question)))
+    scope.local_places = local_places(question)
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.
         unknown_number = DOC_NUMBER.search(question) is not None
