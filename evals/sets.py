@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 50))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 52))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -143,6 +143,19 @@ SETS: tuple[QuestionSet, ...] = (
     _province(54, "ninhthuan_nq_58_2024.docx", "ninhthuan_kh_215_2025.pdf"),
     _province(55, "hanam_ctr_48_2025.pdf", "hanam_bc_436_2025.docx"),
     _province(56, "baclieu_ct28_chuyendoiso_2030.pdf", "baclieu_kh241_chuyendoiso_2026.docx"),
+    _province(
+        59,
+        "hau-giang_ctr38_chuyen-doi-so_2025.pdf",
+        "hau-giang_qd215_ke-hoach-chuyen-doi-so_2026.docx",
+    ),
+    _province(
+        60, "binh-thuan_nq15_chuyen-doi-so_2022.docx", "binh-thuan_kh1875_chuyen-doi-so_2026.pdf"
+    ),
+    _province(
+        61,
+        "thai-binh_nq09_chuyen-doi-so_2021.docx",
+        "thai-binh_bc412_ket-qua-chuyen-doi-so_2025.pdf",
+    ),
 )
 
 
