@@ -604,3 +604,21 @@ def test_agencies_are_told_apart_by_their_name_words() -> None:
     row = "Cơ quan chủ trì: Sở Tài chính; Cơ quan phối hợp: Sở Khoa học và Công nghệ"
     assert v.agencies(row) == ["so tai", "so khoa"]
     assert v.agencies("Ban hành kế hoạch và bộ dữ liệu") == []  # no agency's name
+
+
+def test_addressees_listed_a_line_each_are_all_read() -> None:
+    # "Kính gửi: / - Ban Thường vụ Tỉnh ủy Thái Bình; / - Bộ Khoa học và Công nghệ." (a report
+    # written by someone who never saw the code): both addressees, not the first alone.
+    from assistant.answering.facts import _field_value
+    from kernel.types import Chunk, DocumentPart, Unit
+
+    lines = [
+        "Kính gửi:",
+        "- Ban Thường vụ Tỉnh ủy Thái Bình;",
+        "- Bộ Khoa học và Công nghệ.",
+        "Thực hiện Nghị quyết số 09-NQ/TU, Ủy ban nhân dân tỉnh báo cáo như sau:",
+    ]
+    units = [Unit(k * 100, k * 100 + len(t), t, k) for k, t in enumerate(lines)]
+    chunk = Chunk.model_construct(file="bc.pdf", headings=[], units=units)
+    got = _field_value("recipients", DocumentPart(kind="báo cáo"), "bc.pdf", [chunk], False)
+    assert got == "- Ban Thường vụ Tỉnh ủy Thái Bình; - Bộ Khoa học và Công nghệ.", got

@@ -50,6 +50,8 @@ def _value_variants(field: str, value: str) -> list[str]:
         out.append(value.split("/")[0])
     if field == "session":
         out += value.split("; ")
+    if field == "recipients":  # addressees listed a line each are quoted where each is
+        out += [x.strip(" ;.") for x in re.split(r"(?:^|\s)[-+•]\s", value) if x.strip(" ;.")]
     if field == "issuing_body":
         # Headers say "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH" without the province's name.
         words = value.split()
@@ -430,9 +432,19 @@ def _field_value(
             for k, u in enumerate(c.units):
                 if _RECIPIENTS.match(u.text):
                     rest = _RECIPIENTS.sub("", u.text).strip()
-                    # "Kính gửi:" is a unit of its own when the colon ends a sentence unit.
-                    if not rest and k + 1 < len(c.units):
-                        rest = c.units[k + 1].text
+                    # "Kính gửi:" is a unit of its own when the colon ends a sentence unit;
+                    # the addressees follow, one a line when they are listed ("- Ban Thường
+                    # vụ Tỉnh ủy; / - Bộ Khoa học và Công nghệ.").
+                    if not rest:
+                        listed = []
+                        for v in c.units[k + 1 :]:
+                            bullet = v.text.startswith(("-", "+", "•"))
+                            if listed and not bullet:
+                                break
+                            listed.append(v.text)
+                            if not bullet:
+                                break
+                        rest = " ".join(listed)
                     return rest
     return ""
 
