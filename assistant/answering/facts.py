@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.answering.citations import cite
+from assistant.answering.features import BULLET
 from assistant.question.intent import has, spans, topic_words, without
 from assistant.question.scope import Scope
 from kernel.text import DOC_NUMBER, SIGN_PREFIX, SIGNATURE_MARK, fold, nfc, years
@@ -51,7 +52,8 @@ def _value_variants(field: str, value: str) -> list[str]:
     if field == "session":
         out += value.split("; ")
     if field == "recipients":  # addressees listed a line each are quoted where each is
-        out += [x.strip(" ;.") for x in re.split(r"(?:^|\s)[-+•]\s", value) if x.strip(" ;.")]
+        items = [BULLET.sub("", x).strip(" ;.") for x in re.split(r"(?<=;)\s+", value)]
+        out += [x for x in items if len(x) > 3] if len(items) > 1 else []
     if field == "issuing_body":
         # Headers say "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH" without the province's name.
         words = value.split()
@@ -438,7 +440,7 @@ def _field_value(
                     if not rest:
                         listed = []
                         for v in c.units[k + 1 :]:
-                            bullet = v.text.startswith(("-", "+", "•"))
+                            bullet = bool(BULLET.match(v.text))
                             if listed and not bullet:
                                 break
                             listed.append(v.text)
