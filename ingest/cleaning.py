@@ -20,6 +20,12 @@ _RULE = re.compile(r"^\s*[-_=*—–]{3,}\s*$")  # "-----", "———": a separ
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")  # |---|:--:|
 _SIGNATURE_META = re.compile(r"^\s*(Email:|Cơ quan:|Thời gian ký:)")
 _TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+# What a document's header line says, put side by side with a tab as Word headers do
+# ("Số 09-NQ/TU<TAB>Thái Bình, ngày 28 tháng 9 năm 2021"): its number, its place and date.
+# An incoming stamp's "Số: 50H" and "Ngày: 21/10" are neither.
+_HEADER_CELL = re.compile(
+    r"^\s*Số\s*:?\s*\d+\s*[-/]\s*[0-9A-ZĐ]|,\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+)
 BROKEN_SHARE = 0.2  # lines ending mid-sentence that mark text as hard-wrapped (see _is_wrapped)
 _TERMINAL = re.compile(r"[.;:!?…]\)?[\"”']?$")
 # A line that starts a new block in wrapped text: a bullet, a numbered heading ("I.", a
@@ -140,8 +146,9 @@ def _is_noise(line: _Line, raw: str) -> bool:
         return True
     if _tab_row(raw):
         return False  # a table row, however short
-    # Incoming-document stamps come out of PDF tables as short tab-separated fragments.
-    return "\t" in raw and len(t) < 60
+    # Incoming-document stamps come out of PDF tables as short tab-separated fragments; a
+    # header line stating the document's number or date beside another cell is no stamp.
+    return "\t" in raw and len(t) < 60 and not any(_HEADER_CELL.search(c) for c in raw.split("\t"))
 
 
 def _lines(text: str) -> list[_Line | None]:

@@ -442,3 +442,14 @@ def test_a_table_cell_holding_only_a_dash_is_left_out_of_its_row():
     assert shown(row) == (
         "Tỷ lệ dân số được phủ sóng 5G: Ước thực hiện năm 2025: 62%; Kế hoạch 2026: 80%"
     )
+
+
+def test_a_header_line_of_number_and_date_side_by_side_is_kept_a_stamp_is_not():
+    text = (
+        "TỈNH ỦY THÁI BÌNH\tĐẢNG CỘNG SẢN VIỆT NAM\n\n"
+        "Số 09-NQ/TU\tThái Bình, ngày 28 tháng 9 năm 2021\n\n"
+        "ĐẾN\tSố: 50H (BES)\n\tNgày: 21/10\n\nNGHỊ QUYẾT\n"
+    )
+    texts = [b.text for b in blocks(text)]
+    assert "Số 09-NQ/TU Thái Bình, ngày 28 tháng 9 năm 2021" in texts
+    assert not any("50H" in t or "21/10" in t or "ĐẢNG CỘNG SẢN" in t for t in texts)
