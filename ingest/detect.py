@@ -282,23 +282,28 @@ def _detect_title(kind: str, lines: list[str], idx: int, keep_issuer: bool = Fal
     name = kind[:1].upper() + kind[1:]
     if not subject:
         return name
-    about = _ATTACHED_NOTE.sub("", collapse_ws(" ".join(subject))).strip()
+    # Lines in capitals ("CHUYÊN ĐỀ", "HỘI NGHỊ LẦN THỨ NĂM …") read in lower case, whether
+    # or not a line in sentence case ("về chuyển đổi số …") follows them.
+    lines = [_lower_keeping_names(ln) if ln.isupper() else ln for ln in subject]
+    about = _ATTACHED_NOTE.sub("", collapse_ws(" ".join(lines))).strip()
     if not about:
         return name
-    if about.isupper():
-        about = _lower_keeping_names(about)
     if keep_issuer:
         return f"{name} {about}"
-    # "của Ban Chấp hành Đảng bộ tỉnh về chuyển đổi số …": the issuer is not the subject.
+    # "của Ban Chấp hành Đảng bộ tỉnh về chuyển đổi số …": the issuer is not the subject; nor
+    # is the meeting, after a word or two qualifying the kind ("chuyên đề hội nghị … về").
     about = re.sub(r"(?i)^(?:của|CỦA)\s+[^,]*?\s+(?=về\s)", "", about)
-    about = re.sub(r"(?i)^(?:hội nghị|khóa|khoá)\s[^,]*?\s+(?=về\s)", "", about)
+    about = re.sub(
+        r"(?i)^((?:\S+\s+){0,2}?)(?:hội nghị|khóa|khoá)\s[^,]*?\s+(?=về\s)", r"\1", about
+    )
     return f"{name} {about[0].lower()}{about[1:]}"
 
 
 def _lower_keeping_names(upper: str) -> str:
     """An all-capitals title in lower case, its place names written as names again
     ("… TỈNH QUẢNG BÌNH …" → "… tỉnh Quảng Bình …")."""
-    out = upper.lower()
+    # Roman numerals ("KHÓA XVIII", "PHẦN II") stay numerals.
+    out = re.sub(r"\b[ivxl]+\b", lambda r: r.group(0).upper(), upper.lower())
     for m in find_mentions(upper):
         start = m.end - len(m.canonical)
         if out[start : m.end] == m.canonical.lower():

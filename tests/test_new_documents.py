@@ -365,3 +365,16 @@ def test_the_session_that_adopted_a_resolution_is_read_from_its_text(
     for s in expected:
         assert s.lower() in d.text.lower()
     assert d.citations
+
+
+def test_a_title_in_capitals_naming_its_meeting_reads_as_its_subject() -> None:
+    text = (
+        "TỈNH ỦY VĨNH PHÚC\nSố 11-NQ/TU\nVĩnh Phúc, ngày 17 tháng 3 năm 2026\n\n"
+        "NGHỊ QUYẾT CHUYÊN ĐỀ\nHỘI NGHỊ LẦN THỨ NĂM BAN CHẤP HÀNH ĐẢNG BỘ TỈNH KHÓA XVIII\n"
+        "về đẩy mạnh chuyển đổi số tỉnh Vĩnh Phúc giai đoạn 2026 - 2030\n\n"
+        "Căn cứ Điều lệ Đảng;\n"
+    )
+    p = detect_meta("vp.txt", text).main
+    assert p.title == (
+        "Nghị quyết chuyên đề về đẩy mạnh chuyển đổi số tỉnh Vĩnh Phúc giai đoạn 2026 - 2030"
+    )

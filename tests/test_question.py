@@ -7,6 +7,7 @@ import pytest
 from assistant.question.followup import is_follow_up, resolve
 from assistant.question.intent import has, understand_intent, without
 from kernel.gazetteer import find_provinces
+from kernel.text import has_diacritics
 from kernel.vocabulary import cues
 
 
@@ -622,3 +623,15 @@ def test_addressees_listed_a_line_each_are_all_read() -> None:
     chunk = Chunk.model_construct(file="bc.pdf", headings=[], units=units)
     got = _field_value("recipients", DocumentPart(kind="báo cáo"), "bc.pdf", [chunk], False)
     assert got == "- Ban Thường vụ Tỉnh ủy Thái Bình; - Bộ Khoa học và Công nghệ.", got
+
+
+def test_a_document_fact_asked_without_a_document_is_of_the_one_the_last_answer_quoted() -> None:
+    history = [
+        {"role": "user", "content": "Quyết định ban hành kế hoạch 2027 của Vĩnh Phúc số mấy?"},
+        {"role": "assistant", "content": "Quyết định số 2418/QĐ-UBND ngày 22/12/2026."},
+    ]
+    merged = resolve("ai ky, chuc vu gi?", history)
+    # Typed without diacritics, the number is added without them: still read as typed.
+    assert "2418/QD-UBND" in merged and not has_diacritics(merged), merged
+    # A question on a topic, not a document's fact, does not take the quoted number.
+    assert "2418" not in resolve("ty le ho so truc tuyen nam 2027 bao nhieu?", history)

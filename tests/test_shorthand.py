@@ -64,3 +64,11 @@ def test_a_province_contracted_as_headlines_write_it_is_read(assistant) -> None:
 def test_a_question_in_shorthand_finds_its_figure(assistant) -> None:
     a = assistant.ask("DVCTT của TH năm 2025 đạt bn % ng dân, DN sử dụng?")
     assert not a.refused and "97,9%" in a.answer, a.answer
+
+
+def test_a_passage_abbreviating_what_the_corpus_spells_out_is_read_both_ways(assistant) -> None:
+    sh = assistant.corpus.shorthand
+    spelled = sh.spell_initialisms("Tỷ lệ DVCTT toàn trình của tỉnh")
+    assert "DVCTT" in spelled and "dịch vụ công trực tuyến" in spelled, spelled
+    # Two letters and what the corpus never spells out stay as written.
+    assert sh.spell_initialisms("UBND KH và ICT") == "UBND KH và ICT"

@@ -312,7 +312,7 @@ def featurize(
     titles: dict[str, set[str]] = {}
     for c in cands:
         u = c.unit
-        own = heading_words(u.text, qt.folded)
+        own = heading_words(corpus.shorthand.spell_initialisms(u.text), qt.folded)
         key = c.chunk.id
         if key not in heads:
             heads[key] = (

@@ -18,7 +18,7 @@ from assistant.question.intent import YEAR as _YEAR
 from assistant.question.intent import spans, topic_text, topic_words, without
 from assistant.question.scope import detect_lang, national_mention
 from kernel.gazetteer import find_mentions, find_provinces, plain_name
-from kernel.text import DOC_NUMBER, folded_syllables, has_diacritics, nfc
+from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
 from kernel.vocabulary import cues
 
 # "16-NQ/TU", "312/KH-UBND", "46-CV/BCSĐ": the whole number.
@@ -78,11 +78,17 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
     base = next((t for t in reversed(turns) if not is_follow_up(t)), turns[0])
     for later in turns[turns.index(base) + 1 :]:  # earlier follow-ups refine the base
         base = _merge(base, later)
+    c = cues()
+    answers = _turns(history, "assistant", 1)
     if not is_follow_up(question):
         # A question of its own that names no province or document is still asked in the
-        # conversation: it stays on the province and document being talked about.
-        return question if _names_a_document(question) else _placed(question, base)
-    c = cues()
+        # conversation: it stays on the province and document being talked about — for a
+        # fact of a document ("ai ký, chức vụ gì?"), the one the last answer quoted.
+        if _names_a_document(question):
+            return question
+        fact = any(spans(question, phrases) for phrases in c.facts.values())
+        quoted = _doc_numbers(answers[-1]) if answers and fact else []
+        return _placed(question, base, quoted)
     if (
         spans(question, c.intents["source"])
         # "nguồn ở đâu, văn bản nào?" is answered by the last answer's frame; "ai ký?" is not.
@@ -94,7 +100,6 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
         # its answer names the document, section and passage it comes from.
         return base
     # The documents the last answer quoted ("ai ký văn bản đó?"): a new topic stays on them.
-    answers = _turns(history, "assistant", 1)
     documents = _doc_numbers(answers[-1]) if answers else []
     return _merge(base, question, documents)
 
@@ -114,10 +119,18 @@ def _spelled(names: list[str], text: str) -> list[str]:
     return names if has_diacritics(text) else [plain_name(n) for n in names]
 
 
-def _placed(question: str, base: str) -> str:
-    """``question`` with the provinces and document numbers ``base`` names (not its years:
-    a new question's year is its own)."""
-    extra = [*_spelled(find_provinces(base), question), *dict.fromkeys(_doc_numbers(base))]
+def _numbers_spelled(numbers: list[str], text: str) -> list[str]:
+    """Document ``numbers`` (each once) as ``text`` spells words: without diacritics in a
+    question typed without them ("2418/QD-UBND"), so it is still read as typed so."""
+    once = list(dict.fromkeys(numbers))
+    return once if has_diacritics(text) else [fold(n).upper() for n in once]
+
+
+def _placed(question: str, base: str, documents: list[str] | tuple[str, ...] = ()) -> str:
+    """``question`` with the provinces and document numbers ``base`` names, or else the
+    ``documents`` given (not its years: a new question's year is its own)."""
+    numbers = _doc_numbers(base) or list(documents)
+    extra = [*_spelled(find_provinces(base), question), *_numbers_spelled(numbers, question)]
     if not extra:
         return question
     return re.sub(r"\s+", " ", " ".join([question.rstrip(" ?.!"), *extra])).strip() + "?"
@@ -178,7 +191,7 @@ def _in_scope(
         # the national document stays the one talked about, as a province would.
         extra.append(named)
     if not DOC_NUMBER.search(text):
-        extra += list(dict.fromkeys([*_doc_numbers(base), *documents]))
+        extra += _numbers_spelled([*_doc_numbers(base), *documents], text)
     extra += [f"{_year_word(text)} {y}" for y in keep_years if y not in text]
     return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
 

@@ -102,6 +102,22 @@ class Shorthand:
             return None
         return ranked[0][0]
 
+    def spell_initialisms(self, text: str) -> str:
+        """``text`` with each abbreviation of three letters or more that the corpus mostly
+        writes out ("TTHC") followed by the phrase it stands for: a passage abbreviating what
+        a question spells out (or the question's expansion of it) still shares its words."""
+        if not any(w.isupper() for w in _TOKEN.findall(text)):
+            return text
+
+        def spelled(m: re.Match[str]) -> str:
+            word = m.group(1)
+            if len(word) < 3 or not word.isupper():
+                return word
+            reading = self.reading(word)
+            return word if reading is None else f"{word} ({reading})"
+
+        return _TOKEN.sub(spelled, text)
+
     def expand(self, question: str) -> str:
         """``question`` with its shorthand spelled out (unchanged when it has none), without
         diacritics when it was typed without them (it is then matched folded)."""
