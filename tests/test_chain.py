@@ -14,6 +14,7 @@ from kernel.types import REFUSAL
 from .conftest import ROOT
 
 QN = "003_a83315fa0d19e00b.txt"
+TH = "004_e6278164a908c064.txt"
 
 
 def _original(file: str) -> str:
@@ -68,6 +69,15 @@ def test_document_facts_cite_the_signature(assistant):
     assert "Nguyễn Hải Ninh" in a.citations[0].text
     d = assistant.ask("Cong van cua UBND tinh Khanh Hoa co so hieu gi, ban hanh ngay nao?")
     assert "11507/UBND-KGVX" in d.answer and "15 tháng 11 năm 2021" in d.answer
+
+
+def test_a_document_named_by_kind_and_year_alone_has_its_facts_answered(assistant):
+    # No province is named, but one file only holds a resolution of 2026.
+    a = assistant.ask("Who issued the 2026 digital transformation resolution, and who signed it?")
+    assert "Nguyễn Hồng Phong" in a.answer and a.citations[0].file == TH, a.answer
+    # A year several documents share names none of them.
+    b = assistant.ask("Who signed the 2025 digital transformation resolution?")
+    assert "Nguyễn Hồng Phong" not in b.answer
 
 
 def test_follow_ups_carry_province_topic_and_year(assistant):

@@ -96,6 +96,26 @@ def _part_score(part: DocumentPart, question: str, fields: list[str], scope: Sco
     return score
 
 
+def _named_files(question: str, docs: dict[str, FileMeta]) -> list[str]:
+    """The one file whose document the question names by kind and year without naming its
+    province ("Who issued the 2027 digital transformation plan?", "kế hoạch năm 2027 do ai
+    ký?"); empty when no year is typed or more than one file fits."""
+    asked = set(years(question))
+    q = fold(question)
+    kinds = {kind for kind, p in _kind_mentions() if p.search(q)}
+    if not asked or not kinds:
+        return []
+    fits = [
+        f
+        for f, meta in docs.items()
+        if any(
+            p.kind.lower() in kinds and asked & set(years(f"{p.title} {p.period} {p.date}"))
+            for p in meta.parts
+        )
+    ]
+    return fits if len(fits) == 1 else []
+
+
 def _asked_kind(q: str, start: int, end: int) -> bool:
     """Whether the kind of document named at ``q[start:end]`` (folded) is the one asked for:
     "which (central party) resolution", "nghị quyết nào"."""
@@ -180,7 +200,7 @@ def answer_facts(
     When the document does not state what is asked (e.g. a resolution whose text carries no
     date), the answer says so plainly rather than letting retrieval offer another date.
     """
-    files = scope.files or ([] if len(docs) > 1 else list(docs))
+    files = scope.files or (_named_files(question, docs) if len(docs) > 1 else list(docs))
     # "Kế hoạch 268-KH/TU ban hành ngày nào": a document the text cites, not one of ours.
     # Folded: "46-CV/BCSĐ" in a question is the catalog's "46-CV/BCSD".
     numbers = {fold(_squash(m.group(0))) for m in DOC_NUMBER.finditer(question)}
