@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 52))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 54))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -155,6 +155,15 @@ SETS: tuple[QuestionSet, ...] = (
         61,
         "thai-binh_nq09_chuyen-doi-so_2021.docx",
         "thai-binh_bc412_ket-qua-chuyen-doi-so_2025.pdf",
+    ),
+    _province(62, "vinhphuc_nq11_chuyendoiso_2026.docx", "vinhphuc_qd2418_kehoachcds_2027.pdf"),
+    _province(
+        63,
+        "ha-giang_nq37_chuyen-doi-so-den-2030_2022.pdf",
+        "ha-giang_bc418_ket-qua-chuyen-doi-so_2026.docx",
+    ),
+    _province(
+        64, "tiengiang_ctr68_khcn-dmst-cds_2025.docx", "tiengiang_kh415_cds-de-an-06_2026.pdf"
     ),
 )
 
