@@ -245,6 +245,7 @@ class Cues:
     implementing: tuple[str, ...] = ()  # "thực hiện" before a document's name
     local_units: tuple[str, ...] = ()  # "huyện", "thị xã" … before a place's name
     local_units_after: tuple[str, ...] = ()  # "district", "city" … after it (English)
+    before_initials: tuple[str, ...] = ()  # "của", "UBND" … before a province's initials
 
 
 @cache
@@ -260,6 +261,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         implementing=tuple(data.get("matching", {}).get("implementing", ())),
         local_units=tuple(data.get("places", {}).get("local", ())),
         local_units_after=tuple(data.get("places", {}).get("local_after", ())),
+        before_initials=tuple(data.get("places", {}).get("before_initials", ())),
     )
 
 

@@ -83,3 +83,9 @@ def test_learned_terms_fill_in_for_the_words_the_glossary_leaves(
         assert vietnamese_terms("Who holds digital signatures?") == ["chữ ký số"]
     finally:
         vocabulary_module.glossary.cache_clear()
+
+
+def test_glossary_phrases_joined_by_a_hyphen_are_the_same_phrases() -> None:
+    spaced = vietnamese_terms("What is the 2030 smart city goal?")
+    assert "đô thị thông minh" in spaced
+    assert vietnamese_terms("What is the 2030 smart-city goal?") == spaced

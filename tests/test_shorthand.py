@@ -29,6 +29,10 @@ def test_codes_and_initialisms_the_corpus_does_not_spell_stay_as_written(assista
     # Standing alone, the same letters are the province ("UBND KH", "còn KH thì sao?").
     assert sh.expand("UBND KH ban hành CV 11507 ngày nào?").startswith("UBND Khánh Hòa ban hành")
     assert sh.expand("còn KH thì sao?") == "còn Khánh Hòa thì sao?"
+    assert sh.expand("NQ của KH về chuyển đổi số").endswith("của Khánh Hòa về chuyển đổi số")
+    # Where no province goes, a code's letters are the code: "lập KH tập huấn" is a plan.
+    q = "Huyện em đang lập KH tập huấn kỹ năng số theo NQ Quảng Ngãi"
+    assert sh.expand(q) == q
 
 
 def test_initials_two_indexed_provinces_share_are_no_province(assistant) -> None:

@@ -39,7 +39,8 @@ def _inflected(phrase: str, document: bool = False) -> str:
     three letters or fewer ("IT", "app") are matched as written; a document's name only in
     the plural."""
     words = phrase.split()
-    return r"\s+".join(
+    # "smart-city goal", "e-government": words joined by a hyphen are the same words.
+    return r"(?:\s+|-)".join(
         re.escape(w)
         + ((_PLURAL if document else _ENDING) if len(w) >= 4 and w[-1].isalpha() else "")
         for w in words

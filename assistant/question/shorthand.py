@@ -40,6 +40,15 @@ MIN_COUNT = 2  # a phrase seen once is no evidence of an abbreviation
 DOMINANCE = 2.0  # … and it must be this many times likelier than the next reading
 
 
+def _before_initials(text: str) -> bool:
+    """Whether ``text`` ends where a province's initials go: a place word ("tỉnh") or a word
+    of ``cues.toml`` ("của", "UBND", "còn")."""
+    if ends_with_place_word(text):
+        return True
+    last = fold(text).split()[-1:]
+    return bool(last) and last[0] in {fold(w) for w in cues().before_initials}
+
+
 def _initials(words: list[str]) -> str:
     return "".join(fold(w[0]) for w in words).upper()
 
@@ -142,6 +151,15 @@ class Shorthand:
                 and (m.start() == 0 or ends_with_place_word(m.string[: m.start()]))
             )
             if not (word.isupper() or (word.islower() and placed)):
+                return word
+            # Capitals that are also a document's code name a province only where a province
+            # goes: "NQ của KH", "UBND KH", first; "lập KH tập huấn" is a plan.
+            if (
+                word.isupper()
+                and len(word) == 2
+                and fold(word).upper() in self._codes
+                and not (m.start() == 0 or _before_initials(m.string[: m.start()]))
+            ):
                 return word
             reading = self.reading(word, bool(_NUMBERED.match(m.string, m.end())))
             return word if reading is None else written(reading, reading in self._names)
