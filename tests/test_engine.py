@@ -634,3 +634,27 @@ def test_a_how_question_about_one_indicator_gets_its_row_not_the_table(bac_giang
     )
     assert not a.refused and "35" in a.answer and "Sở Y tế" in a.answer, a.answer
     assert "giáo dục" not in a.answer.lower() and "doanh nghiệp" not in a.answer, a.answer
+
+
+def test_a_note_spelling_out_an_abbreviation_is_no_answer() -> None:
+    from assistant.answering.features import Candidate, furniture
+    from kernel.types import Chunk, Unit
+
+    def cand(text: str) -> Candidate:
+        unit = Unit(0, len(text), text, 0)
+        chunk = Chunk(
+            id="c",
+            file="f.txt",
+            text=text,
+            index_text=text,
+            start=0,
+            end=len(text),
+            headings=["II"],
+            units=[unit],
+        )
+        return Candidate(0, chunk, 0, 0)
+
+    assert furniture(cand("TTHC: thủ tục hành chính;"))
+    assert furniture(cand("ATTT: an toàn thông tin."))
+    assert not furniture(cand("Chủ trì: Sở Y tế;"))
+    assert not furniture(cand("DTI: xếp thứ 12/63"))

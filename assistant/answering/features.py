@@ -471,6 +471,18 @@ def furniture(c: Candidate) -> bool:
     """A line of the header block or of the signature and recipients block, or a table's
     header row ("TT | Chỉ tiêu | Đơn vị | …", kept as written; rows with values read
     "Chỉ tiêu: Mục tiêu 2030: 25%"). A table row in an appendix's opening part is content."""
-    if CLOSING_LABEL in c.chunk.headings or " | " in c.unit.text:
+    if CLOSING_LABEL in c.chunk.headings or " | " in c.unit.text or _abbreviation(c.unit.text):
         return True
     return header_line(c.chunk, c.unit) and c.unit.text.count(": ") < 2
+
+
+_DEFINITION = re.compile(r"^\W*([A-ZĐ]{2,8})\s*:\s*([^\d:;]{3,80}?)[\s;.,]*$")
+
+
+def _abbreviation(text: str) -> bool:
+    """A note spelling out an abbreviation ("TTHC: thủ tục hành chính;", "ATTT: an toàn
+    thông tin."): it holds the question's words and answers nothing."""
+    m = _DEFINITION.match(text)
+    return m is not None and fold(m.group(1)).upper() == "".join(
+        fold(w[0]).upper() for w in m.group(2).split()
+    )
