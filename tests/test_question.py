@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.question.followup import is_follow_up, resolve
-from assistant.question.intent import has, understand_intent, without
+from assistant.question.intent import asked_measure, has, understand_intent, without
 from kernel.gazetteer import find_provinces
 from kernel.text import has_diacritics
 from kernel.vocabulary import cues
@@ -635,3 +635,14 @@ def test_a_document_fact_asked_without_a_document_is_of_the_one_the_last_answer_
     assert "2418/QD-UBND" in merged and not has_diacritics(merged), merged
     # A question on a topic, not a document's fact, does not take the quoted number.
     assert "2418" not in resolve("ty le ho so truc tuyen nam 2027 bao nhieu?", history)
+
+
+def test_a_follow_up_pointing_back_from_another_document_keeps_the_topic_not_the_number():
+    history = [
+        {"role": "user", "content": "Mục tiêu tỷ lệ hồ sơ trực tuyến đến năm 2030 của Vĩnh Phúc?"},
+        {"role": "assistant", "content": "Theo Nghị quyết 11-NQ/TU: 95%."},
+    ]
+    merged = resolve("Còn kế hoạch năm 2027 thì UBND tỉnh giao chỉ tiêu này bao nhiêu?", history)
+    assert "hồ sơ trực tuyến" in merged and "2027" in merged and "Vĩnh Phúc" in merged
+    assert "2030" not in merged and "11-NQ/TU" not in merged, merged
+    assert asked_measure(merged) == "", merged  # "bao nhiêu Vĩnh Phúc" counts no Vĩnh

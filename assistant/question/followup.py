@@ -19,7 +19,7 @@ from assistant.question.intent import spans, topic_text, topic_words, without
 from assistant.question.scope import detect_lang, national_mention
 from kernel.gazetteer import find_mentions, find_provinces, plain_name
 from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
-from kernel.vocabulary import cues
+from kernel.vocabulary import cues, vocabulary
 
 # "16-NQ/TU", "312/KH-UBND", "46-CV/BCSĐ": the whole number.
 
@@ -142,17 +142,31 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
     years = [m.group(1) for m in _YEAR.finditer(follow)]
     topic = set(topic_words(follow))
     c = cues()
+    # A follow-up naming a kind of document ("còn kế hoạch năm 2027 thì …"): its words
+    # without the document's; empty when it names none.
+    bare = _without_documents(follow)
+    own_document = bare if bare != follow else ""
     if (
         spans(follow, c.intents["refers_back"])
-        and len(topic) <= 2  # "thế tỷ lệ dân số dùng smartphone lúc đó?" has a topic of its own
-        and not (places or years or DOC_NUMBER.search(follow))
+        # "thế tỷ lệ dân số dùng smartphone lúc đó?" has a topic of its own; "còn kế hoạch năm
+        # 2027 thì UBND tỉnh giao chỉ tiêu này bao nhiêu?" names only a document and a year.
+        and not DOC_NUMBER.search(follow)
         and not any(spans(follow, phrases) for phrases in c.facts.values())
+        and (
+            (len(topic) <= 2 and not (places or years))
+            or (own_document and len(set(topic_words(own_document))) <= 2)
+        )
     ):
         # "Who leads that, and by when?", "Việc đó do cơ quan nào chủ trì?": a new aspect
         # (who, when, how much) of what was just asked — the follow-up's words on the base's
-        # topic, place, year and document. (A document fact, "ai ký văn bản đó?", asks about
-        # the document, not the topic: below.)
+        # topic, and its place, year and document unless it names its own. (A document
+        # fact, "ai ký văn bản đó?", asks about the document, not the topic: below.)
         text = without(follow, c.intents["follow_up"]).rstrip(" ?.!")
+        if own_document:  # its own document, not the base's nor the last answer's; the
+            # topic first, so "… bao nhiêu" still ends the question
+            return _in_scope(
+                f"{topic_text(base)} {text}", "", places or find_provinces(base), years, []
+            )
         return _in_scope(f"{text} {topic_text(base)}", base, [], [], documents)
     # "Còn mốc 2030 thì sao?", "con giai doan den 2030?": a new year or place with a word
     # or two around it asks the base question again for them; more words are a new topic.
@@ -172,6 +186,19 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
     if topic:  # "đến 2030 thì cấp xã bao nhiêu?": the word or two that narrow it stay
         text = text.rstrip(" ?.!") + " " + " ".join(topic_words(follow))
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _without_documents(text: str) -> str:
+    """``text`` without the words naming a kind of document or an issuer ("kế hoạch", "Ủy
+    ban nhân dân tỉnh"): they say which document, not what about."""
+    folded = fold(text)  # same length as ``text`` (NFC): marks go, letters stay
+    patterns = [k.mention for k in vocabulary().document_kinds]
+    patterns += [b.mention for b in vocabulary().issuing_bodies]
+    chars = list(text)
+    for pattern in patterns:
+        for m in pattern.finditer(folded):
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
 
 
 def _in_scope(

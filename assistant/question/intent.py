@@ -106,8 +106,12 @@ _MEASURE = re.compile(
 def asked_measure(question: str) -> str:
     """The first word of what a count asks for ("doanh", "tỷ", "xã"), "%" for a percentage,
     or "" when the question names none ("đạt bao nhiêu?", "thứ mấy")."""
-    m = _MEASURE.search(nfc(question))
+    text = nfc(question)
+    m = _MEASURE.search(text)
     if m is None:
+        return ""
+    # "… bao nhiêu Vĩnh Phúc?": a province a follow-up's rewriting put there is no measure.
+    if any(p.start == m.start(1) for p in find_mentions(text)):
         return ""
     word = m.group(1).lower()
     if word in ("%", "phần", "phan"):  # "bao nhiêu phần trăm"
