@@ -658,3 +658,21 @@ def test_a_note_spelling_out_an_abbreviation_is_no_answer() -> None:
     assert furniture(cand("ATTT: an toàn thông tin."))
     assert not furniture(cand("Chủ trì: Sở Y tế;"))
     assert not furniture(cand("DTI: xếp thứ 12/63"))
+
+
+def test_a_section_is_never_named_by_the_document_it_belongs_to() -> None:
+    from assistant.answering.extractive import _named_section
+    from assistant.answering.sections import SECTION_FEATURES, Section
+
+    def section(path: tuple[str, ...], inherited: float, own_cov: float, head_own: float):
+        x = np.zeros(len(SECTION_FEATURES))
+        x[SECTION_FEATURES.index("inherited")] = inherited
+        x[SECTION_FEATURES.index("own_cov")] = own_cov
+        return Section("f.txt", path, [], head_own=head_own, x=x)
+
+    root = ("Mẫu nghị quyết",)  # "mẫu NQ … gợi ý chỉ tiêu nào?" matches the part's name
+    best = section((*root, "II. Mục tiêu", "b) Mục tiêu cụ thể"), 1, 0, 0)
+    other = section((*root, "II. Mục tiêu", "a) Mục tiêu tổng quát"), 1, 0, 0)
+    top = section(root, 0, 0.4, 0.4)
+    named = _named_section(best, [best, other, top], 0.9, roots={root})
+    assert named.path != root

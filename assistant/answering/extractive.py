@@ -257,7 +257,9 @@ class Extractor:
         sections = [s for s in sections if not scope.files or s.file in scope.files]
         if not sections or sections[0].p < section_scorer.threshold:
             return None
-        return _named_section(sections[0], sections, self.scorer.threshold)
+        # A file's parts ("Mẫu nghị quyết"): the question names the document, not a section.
+        roots = {(p.label,) for m in self.corpus.docs.values() for p in m.parts}
+        return _named_section(sections[0], sections, self.scorer.threshold, roots)
 
     def _near_miss(self, cands: list[Candidate], scope: Scope, intent: Intent) -> bool:
         """A figure asked of one document, which another answers far better."""
@@ -340,7 +342,12 @@ def _issued_year(meta: FileMeta, number: str) -> int | None:
     return int(year) if year.isdigit() else None
 
 
-def _named_section(best: Section, sections: list[Section], unit_threshold: float) -> Section:
+def _named_section(
+    best: Section,
+    sections: list[Section],
+    unit_threshold: float,
+    roots: set[tuple[str, ...]] = frozenset(),
+) -> Section:
     """The section the question names: ``best``, unless it was found only through the
     heading above it (its own heading adds nothing and none of its units answers alone;
     "Khánh Hòa chọn những lĩnh vực nào …?" matches "5. Một số lĩnh vực cần ưu tiên …", and
@@ -383,6 +390,7 @@ def _named_section(best: Section, sections: list[Section], unit_threshold: float
         and len(s.path) < len(best.path)
         and best.path[: len(s.path)] == s.path
         and s.x[col["own_cov"]] > 0
+        and s.path not in roots
     ]
     named = max(above, key=lambda s: len(s.path), default=best)
     named.outline = named is not best
