@@ -646,3 +646,12 @@ def test_a_follow_up_pointing_back_from_another_document_keeps_the_topic_not_the
     assert "hồ sơ trực tuyến" in merged and "2027" in merged and "Vĩnh Phúc" in merged
     assert "2030" not in merged and "11-NQ/TU" not in merged, merged
     assert asked_measure(merged) == "", merged  # "bao nhiêu Vĩnh Phúc" counts no Vĩnh
+
+
+def test_a_fact_asked_of_a_document_it_names_does_not_take_the_last_answers_number():
+    history = [
+        {"role": "user", "content": "UBND Khánh Hòa giao Sở báo cáo trước ngày nào?"},
+        {"role": "assistant", "content": "Theo Công văn 11507/UBND-KGVX: trước 30/11/2021."},
+    ]
+    merged = resolve("thế nghị quyết gốc của Tỉnh ủy thì ai ký?", history)
+    assert "11507" not in merged, merged

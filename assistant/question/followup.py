@@ -86,8 +86,11 @@ def resolve(question: str, history: Any, max_turns: int = 10) -> str:
         # fact of a document ("ai ký, chức vụ gì?"), the one the last answer quoted.
         if _names_a_document(question):
             return question
+        # (Unless it names a kind of document or an issuer of its own: "thế nghị quyết gốc
+        # của Tỉnh ủy thì ai ký?" after an answer quoting a dispatch.)
         fact = any(spans(question, phrases) for phrases in c.facts.values())
-        quoted = _doc_numbers(answers[-1]) if answers and fact else []
+        own = _without_documents(question) != question
+        quoted = _doc_numbers(answers[-1]) if answers and fact and not own else []
         return _placed(question, base, quoted)
     if (
         spans(question, c.intents["source"])
