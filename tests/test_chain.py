@@ -177,3 +177,12 @@ def test_language_detection(question, lang):
     from assistant.question.scope import detect_lang
 
     assert detect_lang(question) == lang
+
+
+def test_the_distribution_list_after_the_signature_is_a_document_fact(assistant):
+    a = assistant.ask("Nghị quyết 16-NQ/TU của Khánh Hòa có nơi nhận gồm những cơ quan nào?")
+    assert "Ban Kinh tế Trung ương" in a.answer, a.answer
+    assert any("Ban Kinh tế Trung ương" in c.text for c in a.citations)
+    # The dispatch's own addressee stays what "kính gửi" asks.
+    b = assistant.ask("Công văn 11507/UBND-KGVX của UBND tỉnh Khánh Hòa kính gửi ai?")
+    assert "Sở Thông tin và Truyền thông" in b.answer, b.answer

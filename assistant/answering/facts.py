@@ -24,6 +24,7 @@ _LABELS_VI = {
     "issuing_body": "Cơ quan ban hành",
     "period": "Giai đoạn",
     "recipients": "Kính gửi",
+    "distribution": "Nơi nhận",
     "implements": "Thực hiện",
     "session": "Hội nghị, kỳ họp",
 }
@@ -34,6 +35,7 @@ _LABELS_EN = {
     "issuing_body": "Issued by",
     "period": "Period",
     "recipients": "Addressed to",
+    "distribution": "Distributed to",
     "implements": "Implements",
     "session": "Session",
 }
@@ -51,8 +53,11 @@ def _value_variants(field: str, value: str) -> list[str]:
         out.append(value.split("/")[0])
     if field == "session":
         out += value.split("; ")
-    if field == "recipients":  # addressees listed a line each are quoted where each is
-        items = [BULLET.sub("", x).strip(" ;.") for x in re.split(r"(?<=;)\s+", value)]
+    if field in _LISTS:  # addressees listed a line each are quoted where each is
+        items = [
+            BULLET.sub("", x).strip(" ;.,")
+            for x in re.split(r"(?<=;)\s+|(?<=,)\s+(?=[-–•+]\s)", value)
+        ]
         out += [x for x in items if len(x) > 3] if len(items) > 1 else []
     if field == "issuing_body":
         # Headers say "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH" without the province's name.
@@ -425,7 +430,13 @@ _SESSION = re.compile(
     rf"(?:hội nghị lần thứ|kỳ họp thứ|kì họp thứ)\s+{_ORDINAL}|(?:khóa|khoá)\s+(?-i:[IVXLC]+)\b",
     re.IGNORECASE,
 )
-_RECIPIENTS = re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE)
+# The lists a document names its addressees in: "Kính gửi:" under its title, "Nơi nhận:"
+# after its signature (the last item, "Lưu: VT, …", is its own archive copy).
+_LISTS = {
+    "recipients": re.compile(r"^Kính gửi\s*:?\s*", re.IGNORECASE),
+    "distribution": re.compile(r"^Nơi nhận\s*:?\s*", re.IGNORECASE),
+}
+_FILED = re.compile(r"^Lưu\b")
 
 
 def _in_part(c: Chunk, file: str, part: DocumentPart, multi: bool) -> bool:
@@ -447,21 +458,23 @@ def _field_value(
                         # ones cite other bodies' ("Hội nghị lần thứ ba Ban Chấp hành TW").
                         found.setdefault(fold(m.group(0)).split()[0], m.group(0).strip())
         return "; ".join(found.values())
-    if field != "recipients":
+    if field not in _LISTS:
         return str(getattr(part, field))
+    label = _LISTS[field]
     for c in chunks:
         if _in_part(c, file, part, multi):
             for k, u in enumerate(c.units):
-                if _RECIPIENTS.match(u.text):
-                    rest = _RECIPIENTS.sub("", u.text).strip()
+                if label.match(u.text):
+                    rest = label.sub("", u.text).strip()
                     # "Kính gửi:" is a unit of its own when the colon ends a sentence unit;
                     # the addressees follow, one a line when they are listed ("- Ban Thường
-                    # vụ Tỉnh ủy; / - Bộ Khoa học và Công nghệ.").
-                    if not rest:
+                    # vụ Tỉnh ủy; / - Bộ Khoa học và Công nghệ."); "Nơi nhận: (VBĐT)" says
+                    # only how the list below is sent.
+                    if not rest or (rest.startswith("(") and rest.endswith(")")):
                         listed = []
                         for v in c.units[k + 1 :]:
                             bullet = bool(BULLET.match(v.text))
-                            if listed and not bullet:
+                            if (listed and not bullet) or _FILED.match(BULLET.sub("", v.text)):
                                 break
                             listed.append(v.text)
                             if not bullet:
@@ -500,25 +513,30 @@ def _evidence(
 def _best_chunk(
     file: str, part: DocumentPart, raw: dict[str, str], chunks: list[Chunk], multi: bool
 ) -> tuple[Chunk, list[Unit], set[str]] | None:
-    best: tuple[tuple[int, int, int], Chunk, list[Unit], set[str]] | None = None
+    best: tuple[tuple[int, int, int, int], Chunk, list[Unit], set[str]] | None = None
     for c in chunks:
         if c.file != file:
             continue
         hits: list[Unit] = []
         per_unit: dict[int, int] = {}
         fields: set[str] = set()
+        found = 0
         for f, v in raw.items():
             variants = [_squash(x) for x in _value_variants(f.split(":")[0], v)]
+            listed = f in _LISTS  # a list's items are quoted each where it is
             for k, u in enumerate(c.units):
                 if any(x and x in _squash(u.text) for x in variants):
                     if u not in hits:
                         hits.append(u)
                     per_unit[k] = per_unit.get(k, 0) + 1
                     fields.add(f)
-                    break
+                    found += 1
+                    if not listed:
+                        break
         if not hits:
             continue
-        key = (len(fields), int(_in_part(c, file, part, multi)), max(per_unit.values()))
+        in_part = int(_in_part(c, file, part, multi))
+        key = (len(fields), in_part, found, max(per_unit.values()))
         if best is None or key > best[0]:
             best = (key, c, hits, fields)
     if best is None:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 # Facts only the document itself states (its signature block, its "Nơi nhận"); a passage
 # citing it gives its number and date at most.
-OWN_FACTS = frozenset({"signer", "recipients"})
+OWN_FACTS = frozenset({"signer", "recipients", "distribution"})
 
 
 def missing_document(question: str, facts: list[str], corpus: Corpus) -> Draft | None:
