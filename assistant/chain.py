@@ -24,7 +24,7 @@ from assistant.answering.facts import about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
 from assistant.answering.missing import missing_document
 from assistant.answering.scorer import Scorer
-from assistant.question.followup import resolve
+from assistant.question.followup import asked_as_before, resolve, user_turns
 from assistant.question.intent import Intent, understand_intent
 from assistant.question.scope import Scope, detect_lang, understand
 from assistant.retrieval.corpus import Corpus, load_corpus
@@ -141,8 +141,12 @@ class Assistant:
     def interpret(self, question: str, history: Any = None) -> tuple[str, Scope, Intent]:
         """The question completed from the history, its scope and its intent."""
         spelled = self.corpus.shorthand.expand(question)
-        resolved = resolve(spelled, history, self.settings.answer.max_history_turns)
+        turns = self.settings.answer.max_history_turns
+        resolved = resolve(spelled, history, turns)
         intent = understand_intent(resolved)
+        if resolved != spelled:  # a follow-up asks what the last question asked, unless it says
+            last = user_turns(history, turns)[-1:]
+            intent = asked_as_before(intent, self.corpus.shorthand.expand(last[0]) if last else "")
         scope = understand(resolved, self.corpus.docs, content=intent.content)
         if resolved != question:  # a follow-up is answered in its own language
             scope.reply_lang = detect_lang(question)

@@ -186,3 +186,13 @@ def test_the_distribution_list_after_the_signature_is_a_document_fact(assistant)
     # The dispatch's own addressee stays what "kính gửi" asks.
     b = assistant.ask("Công văn 11507/UBND-KGVX của UBND tỉnh Khánh Hòa kính gửi ai?")
     assert "Sở Thông tin và Truyền thông" in b.answer, b.answer
+
+
+def test_an_english_question_matches_the_abbreviations_the_documents_write(assistant):
+    _, scope, intent = assistant.interpret("What was Hai Duong's SIPAS Index ranking in 2019?")
+    text = assistant.extractor.content_text(
+        "What was Hai Duong's SIPAS Index ranking?", scope, intent
+    )
+    assert "SIPAS" in text.split()
+    # One the documents never write is left out (it would only count as unmatched words).
+    assert "XYZQ" not in assistant.extractor.content_text("What is the XYZQ target?", scope, intent)

@@ -655,3 +655,15 @@ def test_a_fact_asked_of_a_document_it_names_does_not_take_the_last_answers_numb
     ]
     merged = resolve("thế nghị quyết gốc của Tỉnh ủy thì ai ký?", history)
     assert "11507" not in merged, merged
+
+
+def test_a_follow_up_asking_nothing_of_its_own_kind_asks_what_the_last_did() -> None:
+    from assistant.question.followup import asked_as_before
+
+    last = "Chỉ số ICT index của Hải Dương năm 2019 đứng thứ mấy?"
+    follow = understand_intent("What about its PAPI and SIPAS rankings that year?")
+    assert not follow.figure
+    assert asked_as_before(follow, last).figure
+    # A follow-up that asks its own kind of thing keeps it.
+    own = understand_intent("Who leads that?")
+    assert asked_as_before(own, last) == own

@@ -115,7 +115,14 @@ class Extractor:
         """The words to match: the question without filler, or for an English question the
         Vietnamese terms it was translated to."""
         if scope.lang == "en":
-            return " ".join(scope.concepts)
+            # Abbreviations the documents write as the question does ("PAPI", "GRDP", "5G")
+            # need no translation.
+            same = [
+                w
+                for w in dict.fromkeys(_ACRONYM.findall(question))
+                if self.stats.df(w.lower(), False) > 0
+            ]
+            return " ".join([*scope.concepts, *same])
         # Our document's number places the question ("Theo Nghị quyết 24/2025/NQ-HĐND, …");
         # as content it matches the sentences that cite that document, not its content.
         return without_own_numbers(intent.content or question, scope)
@@ -309,6 +316,9 @@ class Extractor:
         if not others:
             return ""
         return f" (Các văn bản chỉ nêu nội dung gần nhất cho: {', '.join(others[:3])}.)"
+
+
+_ACRONYM = re.compile(r"\b(?:[A-Z][A-Z0-9]{1,7}|\d[A-Z])\b")
 
 
 def _other_place(best: Candidate, scope: Scope) -> str:

@@ -12,10 +12,18 @@ pairs; anything malformed in it is ignored, not fatal.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from assistant.question.intent import YEAR as _YEAR
-from assistant.question.intent import spans, topic_text, topic_words, without
+from assistant.question.intent import (
+    Intent,
+    spans,
+    topic_text,
+    topic_words,
+    understand_intent,
+    without,
+)
 from assistant.question.scope import detect_lang, national_mention
 from kernel.gazetteer import find_mentions, find_provinces, plain_name
 from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
@@ -224,6 +232,31 @@ def _in_scope(
         extra += _numbers_spelled([*_doc_numbers(base), *documents], text)
     extra += [f"{_year_word(text)} {y}" for y in keep_years if y not in text]
     return re.sub(r"\s+", " ", " ".join([text.rstrip(" ?.!"), *extra])).strip() + "?"
+
+
+def asked_as_before(intent: Intent, last_question: str) -> Intent:
+    """A follow-up that asks nothing of its own kind ("What about its PAPI and SIPAS rankings
+    that year?", "còn về hạ tầng số?") asks what the last question asked: a figure, a list,
+    who or when."""
+    own = (
+        intent.figure, intent.summary, intent.listing, intent.compare, intent.rank,
+        intent.baseline, intent.target, intent.when, intent.owner, intent.facts,
+    )  # fmt: skip
+    if any(own) or not last_question:
+        return intent
+    base = understand_intent(last_question)
+    return replace(
+        intent,
+        figure=base.figure,
+        summary=base.summary,
+        listing=base.listing,
+        rank=base.rank,
+        baseline=base.baseline,
+        target=base.target,
+        when=base.when,
+        owner=base.owner,
+        measure=intent.measure or base.measure,
+    )
 
 
 def folded_topic(question: str) -> set[str]:
