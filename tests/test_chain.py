@@ -196,3 +196,6 @@ def test_an_english_question_matches_the_abbreviations_the_documents_write(assis
     assert "SIPAS" in text.split()
     # One the documents never write is left out (it would only count as unmatched words).
     assert "XYZQ" not in assistant.extractor.content_text("What is the XYZQ target?", scope, intent)
+    # Nor the letters of a document's number ("16-NQ/TU": "NQ", "TU").
+    numbered = assistant.extractor.content_text("Under Resolution 16-NQ/TU?", scope, intent)
+    assert "NQ" not in numbered.split() and "TU" not in numbered.split()

@@ -35,7 +35,7 @@ from assistant.question.scope import Scope, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.gazetteer import merged_into
-from kernel.text import fold
+from kernel.text import DOC_NUMBER, fold
 from kernel.types import NATIONAL, REFUSAL, Draft, FileMeta, Passage
 from kernel.vocabulary import vocabulary
 
@@ -119,7 +119,7 @@ class Extractor:
             # need no translation.
             same = [
                 w
-                for w in dict.fromkeys(_ACRONYM.findall(question))
+                for w in dict.fromkeys(_ACRONYM.findall(DOC_NUMBER.sub(" ", question)))
                 if self.stats.df(w.lower(), False) > 0
             ]
             return " ".join([*scope.concepts, *same])
