@@ -667,3 +667,13 @@ def test_a_follow_up_asking_nothing_of_its_own_kind_asks_what_the_last_did() -> 
     # A follow-up that asks its own kind of thing keeps it.
     own = understand_intent("Who leads that?")
     assert asked_as_before(own, last) == own
+
+
+def test_a_kind_s_code_with_the_number_s_digits_names_that_document() -> None:
+    from assistant.question.scope import understand
+
+    docs = _province_docs()
+    assert understand("Đến 2030 theo CTr 18 tỷ lệ này là bao nhiêu?", docs).files == ["ctr.docx"]
+    assert understand("KH 312 giao Sở nào chủ trì?", docs).files == ["kh.pdf"]
+    # In lower case, two letters are many things: no document is named by them.
+    assert understand("ctr 18 la gi", docs).files != ["ctr.docx"]

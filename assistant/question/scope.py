@@ -336,25 +336,32 @@ def _numbered(
         )
     folded = fold(question)
     for kind in vocabulary().document_kinds:
-        for name in kind.names:
-            for m in re.finditer(rf"\b{re.escape(name)}(?:\s+nam)?{_KIND_NUMBER}", folded):
-                digits = m.group(1)
+        # Its names ("kế hoạch 415"), and its code as written ("KH 415", "CTr 68").
+        named = [
+            re.finditer(rf"\b{re.escape(name)}(?:\s+nam)?{_KIND_NUMBER}", folded)
+            for name in kind.names
+        ] + [
+            re.finditer(rf"(?<!\w){re.escape(c)}\s*(?:số\s*)?(\d{{1,5}})\b", question)
+            for c in kind.codes
+        ]
+        for m in (m for found in named for m in found):
+            digits = m.group(1)
+            owners = [
+                f
+                for f in among
+                if any(_digits(p.number) == digits for p in docs[f].parts if p.number)
+            ]
+            if not owners and years(digits):  # "Kế hoạch 2026": the year's plan
                 owners = [
                     f
                     for f in among
-                    if any(_digits(p.number) == digits for p in docs[f].parts if p.number)
+                    if any(
+                        p.kind == kind.name and int(digits) in years(f"{p.title} {p.period}")
+                        for p in docs[f].parts
+                    )
                 ]
-                if not owners and years(digits):  # "Kế hoạch 2026": the year's plan
-                    owners = [
-                        f
-                        for f in among
-                        if any(
-                            p.kind == kind.name and int(digits) in years(f"{p.title} {p.period}")
-                            for p in docs[f].parts
-                        )
-                    ]
-                    owners = owners if len(owners) == 1 else []  # the year names one, or none
-                out.append((m.start(), "", owners))
+                owners = owners if len(owners) == 1 else []  # the year names one, or none
+            out.append((m.start(), "", owners))
     return out
 
 
