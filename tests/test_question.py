@@ -677,3 +677,8 @@ def test_a_kind_s_code_with_the_number_s_digits_names_that_document() -> None:
     assert understand("KH 312 giao Sở nào chủ trì?", docs).files == ["kh.pdf"]
     # In lower case, two letters are many things: no document is named by them.
     assert understand("ctr 18 la gi", docs).files != ["ctr.docx"]
+
+
+def test_an_english_ranking_asks_a_figure_as_thu_may_does() -> None:
+    assert understand_intent("What was Hai Duong's ICT Index ranking in 2020?").figure
+    assert understand_intent("Chỉ số ICT của Hải Dương năm 2019 đứng thứ mấy?").figure
