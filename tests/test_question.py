@@ -661,7 +661,7 @@ def test_a_follow_up_asking_nothing_of_its_own_kind_asks_what_the_last_did() -> 
     from assistant.question.followup import asked_as_before
 
     last = "Chỉ số ICT index của Hải Dương năm 2019 đứng thứ mấy?"
-    follow = understand_intent("What about its PAPI and SIPAS rankings that year?")
+    follow = understand_intent("What about its PAPI and SIPAS indices that year?")
     assert not follow.figure
     assert asked_as_before(follow, last).figure
     # A follow-up that asks its own kind of thing keeps it.
