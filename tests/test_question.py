@@ -610,7 +610,7 @@ def test_agencies_are_told_apart_by_their_name_words() -> None:
 def test_addressees_listed_a_line_each_are_all_read() -> None:
     # "Kính gửi: / - Ban Thường vụ Tỉnh ủy Thái Bình; / - Bộ Khoa học và Công nghệ." (a report
     # written by someone who never saw the code): both addressees, not the first alone.
-    from assistant.answering.facts import _field_value
+    from assistant.answering.fact_text import field_value
     from kernel.types import Chunk, DocumentPart, Unit
 
     lines = [
@@ -621,7 +621,7 @@ def test_addressees_listed_a_line_each_are_all_read() -> None:
     ]
     units = [Unit(k * 100, k * 100 + len(t), t, k) for k, t in enumerate(lines)]
     chunk = Chunk.model_construct(file="bc.pdf", headings=[], units=units)
-    got = _field_value("recipients", DocumentPart(kind="báo cáo"), "bc.pdf", [chunk], False)
+    got = field_value("recipients", DocumentPart(kind="báo cáo"), "bc.pdf", [chunk], False)
     assert got == "- Ban Thường vụ Tỉnh ủy Thái Bình; - Bộ Khoa học và Công nghệ.", got
 
 
