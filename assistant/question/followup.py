@@ -238,25 +238,15 @@ def asked_as_before(intent: Intent, last_question: str) -> Intent:
     """A follow-up that asks nothing of its own kind ("What about its PAPI and SIPAS rankings
     that year?", "còn về hạ tầng số?") asks what the last question asked: a figure, a list,
     who or when."""
-    own = (
-        intent.figure, intent.summary, intent.listing, intent.compare, intent.rank,
-        intent.baseline, intent.target, intent.when, intent.owner, intent.facts,
-    )  # fmt: skip
-    if any(own) or not last_question:
+    if any(getattr(intent, k) for k in (*_ASKED, "compare", "facts")) or not last_question:
         return intent
     base = understand_intent(last_question)
-    return replace(
-        intent,
-        figure=base.figure,
-        summary=base.summary,
-        listing=base.listing,
-        rank=base.rank,
-        baseline=base.baseline,
-        target=base.target,
-        when=base.when,
-        owner=base.owner,
-        measure=intent.measure or base.measure,
-    )
+    asked = {k: getattr(base, k) for k in _ASKED}
+    return replace(intent, **asked, measure=intent.measure or base.measure)
+
+
+# The kinds of answer a follow-up takes from the last question when it asks none itself.
+_ASKED = ("figure", "summary", "listing", "rank", "baseline", "target", "when", "owner")
 
 
 def folded_topic(question: str) -> set[str]:
