@@ -81,15 +81,13 @@ def _named_files(question: str, docs: dict[str, FileMeta]) -> list[str]:
     kinds = {kind for kind, p in _kind_mentions() if p.search(q)}
     if not asked or not kinds:
         return []
-    fits = [
-        f
-        for f, meta in docs.items()
-        if any(
-            p.kind.lower() in kinds and asked & set(years(f"{p.title} {p.period} {p.date}"))
-            for p in meta.parts
-        )
-    ]
+    fits = [f for f, meta in docs.items() if any(_of_years(p, kinds, asked) for p in meta.parts)]
     return fits if len(fits) == 1 else []
+
+
+def _of_years(part: DocumentPart, kinds: set[str], asked: set[int]) -> bool:
+    """Whether ``part`` is of one of ``kinds`` and its title or period names an ``asked`` year."""
+    return part.kind.lower() in kinds and bool(asked & set(years(f"{part.title} {part.period}")))
 
 
 def _asked_kind(q: str, start: int, end: int) -> bool:
@@ -347,11 +345,7 @@ def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
 
 def _of_year(kind: str, year: int, docs: dict[str, FileMeta]) -> bool:
     """Whether one of our documents of ``kind`` is the one of ``year`` ("Kế hoạch 2026")."""
-    return any(
-        p.kind == kind and year in years(f"{p.title} {p.period}")
-        for meta in docs.values()
-        for p in meta.parts
-    )
+    return any(_of_years(p, {kind}, {year}) for meta in docs.values() for p in meta.parts)
 
 
 def _names_another_kind(question: str, metas: list[FileMeta]) -> bool:
