@@ -235,7 +235,7 @@ def _in_scope(
 
 
 def asked_as_before(intent: Intent, last_question: str) -> Intent:
-    """A follow-up that asks nothing of its own kind ("What about its PAPI and SIPAS rankings
+    """A follow-up that asks nothing of its own kind ("What about its PAPI and SIPAS indices
     that year?", "còn về hạ tầng số?") asks what the last question asked: a figure, a list,
     who or when."""
     if any(getattr(intent, k) for k in (*_ASKED, "compare", "facts")) or not last_question:
