@@ -682,3 +682,16 @@ def test_a_kind_s_code_with_the_number_s_digits_names_that_document() -> None:
 def test_an_english_ranking_asks_a_figure_as_thu_may_does() -> None:
     assert understand_intent("What was Hai Duong's ICT Index ranking in 2020?").figure
     assert understand_intent("Chỉ số ICT của Hải Dương năm 2019 đứng thứ mấy?").figure
+
+
+def test_a_new_topic_worded_as_a_follow_up_is_asked_in_the_last_question_s_year() -> None:
+    history = [
+        {
+            "role": "user",
+            "content": "Ai chủ trì nhiệm vụ trợ lý ảo trong kế hoạch 2027 của Vĩnh Phúc?",
+        }
+    ]
+    merged = resolve("Còn nhiệm vụ học bạ số thì ai chủ trì và thời hạn thế nào?", history)
+    assert "2027" in merged and "Vĩnh Phúc" in merged, merged
+    # Not worded as a follow-up, a new question's year is its own (none here).
+    assert "2027" not in resolve("Nhiệm vụ học bạ số do ai chủ trì, thời hạn thế nào?", history)

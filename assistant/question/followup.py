@@ -139,9 +139,13 @@ def _numbers_spelled(numbers: list[str], text: str) -> list[str]:
 
 def _placed(question: str, base: str, documents: list[str] | tuple[str, ...] = ()) -> str:
     """``question`` with the provinces and document numbers ``base`` names, or else the
-    ``documents`` given (not its years: a new question's year is its own)."""
+    ``documents`` given (not its years: a new question's year is its own — unless it is
+    worded as a follow-up and names none: "Còn nhiệm vụ học bạ số thì ai chủ trì?" after a
+    question on the 2027 plan is asked of that plan)."""
     numbers = _doc_numbers(base) or list(documents)
     extra = [*_spelled(find_provinces(base), question), *_numbers_spelled(numbers, question)]
+    if spans(question, cues().intents["follow_up"]) and not _YEAR.search(question):
+        extra += [f"{_year_word(question)} {m.group(1)}" for m in _YEAR.finditer(base)]
     if not extra:
         return question
     return re.sub(r"\s+", " ", " ".join([question.rstrip(" ?.!"), *extra])).strip() + "?"
