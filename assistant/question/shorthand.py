@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import cache
 
 from kernel.gazetteer import ends_with_place_word, plain_name
 from kernel.text import fold, has_diacritics, syllables
@@ -46,7 +47,13 @@ def _before_initials(text: str) -> bool:
     if ends_with_place_word(text):
         return True
     last = fold(text).split()[-1:]
-    return bool(last) and last[0] in {fold(w) for w in cues().before_initials}
+    return bool(last) and last[0] in _initials_placed_after()
+
+
+@cache
+def _initials_placed_after() -> frozenset[str]:
+    """The words of ``cues.toml`` after which two capitals are a province (folded)."""
+    return frozenset(fold(w) for w in cues().before_initials)
 
 
 def _initials(words: list[str]) -> str:
@@ -92,6 +99,7 @@ class Shorthand:
             k: next(iter(v)) for k, v in contracted.items() if len(v) == 1 and k not in words
         }
         self._names = set(self._provinces.values()) | set(self._contracted.values())
+        self._spelled: dict[str, str] = {}  # passage text → with its abbreviations read
 
     def reading(self, token: str, numbered: bool = False) -> str | None:
         """What an upper-case ``token`` stands for, when the corpus writes it out more often
@@ -115,17 +123,17 @@ class Shorthand:
         """``text`` with each abbreviation of three letters or more that the corpus mostly
         writes out ("TTHC") followed by the phrase it stands for: a passage abbreviating what
         a question spells out (or the question's expansion of it) still shares its words."""
-        if not any(w.isupper() for w in _TOKEN.findall(text)):
-            return text
+        # Every question scores the same passages again: each is spelled once.
+        if text not in self._spelled:
+            self._spelled[text] = _TOKEN.sub(self._with_reading, text)
+        return self._spelled[text]
 
-        def spelled(m: re.Match[str]) -> str:
-            word = m.group(1)
-            if len(word) < 3 or not word.isupper():
-                return word
-            reading = self.reading(word)
-            return word if reading is None else f"{word} ({reading})"
-
-        return _TOKEN.sub(spelled, text)
+    def _with_reading(self, m: re.Match[str]) -> str:
+        word = m.group(1)
+        if len(word) < 3 or not word.isupper():
+            return word
+        reading = self.reading(word)
+        return word if reading is None else f"{word} ({reading})"
 
     def expand(self, question: str) -> str:
         """``question`` with its shorthand spelled out (unchanged when it has none), without
