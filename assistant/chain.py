@@ -22,7 +22,7 @@ from assistant.answering.citations import as_passages, cite, holding
 from assistant.answering.extractive import Extractor
 from assistant.answering.facts import about_the_document, answer_facts
 from assistant.answering.llm import LLMClient, LLMUnavailable, build_context
-from assistant.answering.missing import missing_document
+from assistant.answering.missing import missing_document, missing_of_year
 from assistant.answering.scorer import Scorer
 from assistant.question.followup import asked_as_before, resolve, user_turns
 from assistant.question.intent import Intent, understand_intent
@@ -187,7 +187,9 @@ class Assistant:
                 timings=st.timings,
             )
         # The catalog's answer first: a document it does not hold is named as such.
-        facts = missing_document(st.resolved, st.intent.facts, self.corpus)
+        facts = missing_document(st.resolved, st.intent.facts, self.corpus) or missing_of_year(
+            st.question, st.intent.facts, st.scope.files or list(self.corpus.docs), self.corpus
+        )
         if (
             facts is None
             and st.intent.facts

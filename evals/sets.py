@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 54))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 55))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -165,6 +165,7 @@ SETS: tuple[QuestionSet, ...] = (
     _province(
         64, "tiengiang_ctr68_khcn-dmst-cds_2025.docx", "tiengiang_kh415_cds-de-an-06_2026.pdf"
     ),
+    _province(65, "bac-kan_nq25_chuyen-doi-so_2023.pdf", "bac-kan_kh58_chuyen-doi-so_2024.docx"),
 )
 
 

@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "35"
+CHUNKER_VERSION = "38"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first. Party

@@ -324,10 +324,12 @@ def _detect_number(cleaned: str) -> str:
 
 
 def _fmt_date(day: str, month: str, year: str) -> str:
+    """``day/month/year`` as the document writes its digits ("06/01/2022" stays padded); a
+    date written in words ("ngày 14 tháng 3 năm 2025") reads "14/3/2025", as it is cited."""
     d, mth = int(day), int(month)
     if not (1 <= d <= 31 and 1 <= mth <= 12):
         return ""
-    return f"{d:02d}/{mth:02d}/{year}"
+    return f"{day}/{month}/{year}"
 
 
 def _detect_date(cleaned: str) -> str:
@@ -400,12 +402,16 @@ def _detect_issuer(head: str, province: str, title: str = "") -> str:
     def named(rest: str) -> str:
         return canonical(rest.strip()) or place
 
-    # "NGHỊ QUYẾT của Ban Chấp hành Đảng bộ tỉnh về …": the body named in the title.
-    if m := re.search(
-        r"(?i)\bcủa (Ban (?:Chấp hành|Thường vụ) [^\n]*?)"
-        r"\s+(?:về|khóa|khoá|thực hiện|triển khai)\b",
-        title,
-    ):
+    # "NGHỊ QUYẾT của Ban Chấp hành Đảng bộ tỉnh về …": the body named in the title (not
+    # the issuer of a document the title cites: "Kế hoạch thực hiện Nghị quyết số 25-NQ/TU
+    # ngày 18/4/2023 của Ban Chấp hành Đảng bộ tỉnh …" is the UBND's plan).
+    if (
+        m := re.search(
+            r"(?i)\bcủa (Ban (?:Chấp hành|Thường vụ) [^\n]*?)"
+            r"\s+(?:về|khóa|khoá|thực hiện|triển khai)\b",
+            title,
+        )
+    ) and not re.search(r"(?i)\bsố\s*\d", title[: m.start()]):
         body = _role_case(collapse_ws(m.group(1)))
         return collapse_ws(f"{body} {place}") if place and place not in body else body
     if m := re.search(r"BAN CHẤP HÀNH ĐẢNG BỘ (TỈNH|THÀNH PHỐ)([^\n]*)", head):

@@ -179,7 +179,11 @@ def year_spans(text: str) -> list[tuple[int, int]]:
 
 # Sentence units: a sentence ends at ., ;, ! or ? followed by space, or at a line break.
 # Abbreviations common in these documents (TP., Tp., v.v.) must not end a sentence.
-_SENT_END = re.compile(r"(?<!\bTP)(?<!\bTp)(?<!v\.v)(?<=[.;!?:])\s+|\n+")
+# Not after "TP." (thành phố), "v.v." or a signature's "KT." / "TM." / "TL." ("KT. CHỦ TỊCH").
+_SENT_END = re.compile(
+    r"(?<!\bTP)(?<!\bTp)(?<!v\.v)(?<!\bKT\.)(?<!\bTM\.)(?<!\bTL\.)(?<!\bTUQ\.)(?<!T/M\.)"
+    r"(?<=[.;!?:])\s+|\n+"
+)
 
 
 _NUMBERING = re.compile(

@@ -199,3 +199,13 @@ def test_an_english_question_matches_the_abbreviations_the_documents_write(assis
     # Nor the letters of a document's number ("16-NQ/TU": "NQ", "TU").
     numbered = assistant.extractor.content_text("Under Resolution 16-NQ/TU?", scope, intent)
     assert "NQ" not in numbered.split() and "TU" not in numbered.split()
+
+
+def test_a_document_of_another_kind_asked_for_is_looked_up_in_the_text(assistant):
+    # Khánh Hòa's resolution implements Resolution 52-NQ/TW (its preamble); the Prime
+    # Minister's decision asked for is one its text tells Party committees to carry out.
+    a = assistant.ask(
+        "Which Prime Minister's decision on e-government does the Khánh Hòa resolution "
+        "tell Party committees to implement?"
+    )
+    assert "942/QĐ-TTg" in a.answer and not a.refused, a.answer

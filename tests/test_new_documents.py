@@ -21,7 +21,10 @@ FORMATS = ("txt", "pdf", "docx")
 
 
 def _doc(name: str, fmt: str):
-    path = DATA / f"{name}.{fmt}"
+    return _doc_at(DATA / f"{name}.{fmt}")
+
+
+def _doc_at(path: Path):
     text = load_text(path)
     meta = detect_meta(path.name, text)
     return text, meta, chunk(text, meta, get_encoding(), 400)
@@ -33,7 +36,7 @@ def test_plan_facts_in_every_format(fmt: str) -> None:
     p = meta.main
     assert meta.province == "Nghệ An" and p.kind == "kế hoạch"
     assert p.title == "Kế hoạch chuyển đổi số tỉnh Nghệ An năm 2023"
-    assert (p.number, p.date) == ("312/KH-UBND", "20/03/2023")
+    assert (p.number, p.date) == ("312/KH-UBND", "20/3/2023")
     assert p.issuing_body == "Ủy ban nhân dân tỉnh Nghệ An"
     assert (p.signer, p.signer_title) == ("Phan Đức Thịnh", "KT. Chủ tịch, Phó Chủ tịch")
     assert p.period == "năm 2023"
@@ -44,7 +47,7 @@ def test_plan_facts_in_every_format(fmt: str) -> None:
 def test_resolution_facts_in_every_format(fmt: str) -> None:
     _, meta, _ = _doc("nghean_nq_2021", fmt)
     p = meta.main
-    assert p.kind == "nghị quyết" and (p.number, p.date) == ("09-NQ/TU", "05/08/2021")
+    assert p.kind == "nghị quyết" and (p.number, p.date) == ("09-NQ/TU", "05/8/2021")
     assert p.issuing_body == "Ban Chấp hành Đảng bộ tỉnh Nghệ An"
     assert (p.signer, p.signer_title) == ("Đặng Quang Hiển", "T/M Tỉnh ủy, Bí thư")
     assert p.period == "2021 - 2025, định hướng đến năm 2030"
@@ -378,3 +381,53 @@ def test_a_title_in_capitals_naming_its_meeting_reads_as_its_subject() -> None:
     assert p.title == (
         "Nghị quyết chuyên đề về đẩy mạnh chuyển đổi số tỉnh Vĩnh Phúc giai đoạn 2026 - 2030"
     )
+
+
+def test_a_document_named_in_a_title_is_ours_and_its_issuer_is_quoted_from_the_header() -> None:
+    # Tiền Giang (tests/data/province64, written by someone who never saw the code): the
+    # plan's title carries "Đề án 06", which names no other document; its issuer is quoted
+    # from the header's two lines, not from a sentence citing another plan of the same body.
+    folder = Path(__file__).parent / "data" / "province64"
+    plan = folder / "tiengiang_kh415_cds-de-an-06_2026.pdf"
+    programme = folder / "tiengiang_ctr68_khcn-dmst-cds_2025.docx"
+    q = "Cơ quan nào ban hành Kế hoạch chuyển đổi số và thực hiện Đề án 06 năm 2026 của Tiền Giang?"
+    a = _facts(q, plan, programme)
+    assert a is not None and "Ủy ban nhân dân tỉnh Tiền Giang" in a.text, a
+    assert "“ỦY BAN NHÂN DÂN” … “TỈNH TIỀN GIANG”" in a.text and "118/KH-UBND" not in a.text
+    # A date written in words ("ngày 14 tháng 3 năm 2025") is given as it is cited.
+    b = _facts("Chương trình hành động số 68-CTr/TU được ban hành ngày nào?", programme)
+    assert b is not None and "14/3/2025" in b.text, b
+
+
+def test_a_plan_citing_a_party_resolution_in_its_title_is_issued_by_the_ubnd() -> None:
+    # Bắc Kạn (tests/data/province65, written by someone who never saw the code): "Kế hoạch
+    # thực hiện Nghị quyết số 25-NQ/TU ngày 18/4/2023 của Ban Chấp hành Đảng bộ tỉnh …" is the
+    # UBND's plan; the Ban Chấp hành issued the resolution it cites. Its signature block
+    # "KT. CHỦ TỊCH" is one line, not "KT." and "CHỦ TỊCH".
+    plan = Path(__file__).parent / "data" / "province65" / "bac-kan_kh58_chuyen-doi-so_2024.docx"
+    _, meta, chunks = _doc_at(plan)
+    assert meta.main.issuing_body == "Ủy ban nhân dân tỉnh Bắc Kạn"
+    a = _facts("ai ky ke hoach 58/KH-UBND cua UBND tinh Bac Kan, chuc vu gi", plan)
+    assert a is not None and "Lương Văn Khiêm" in a.text and "“KT. CHỦ TỊCH”" in a.text, a
+
+
+def test_a_fact_of_a_document_of_a_year_not_held_is_refused_naming_the_ones_held() -> None:
+    from assistant.answering.missing import missing_of_year
+    from assistant.retrieval.corpus import Corpus
+
+    folder = Path(__file__).parent / "data" / "province65"
+    docs, chunks = {}, []
+    for path in sorted(folder.glob("*.*")):
+        if path.suffix in {".pdf", ".docx"}:
+            text = load_text(path)
+            docs[path.name] = detect_meta(path.name, text)
+            chunks += chunk(text, docs[path.name], get_encoding(), 400)
+    corpus = Corpus(chunks, docs, "test")
+    files = list(docs)
+    q = "ke hoach chuyen doi so nam 2025 cua UBND tinh Bac Kan la van ban so may"
+    a = missing_of_year(q, ["number"], files, corpus)
+    assert a is not None and a.refused and "Kế hoạch 58/KH-UBND (năm 2024)" in a.text, a
+    # The plan of the year held, or a resolution whose period names the year, is answered.
+    assert missing_of_year(q.replace("2025", "2024"), ["number"], files, corpus) is None
+    r = "Nghị quyết về chuyển đổi số đến năm 2025 của Bắc Kạn do ai ký?"
+    assert missing_of_year(r, ["signer"], files, corpus) is None

@@ -695,3 +695,20 @@ def test_a_new_topic_worded_as_a_follow_up_is_asked_in_the_last_question_s_year(
     assert "2027" in merged and "Vĩnh Phúc" in merged, merged
     # Not worded as a follow-up, a new question's year is its own (none here).
     assert "2027" not in resolve("Nhiệm vụ học bạ số do ai chủ trì, thời hạn thế nào?", history)
+
+
+def test_a_follow_up_naming_its_own_document_asks_the_last_question_of_it() -> None:
+    # "thế còn báo cáo 418 …" after a question on resolution 37: the report, not the
+    # resolution (nor the number the last answer quoted), typed with or without diacritics.
+    history = [
+        {"role": "user", "content": "nghi quyet 37 ve chuyen doi so do ai ky"},
+        {"role": "assistant", "content": "Nghị quyết 37/NQ-HĐND do ông Hoàng Văn Chiến ký."},
+    ]
+    merged = resolve("the con bao cao 418 nam 2026 thi ai ky", history)
+    assert merged.startswith("bao cao 418") and "37" not in merged and "ai ky" in merged, merged
+    plan = resolve("Còn kế hoạch năm 2026 thì sao?", history)
+    assert "kế hoạch" in plan and "nghi quyet" not in plan and "2026" in plan, plan
+    # Pointing back at a kind ("nghị quyết đó") or asking for one ("kế hoạch năm nào") is
+    # not naming a document of its own.
+    same = resolve("còn nghị quyết đó thì ai trình?", history)
+    assert "37" in same, same

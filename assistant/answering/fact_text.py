@@ -82,6 +82,9 @@ def passages_stating(
         parts = raw.pop("session").split("; ")
         raw |= {f"session:{i}": v for i, v in enumerate(parts)}
     out: list[tuple[Chunk, list[Unit]]] = []
+    if "issuing_body" in raw and (header := _header_stating(file, part, raw, chunks, multi)):
+        out.append(header)
+        del raw["issuing_body"]
     while raw and len(out) < 3:
         found = _best_chunk(file, part, raw, chunks, multi)
         if found is None:
@@ -95,6 +98,39 @@ def passages_stating(
         if opening and opening[0].units:
             out.append((opening[0], opening[0].units[:3]))
     return out
+
+
+def _header_stating(
+    file: str, part: DocumentPart, raw: dict[str, str], chunks: list[Chunk], multi: bool
+) -> tuple[Chunk, list[Unit]] | None:
+    """The header lines naming the issuer, which headers break over lines ("ỦY BAN NHÂN DÂN"
+    / "TỈNH TIỀN GIANG"): quoted before a sentence of the text that names the same body."""
+    opening = next((c for c in chunks if _in_part(c, file, part, multi)), None)
+    if opening is None:
+        return None
+    variants = [squash(x) for x in _value_variants("issuing_body", raw["issuing_body"])]
+    units = opening.units[:_HEADER_LINES]
+    for i in range(len(units)):
+        for j in range(i + 1, min(i + 3, len(units)) + 1):
+            if squash(" ".join(u.text for u in units[i:j])) in variants:
+                return opening, units[i:j]
+    # Written otherwise in the header ("ĐẢNG BỘ TỈNH BẮC KẠN" / "TỈNH ỦY" for a resolution
+    # of the Ban Chấp hành): the header's issuer lines, those in capitals above "Số …".
+    numbered = next((k for k, u in enumerate(units) if _NUMBER_LINE.match(u.text)), None)
+    if numbered:
+        lines = [
+            u
+            for u in units[:numbered]
+            if u.text.isupper() and any(ch.isalpha() for ch in u.text) and not _MOTTO.match(u.text)
+        ]
+        if lines:
+            return opening, lines
+    return None
+
+
+_HEADER_LINES = 6  # the issuer's lines open a document (national motto, issuer, "Số:")
+_NUMBER_LINE = re.compile(r"^\**Số\b")
+_MOTTO = re.compile(r"^\**(?:CỘNG HÒA|CỘNG HOÀ|ĐẢNG CỘNG SẢN|ĐỘC LẬP)")
 
 
 def _best_chunk(
@@ -146,7 +182,8 @@ def _value_variants(field: str, value: str) -> list[str]:
         m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
         if m:
             d, mo, y = (int(x) for x in m.groups())
-            out += [f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
+            written = "{} tháng {} năm {}".format(*m.groups())  # "05 tháng 8 năm 2021"
+            out += [written, f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
     if field == "number":
         out.append(value.split("/")[0])
     if field == "session":

@@ -224,6 +224,8 @@ def _facts_of(
     meta = docs[file]
     multi = len(meta.parts) > 1
     found = {f: field_value(f, part, file, chunks, multi) for f in fields}
+    if found.get("implements") and not _names_asked_kind(question, found["implements"]):
+        found["implements"] = ""  # "Which Prime Minister's decision …": the text may cite it
     issuer = _issued_with(meta, part)
     attached = ""
     if not any(found.values()) and issuer is not None:
@@ -267,6 +269,25 @@ def _facts_of(
         lines.append((quote if n == 1 else "") + f"{quoted} [{n}]")
         citations.append(cite(n, chunk, units, docs, part))
     return Draft("\n".join(lines), citations)
+
+
+def _names_asked_kind(question: str, value: str) -> bool:
+    """Whether ``value`` (the documents a document implements) names the kind of document the
+    question asks for ("which decision …", "quyết định nào"); True when it asks for none."""
+    q = fold(question)
+    asked = [
+        k
+        for k in vocabulary().document_kinds
+        for name in k.names
+        for m in re.finditer(rf"\b{re.escape(name)}s?\b", q)
+        if _asked_kind(q, m.start(), m.end())
+    ]
+    v = fold(value)
+    return not asked or any(
+        re.search(rf"\b{re.escape(fold(k.name))}\b", v)
+        or any(re.search(rf"\b{re.escape(fold(c))}\b", v, re.I) for c in k.codes)
+        for k in asked
+    )
 
 
 def _issued_with(meta: FileMeta, part: DocumentPart) -> DocumentPart | None:
@@ -327,11 +348,15 @@ _CATALOG_FIELDS = {"number", "date", "signer"}
 
 
 def _names_another_document(question: str, docs: dict[str, FileMeta]) -> bool:
-    """ "Chỉ thị 19 ban hành ngày nào": a kind and a number that none of our documents has."""
+    """ "Chỉ thị 19 ban hành ngày nào": a kind and a number that none of our documents has
+    (nor their titles: "Kế hoạch chuyển đổi số và thực hiện Đề án 06 năm 2026" is ours)."""
     q = fold(question)
+    titles = " ".join(fold(p.title) for meta in docs.values() for p in meta.parts)
     for k in vocabulary().document_kinds:
         for name in k.names:
             for m in re.finditer(rf"\b{re.escape(name)}\s+(?:so\s*)?(\d{{1,5}})\b", q):
+                if re.search(rf"\b{re.escape(m.group(0))}\b", titles):
+                    continue
                 ours = [
                     p
                     for meta in docs.values()

@@ -3,9 +3,12 @@ answered from the documents that happen to be in scope."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from kernel.text import DOC_NUMBER, fold, years
 from kernel.types import REFUSAL, Draft
+from kernel.vocabulary import vocabulary
 
 if TYPE_CHECKING:
     from assistant.retrieval.corpus import Corpus
@@ -37,3 +40,42 @@ def missing_document(question: str, facts: list[str], corpus: Corpus) -> Draft |
             "(người ký, nơi nhận do chính văn bản đó ghi)."
         )
     return Draft(f"{REFUSAL} {' '.join(parts)}", refused=True)
+
+
+def missing_of_year(
+    question: str, facts: list[str], files: list[str], corpus: Corpus
+) -> Draft | None:
+    """The refusal for a fact of a document named by its kind and a year that no document of
+    that kind in ``files`` is of ("kế hoạch chuyển đổi số năm 2025 số mấy?" where the plan is
+    the 2024 one), naming the ones held. None when the text cites one of that kind and year
+    by its number (the passages may answer), or when the question names a number."""
+    if not facts or DOC_NUMBER.search(question) or not (asked := set(years(question))):
+        return None
+    q = fold(question)
+    kinds = {
+        k.name
+        for k in vocabulary().document_kinds
+        if any(re.search(rf"\b{re.escape(n)}s?\b", q) for n in k.names)
+    }
+    held = [p for f in files for p in corpus.docs[f].parts if p.kind.lower() in kinds]
+    if not held:
+        return None
+    if any(asked & set(years(f"{p.title} {p.period} {p.date}")) for p in held):
+        return None
+    for c in corpus.chunks:
+        if c.file in files:
+            for u in c.units:
+                text = fold(u.text)
+                cites = any(re.search(rf"\b{fold(k)}\s+(?:so\s*)?\d", text, re.I) for k in kinds)
+                if cites and asked & set(years(u.text)):
+                    return None
+    names = "; ".join(
+        (p.label or p.title) + (f" ({p.period})" if p.period else f" ({p.date})" if p.date else "")
+        for p in held
+    )
+    asked_years = ", ".join(str(y) for y in sorted(asked))
+    return Draft(
+        f"{REFUSAL} Các văn bản hiện có không có {' / '.join(sorted(kinds))} năm {asked_years};"
+        f" văn bản hiện có: {names}.",
+        refused=True,
+    )

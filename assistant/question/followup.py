@@ -152,10 +152,11 @@ def _placed(question: str, base: str, documents: list[str] | tuple[str, ...] = (
 
 
 def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) -> str:
-    """``base`` with what ``follow`` names anew: places, years, or a new topic."""
+    """``base`` with what ``follow`` names anew: places, years, a document, or a new topic."""
+    base, documents, rest = _with_document_of(base, follow, documents)
     places = find_provinces(follow)
     years = [m.group(1) for m in _YEAR.finditer(follow)]
-    topic = set(topic_words(follow))
+    topic = set(topic_words(rest))
     c = cues()
     # A follow-up naming a kind of document ("còn kế hoạch năm 2027 thì …"): its words
     # without the document's; empty when it names none.
@@ -201,6 +202,61 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
     if topic:  # "đến 2030 thì cấp xã bao nhiêu?": the word or two that narrow it stay
         text = text.rstrip(" ?.!") + " " + " ".join(topic_words(follow))
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _document_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a document by its kind, with the number after it ("báo cáo 418",
+    "Nghị quyết số 37/NQ-HĐND", "Resolution 37"), or by its number alone ("28/KH-UBND")."""
+    folded = fold(text)  # same length as ``text`` (NFC)
+    names = "|".join(re.escape(n) for k in vocabulary().document_kinds for n in k.names)
+    kinds = re.finditer(rf"\b(?:{names})s?\b(?:\s+(?:so\s*)?\d+(?:[/-][\w/-]*\w)?)?", folded)
+    found = [m.span() for m in kinds]
+    found += [
+        m.span() for m in DOC_NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in found)
+    ]
+    return sorted(found)
+
+
+# A kind of document pointed back at or asked for, not named: "báo cáo đó", "kế hoạch
+# nào", "which plan", "that resolution" (folded; "do" not before "ai": "quyết định do ai ký").
+_POINTED_AFTER = re.compile(r"\s+(?:do(?!\s+ai)|nay|ay|tren|(?:nam\s+)?nao|gi|so may)\b")
+_POINTED_BEFORE = re.compile(r"\b(?:which|what|that|this|its|same)\s+$")
+
+
+def _pointing(text: str, start: int, end: int) -> bool:
+    folded = fold(text)
+    return bool(
+        not re.search(r"\d", text[start:end])
+        and (_POINTED_AFTER.match(folded, end) or _POINTED_BEFORE.search(folded[:start]))
+    )
+
+
+def _with_document_of(
+    base: str, follow: str, documents: list[str] | tuple[str, ...]
+) -> tuple[str, list[str] | tuple[str, ...], str]:
+    """``base`` asked of the document ``follow`` names instead of its own ("nghị quyết 37 do
+    ai ký" + "thế còn báo cáo 418 thì ai ký?" asks who signed report 418), and no longer of
+    the documents the last answer quoted. A follow-up naming the base's kind again without a
+    number ("còn nghị quyết đó …") stays on the base's document. Also returns ``follow``
+    without the document it names (what is left of its topic)."""
+    own = [(a, b) for a, b in _document_spans(follow) if not _pointing(follow, a, b)]
+    if not own:
+        return base, documents, follow
+    named = [follow[a:b] for a, b in own]
+    theirs = _document_spans(base)
+    kinds = {fold(base[a:b]).split()[0] for a, b in theirs}
+    if not any(re.search(r"\d", n) for n in named) and {fold(n).split()[0] for n in named} <= kinds:
+        return base, documents, follow
+    # The follow-up's words without its document's: its topic, if it has one.
+    rest = "".join(" " if any(a <= i < b for a, b in own) else ch for i, ch in enumerate(follow))
+    if not theirs:
+        return f"{base.rstrip(' ?.!')} {' '.join(named)}", [], rest
+    (a, b), others = theirs[0], theirs[1:]
+    out = base[:a] + " ".join(named) + base[b:]
+    for x, y in reversed(others):  # offsets after the first are shifted by the replacement
+        shift = len(" ".join(named)) - (b - a)
+        out = out[: x + shift] + out[y + shift :]
+    return re.sub(r"\s+", " ", out).strip(), [], rest
 
 
 def _without_documents(text: str) -> str:
