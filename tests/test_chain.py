@@ -209,3 +209,16 @@ def test_a_document_of_another_kind_asked_for_is_looked_up_in_the_text(assistant
         "tell Party committees to implement?"
     )
     assert "942/QĐ-TTg" in a.answer and not a.refused, a.answer
+
+
+def test_a_document_fact_is_asked_of_the_document_the_asking_clause_names(assistant):
+    # The context ("văn phòng UBND phường") names the People's Committee, whose dispatch
+    # shares Khánh Hòa's file; the asking clause names the Party resolution.
+    a = assistant.ask(
+        "Em ở văn phòng UBND phường, đang làm báo cáo tháng, cần ghi cho chuẩn: Nghị quyết về "
+        "chuyển đổi số của Tỉnh ủy Khánh Hòa được ban hành tại hội nghị lần thứ mấy?"
+    )
+    assert "LẦN THỨ 7" in a.answer and not a.refused, a.answer
+    # What a document implements is quoted where its preamble says it.
+    b = assistant.ask("Nghị quyết 16 của Khánh Hòa ban hành để thực hiện những nghị quyết nào?")
+    assert "“Thực hiện Nghị quyết số 52-NQ/TW" in b.answer, b.answer

@@ -186,7 +186,7 @@ def _value_variants(field: str, value: str) -> list[str]:
             out += [written, f"{d} tháng {mo} năm {y}", f"{d:02d} tháng {mo:02d} năm {y}"]
     if field == "number":
         out.append(value.split("/")[0])
-    if field == "session":
+    if field in ("session", "implements"):  # each where it is written
         out += value.split("; ")
     if field in _LISTS:  # addressees listed a line each are quoted where each is
         items = [

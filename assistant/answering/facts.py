@@ -196,7 +196,9 @@ def answer_facts(
     by_province: dict[str, list[str]] = {}
     for f in files:
         by_province.setdefault(docs[f].province or f, []).append(f)
-    drafts = [_facts_of(question, scope, fields, docs, chunks, fs) for fs in by_province.values()]
+    drafts = [
+        _facts_of(question, asking, scope, fields, docs, chunks, fs) for fs in by_province.values()
+    ]
     answered = [d for d in drafts if d is not None and not d.refused]
     if len(drafts) == 1 or not answered:
         return drafts[0]
@@ -205,17 +207,19 @@ def answer_facts(
 
 def _facts_of(
     question: str,
+    asking: str,
     scope: Scope,
     fields: list[str],
     docs: dict[str, FileMeta],
     chunks: list[Chunk],
     files: list[str],
 ) -> Draft | None:
-    """The facts of the document among ``files`` (one province's) the question names."""
+    """The facts of the document among ``files`` (one province's) the question's ``asking``
+    clauses name (its context may name others: "Em ở văn phòng UBND phường, …")."""
     best: tuple[float, str, DocumentPart] | None = None
     for f in files:  # a province may have several documents: the wording picks one
         for part in docs[f].parts:
-            s = _part_score(part, question, fields, scope)
+            s = _part_score(part, asking, fields, scope)
             if best is None or s > best[0]:
                 best = (s, f, part)
     if best is None:
