@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import tiktoken
 
@@ -22,7 +22,7 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "38"
+CHUNKER_VERSION = "40"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first. Party
@@ -260,6 +260,8 @@ def units(group: list[Block]) -> list[Unit]:
     return out
 
 
+# A row detailing the one above ("Trong đó: huyện Pác Nặm", "Riêng khu vực nông thôn").
+_SUB_ROW = re.compile(r"^(?:trong đó|riêng)\b", re.IGNORECASE)
 _ORDINAL_CELL = re.compile(r"^(?:\d{1,3}|[IVX]{1,4}|[a-zđ])\.?$")
 # A cell holding only a dash or dots is empty: "Thực hiện năm 2024: -" states no figure for
 # 2024, and written out it reads as an answer about that year.
@@ -283,7 +285,24 @@ def shown(b: Block) -> str:
     # The row's subject: its first cell with words (the indicator), without its header.
     k = next((i for i, (_, v) in enumerate(pairs) if re.search(r"[^\W\d_]{3}", v)), 0)
     rest = [f"{h}: {v}" if h else v for i, (h, v) in enumerate(pairs) if i != k]
-    return f"{pairs[k][1]}: " + "; ".join(rest) if rest else pairs[k][1]
+    row = f"{pairs[k][1]}: " + "; ".join(rest) if rest else pairs[k][1]
+    return f"{b.of_row} – {row}" if b.of_row else row
+
+
+def _with_row_subjects(blocks: list[Block]) -> list[Block]:
+    """Blocks with each sub-row ("Trong đó: huyện Pác Nặm: Kế hoạch năm 2024: 50%") knowing
+    the subject of the row it details, where alone its indicator is written."""
+    out: list[Block] = []
+    parent = ""
+    for b in blocks:
+        if b.cells is not None and b.header is not None:
+            row = shown(b)
+            if _SUB_ROW.match(row) and parent:
+                b = replace(b, of_row=parent)
+            else:
+                parent = row.split(": ")[0]
+        out.append(b)
+    return out
 
 
 def shown_row(text: str) -> bool:
@@ -355,7 +374,8 @@ def chunk(text: str, meta: FileMeta, enc: tiktoken.Encoding, max_tokens: int) ->
         # The prefix and the newline before the body count against the chunk's size.
         budget = max_tokens - count_tokens(_prefix(meta, sec) + "\n", enc) - 1
         group: list[Block] = []
-        for block in (p for b in sec.blocks for p in _split_block(b, budget, enc)):
+        blocks = _with_row_subjects(sec.blocks)
+        for block in (p for b in blocks for p in _split_block(b, budget, enc)):
             candidate = "\n".join(x.text for x in [*group, block])
             if group and count_tokens(candidate, enc) > budget:
                 out.append(_make_chunk(text, meta, sec, group, enc))

@@ -50,6 +50,7 @@ class Block:
     cells: list[str] | None = None  # a table row: its cells
     header: list[str] | None = None  # … and the header row of its table (None: it is one)
     lead: str = ""  # a piece of a paragraph cut at sentence ends: the paragraph before it
+    of_row: str = ""  # a sub-row ("Trong đó: huyện X"): the subject of the row it details
 
     @property
     def start(self) -> int:

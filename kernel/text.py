@@ -47,8 +47,16 @@ def normalize_for_match(text: str) -> str:
 
 
 def syllables(text: str) -> list[str]:
-    """Lower-cased syllables as written; codes are split at - and /."""
-    return [m.group(0) for m in _SYLLABLE.finditer(nfc(text).lower())]
+    """Lower-cased syllables as written; codes are split at - and /. "hàng năm" is spelt
+    "hằng năm" (both are written for "every year"; "hàng hóa" is another word)."""
+    out = [m.group(0) for m in _SYLLABLE.finditer(nfc(text).lower())]
+    for i in range(len(out) - 1):
+        if out[i] == "hàng" and out[i + 1] in _PERIODS:
+            out[i] = "hằng"
+    return out
+
+
+_PERIODS = frozenset({"năm", "tháng", "quý", "tuần", "ngày"})
 
 
 def folded_syllables(text: str) -> list[str]:

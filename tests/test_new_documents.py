@@ -431,3 +431,15 @@ def test_a_fact_of_a_document_of_a_year_not_held_is_refused_naming_the_ones_held
     assert missing_of_year(q.replace("2025", "2024"), ["number"], files, corpus) is None
     r = "Nghị quyết về chuyển đổi số đến năm 2025 của Bắc Kạn do ai ký?"
     assert missing_of_year(r, ["signer"], files, corpus) is None
+
+
+def test_a_sub_row_carries_the_indicator_of_the_row_it_details() -> None:
+    # Bắc Kạn's plan table (tests/data/province65): row 14 "Trong đó: huyện Pác Nặm" gives the
+    # district's figures for row 13's indicator, written in row 13 only.
+    plan = Path(__file__).parent / "data" / "province65" / "bac-kan_kh58_chuyen-doi-so_2024.docx"
+    _, _, chunks = _doc_at(plan)
+    rows = [u.text for c in chunks for u in c.units if "Trong đó: huyện Pác Nặm" in u.text]
+    assert rows and rows[0].startswith(
+        "Tỷ lệ hộ gia đình có kết nối Internet băng rộng cáp quang (toàn tỉnh) – Trong đó"
+    ), rows
+    assert "Kế hoạch năm 2024: 50%" in rows[0]

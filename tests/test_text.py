@@ -140,3 +140,17 @@ def test_a_question_typed_without_diacritics_gets_the_corpus_spelling_back():
     # The longest run wins: "viet nam" is the country, "nam" alone the year's "năm".
     assert accents.restore("viet nam") == "việt nam"
     assert accents.restore("tu khoa la") == "tử khoa la"  # unknown syllables stay as typed
+
+
+def test_every_year_is_one_word_however_spelt() -> None:
+    # "hàng năm" and "hằng năm" are both written for "every year"; "hàng hóa" is goods.
+    assert syllables("kinh phí hàng năm") == syllables("kinh phí hằng năm")
+    assert syllables("hàng hóa")[0] == "hàng"
+    # A signature's "KT." opens its line, it ends no sentence.
+    text = "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nĐã xong. Tiếp theo."
+    assert [text[i:j] for i, j in sentence_spans(text)] == [
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Đã xong.",
+        "Tiếp theo.",
+    ]
