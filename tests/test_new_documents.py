@@ -443,3 +443,16 @@ def test_a_sub_row_carries_the_indicator_of_the_row_it_details() -> None:
         "Tỷ lệ hộ gia đình có kết nối Internet băng rộng cáp quang (toàn tỉnh) – Trong đó"
     ), rows
     assert "Kế hoạch năm 2024: 50%" in rows[0]
+    # A plan of 2026 signed in December 2025 is "the 2025 plan" too; one named by its number is
+    # the one asked about, whatever year is typed.
+    tg = Path(__file__).parent / "data" / "province64"
+    docs, chunks = {}, []
+    for path in sorted(tg.glob("*.*")):
+        if path.suffix in {".pdf", ".docx"}:
+            text = load_text(path)
+            docs[path.name] = detect_meta(path.name, text)
+            chunks += chunk(text, docs[path.name], get_encoding(), 400)
+    tien_giang = Corpus(chunks, docs, "test")
+    for q in ("Kế hoạch ban hành năm 2025 của Tiền Giang số mấy?", "Kế hoạch 415 năm 2027 ai ký?"):
+        assert missing_of_year(q, ["number"], list(docs), tien_giang) is None, q
+    assert missing_of_year("Kế hoạch năm 2027 ai ký?", ["signer"], list(docs), tien_giang)

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kernel.text import DOC_NUMBER, fold, years
-from kernel.types import REFUSAL, Draft
+from kernel.types import REFUSAL, DocumentPart, Draft
 from kernel.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def missing_of_year(
     held = [p for f in files for p in corpus.docs[f].parts if p.kind.lower() in kinds]
     if not held:
         return None
-    if any(asked & set(years(f"{p.title} {p.period} {p.date}")) for p in held):
+    if any(asked & _years_of(p) or _named_by_number(p, q) for p in held):
         return None
     for c in corpus.chunks:
         if c.file in files:
@@ -79,3 +79,16 @@ def missing_of_year(
         f" văn bản hiện có: {names}.",
         refused=True,
     )
+
+
+def _years_of(part: DocumentPart) -> set[int]:
+    """The years a document is of: those its title or period names, and the year it was
+    signed ("kế hoạch năm 2026" is often signed in December 2025)."""
+    signed = re.findall(r"\d{4}$", part.date)
+    return set(years(f"{part.title} {part.period}")) | {int(y) for y in signed}
+
+
+def _named_by_number(part: DocumentPart, folded_question: str) -> bool:
+    """Whether the question names ``part`` by its number's digits ("kế hoạch 415 năm 2025")."""
+    digits = part.number.split("/")[0].split("-")[0]
+    return bool(digits) and bool(re.search(rf"\b{re.escape(digits)}\b", folded_question))
