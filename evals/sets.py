@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 55))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 56))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -166,6 +166,14 @@ SETS: tuple[QuestionSet, ...] = (
         64, "tiengiang_ctr68_khcn-dmst-cds_2025.docx", "tiengiang_kh415_cds-de-an-06_2026.pdf"
     ),
     _province(65, "bac-kan_nq25_chuyen-doi-so_2023.pdf", "bac-kan_kh58_chuyen-doi-so_2024.docx"),
+    _province(
+        66, "hoabinh_nq187_chuyendoiso_2022.docx", "hoabinh_qd2715_kehoachchuyendoiso_2023.pdf"
+    ),
+    _province(
+        67,
+        "namdinh_ct41_chuyendoiso_binhdanhocvuso_2025.pdf",
+        "namdinh_kh62_chuyendoiso_2025.docx",
+    ),
 )
 
 
