@@ -71,6 +71,11 @@ class DocumentKind:
         """Folded words of a question that point at this kind."""
         return re.compile("|".join(self.names + self.hints))
 
+    @cached_property
+    def named(self) -> re.Pattern[str]:
+        """The kind's names in folded text, in any number ("resolution", "resolutions")."""
+        return re.compile(rf"\b(?:{'|'.join(re.escape(n) for n in self.names)})s?\b")
+
 
 @dataclass(frozen=True)
 class IssuingBody:

@@ -130,11 +130,7 @@ def about_the_document(
         compact = re.sub(r"\s+", "", fold(question))
         if any(p.number and re.sub(r"\s+", "", fold(p.number)) in compact for p in parts):
             return True
-        return any(
-            re.search(rf"\b{re.escape(n)}s?\b", folded)
-            for k in vocabulary().document_kinds
-            for n in k.names
-        )
+        return any(k.named.search(folded) for k in vocabulary().document_kinds)
     cue_free = without(
         without(asked, cues().filler), tuple(p for ps in cues().facts.values() for p in ps)
     )
@@ -282,8 +278,7 @@ def _names_asked_kind(question: str, value: str) -> bool:
     asked = [
         k
         for k in vocabulary().document_kinds
-        for name in k.names
-        for m in re.finditer(rf"\b{re.escape(name)}s?\b", q)
+        for m in k.named.finditer(q)
         if _asked_kind(q, m.start(), m.end())
     ]
     v = fold(value)

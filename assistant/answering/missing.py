@@ -52,11 +52,7 @@ def missing_of_year(
     if not facts or DOC_NUMBER.search(question) or not (asked := set(years(question))):
         return None
     q = fold(question)
-    kinds = {
-        k.name
-        for k in vocabulary().document_kinds
-        if any(re.search(rf"\b{re.escape(n)}s?\b", q) for n in k.names)
-    }
+    kinds = {k.name for k in vocabulary().document_kinds if k.named.search(q)}
     held = [p for f in files for p in corpus.docs[f].parts if p.kind.lower() in kinds]
     if not held:
         return None

@@ -208,8 +208,8 @@ def _document_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` names a document by its kind, with the number after it ("báo cáo 418",
     "Nghị quyết số 37/NQ-HĐND", "Resolution 37"), or by its number alone ("28/KH-UBND")."""
     folded = fold(text)  # same length as ``text`` (NFC)
-    names = "|".join(re.escape(n) for k in vocabulary().document_kinds for n in k.names)
-    kinds = re.finditer(rf"\b(?:{names})s?\b(?:\s+(?:so\s*)?\d+(?:[/-][\w/-]*\w)?)?", folded)
+    names = "|".join(k.named.pattern for k in vocabulary().document_kinds)
+    kinds = re.finditer(rf"(?:{names})(?:\s+(?:so\s*)?\d+(?:[/-][\w/-]*\w)?)?", folded)
     found = [m.span() for m in kinds]
     found += [
         m.span() for m in DOC_NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in found)
