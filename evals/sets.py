@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 56))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 57))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -173,6 +173,9 @@ SETS: tuple[QuestionSet, ...] = (
         67,
         "namdinh_ct41_chuyendoiso_binhdanhocvuso_2025.pdf",
         "namdinh_kh62_chuyendoiso_2025.docx",
+    ),
+    _province(
+        68, "daknong_ctr18_chuyendoiso_2022.pdf", "daknong_qd137_kehoachchuyendoiso_2024.docx"
     ),
 )
 

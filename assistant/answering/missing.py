@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # Facts only the document itself states (its signature block, its "Nơi nhận"); a passage
 # citing it gives its number and date at most.
 OWN_FACTS = frozenset({"signer", "recipients", "distribution"})
+DATED_WITHIN = 8  # words after a document's kind in which a year still qualifies it
 
 
 def missing_document(question: str, facts: list[str], corpus: Corpus) -> Draft | None:
@@ -52,7 +53,10 @@ def missing_of_year(
     if not facts or DOC_NUMBER.search(question) or not (asked := set(years(question))):
         return None
     q = fold(question)
-    kinds = {k.name for k in vocabulary().document_kinds if k.named.search(q)}
+    named = [k for k in vocabulary().document_kinds if k.named.search(q)]
+    # The kind the year qualifies ("Kế hoạch … năm 2025 … theo quyết định số mấy?" asks of a
+    # 2025 plan; the decision is only what is asked), else every kind named.
+    kinds = {k.name for k in named if _dated(k.named, q)} or {k.name for k in named}
     held = [p for f in files for p in corpus.docs[f].parts if p.kind.lower() in kinds]
     if not held:
         return None
@@ -75,6 +79,22 @@ def missing_of_year(
         f" văn bản hiện có: {names}.",
         refused=True,
     )
+
+
+def _dated(kind: re.Pattern[str], folded_question: str) -> bool:
+    """Whether a year follows a mention of ``kind`` within :data:`DATED_WITHIN` words, with
+    no document kind named between them."""
+    for m in kind.finditer(folded_question):
+        rest = folded_question[m.end() :]
+        year = re.search(r"\b(?:19|20)\d\d\b", rest)
+        if year is None:
+            continue
+        between = rest[: year.start()]
+        if len(between.split()) <= DATED_WITHIN and not any(
+            k.named.search(between) for k in vocabulary().document_kinds
+        ):
+            return True
+    return False
 
 
 def _years_of(part: DocumentPart) -> set[int]:
