@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 57))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 58))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -176,6 +176,14 @@ SETS: tuple[QuestionSet, ...] = (
     ),
     _province(
         68, "daknong_ctr18_chuyendoiso_2022.pdf", "daknong_qd137_kehoachchuyendoiso_2024.docx"
+    ),
+    _province(
+        69, "bariavungtau_nq117_chuyendoiso_2021.pdf", "bariavungtau_kh38_chuyendoiso_2024.docx"
+    ),
+    _province(
+        70,
+        "tuyenquang_nq12_khcn-chuyendoiso_2025.pdf",
+        "tuyenquang_qd2187_kehoach-chuyendoiso_2026.docx",
     ),
 )
 
