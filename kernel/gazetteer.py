@@ -381,6 +381,11 @@ def canonical(name: str) -> str | None:
     return None
 
 
+# The day the 2025 merger took effect (Nghị quyết 202/2025/QH15): a merged province's
+# documents issued since speak of the provinces it absorbed as its parts ("tỉnh Hà Giang (cũ)").
+MERGED_ON = (2025, 6, 12)
+
+
 def merged_into(name: str) -> str | None:
     """The province a pre-2025 province ``name`` merged into (None: it did not merge)."""
     return next((p.merged_into for p in PROVINCES if p.name == name), None)

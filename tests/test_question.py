@@ -712,3 +712,22 @@ def test_a_follow_up_naming_its_own_document_asks_the_last_question_of_it() -> N
     # not naming a document of its own.
     same = resolve("còn nghị quyết đó thì ai trình?", history)
     assert "37" in same, same
+
+
+def test_a_province_merged_in_2025_is_a_part_of_the_documents_of_its_new_province() -> None:
+    # Tuyên Quang after the merger (tests/data/province70): its documents of late 2025 give the
+    # figures of "tỉnh Hà Giang (cũ)". Hà Giang is then a place of theirs, not a province whose
+    # documents are missing; a Tuyên Quang document of before the merger covers no Hà Giang.
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    def meta(file: str, date: str) -> FileMeta:
+        part = DocumentPart(kind="nghị quyết", number="12-NQ/TU", date=date)
+        return FileMeta(file=file, province="Tuyên Quang", parts=[part])
+
+    question = "Năm 2024 Chỉ số DTI của tỉnh Hà Giang (cũ) xếp thứ mấy?"
+    scope = understand(question, {"tq.pdf": meta("tq.pdf", "14/11/2025")})
+    assert scope.files == ["tq.pdf"] and scope.provinces == ["Tuyên Quang"], scope
+    assert scope.unknown_provinces == [] and "Hà Giang" in scope.local_places
+    before = understand(question, {"tq.pdf": meta("tq.pdf", "14/11/2022")})
+    assert before.files == [] and before.unknown_provinces == ["Hà Giang"], before

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
-from kernel.gazetteer import canonical, find_mentions, find_provinces
+from kernel.gazetteer import MERGED_ON, canonical, find_mentions, find_provinces, merged_into
 from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import cues, glossary, vocabulary
@@ -256,6 +256,25 @@ def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     ]
 
 
+def _since_merger(docs: dict[str, FileMeta], province: str) -> list[str]:
+    """The files of the province ``province`` merged into in 2025 that were issued since the
+    merger (they speak of it as their part); empty when it did not merge."""
+    into = merged_into(province)
+    if into is None:
+        return []
+    return [f for f in _files_of_province(docs, into) if _issued(docs[f]) >= MERGED_ON]
+
+
+def _issued(meta: FileMeta) -> tuple[int, int, int]:
+    """The latest date a file's parts were issued (year, month, day); zeros without one."""
+    dates = [
+        (int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        for p in meta.parts
+        if (m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", p.date.strip()))
+    ]
+    return max(dates, default=(0, 0, 0))
+
+
 _NEAR = 6  # a kind and what narrows it ("Kế hoạch chuyển đổi số năm 2025") within this many words
 
 
@@ -421,9 +440,16 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     scope = Scope(lang=detect_lang(question), reply_lang=detect_lang(question))
     folded = fold(question)
     files: list[str] = []
+    former: list[str] = []  # provinces merged into one whose documents, issued since, we hold
     for name in find_provinces(question):
         owned = _files_of_province(docs, name)
-        (scope.provinces if owned else scope.unknown_provinces).append(name)
+        if not owned and (owned := _since_merger(docs, name)):
+            # "tỉnh Hà Giang (cũ)": a part of the province it merged into, whose documents
+            # give its figures; a place of theirs, not a province whose documents are missing.
+            former.append(name)
+            name = docs[owned[0]].province
+        if name not in scope.provinces + scope.unknown_provinces:
+            (scope.provinces if owned else scope.unknown_provinces).append(name)
         files += [f for f in owned if f not in files]
     if _NATIONAL_HINTS.search(folded):
         scope.national = True
@@ -441,6 +467,7 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     files += [f for f in _signed_by(question, docs) if f not in files]
     scope.years = sorted(set(years(question)))
     scope.local_places = local_places(question)
+    scope.local_places += [p for p in former if p not in scope.local_places]
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.
         unknown_number = DOC_NUMBER.search(question) is not None
