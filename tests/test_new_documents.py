@@ -461,3 +461,16 @@ def test_a_sub_row_carries_the_indicator_of_the_row_it_details() -> None:
         "Tỷ lệ hộ gia đình có kết nối Internet băng rộng cáp quang (toàn tỉnh) – Trong đó"
     ), rows
     assert "Kế hoạch năm 2024: 50%" in rows[0]
+
+
+def test_a_heading_between_ends_the_announcement_of_a_list() -> None:
+    # Bà Rịa – Vũng Tàu's 2024 plan (tests/data/province69): the items under "Phần thứ nhất.
+    # KẾT QUẢ CHUYỂN ĐỔI SỐ NĂM 2023 › (3) Về xã hội số:" are 2023's; the preamble's "… ban
+    # hành Kế hoạch … năm 2024 như sau:" announces no list past the headings after it.
+    from assistant.answering.features import year_context
+
+    corpus = _corpus_of(Path(__file__).parent / "data" / "province69")
+    found = [(c, k) for c in corpus.chunks for k, u in enumerate(c.units) if "958 Tổ" in u.text]
+    assert found and all(year_context(c, k) == {2023} for c, k in found), [
+        (c.headings, c.announced) for c, _ in found
+    ]

@@ -107,14 +107,15 @@ def to_document(p: Passage) -> Document:
 def _link_announcements(chunks: list[Chunk]) -> None:
     """Give each passage that opens inside a list the paragraph announcing that list, when
     a passage before ends with it ("Một số kết quả … tính đến ngày 31 tháng 12 năm 2021
-    như sau:"): its items are about what it announces."""
+    như sau:"): its items are about what it announces. A heading between them ends it: the
+    list under "KẾT QUẢ NĂM 2023" is not announced by the preamble's "… năm 2024 như sau:"."""
     by_file: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_file.setdefault(c.file, []).append(c)
     for group in by_file.values():
         group.sort(key=lambda c: c.start)
         for before, c in zip(group, group[1:], strict=False):
-            if c.units and ITEM_MARK.match(c.units[0].text):
+            if c.units and ITEM_MARK.match(c.units[0].text) and c.headings == before.headings:
                 said = announcement(before.units, len(before.units))
                 c.announced = before.announced if said is None else said
 
