@@ -38,7 +38,6 @@ EVIDENCE = (
     "figure_no1",  # a figure is asked and the best unit states none
     "measure_no1",  # a count of something is asked and the best unit states no number of it
     "oov_share",  # the share of the question's content no unit of the corpus holds
-    "swapped1",  # the best unit states the question's phrase with a word swapped
 )
 # What the documents the question names lack and others hold: the near miss ("Khánh Hòa
 # có bao nhiêu doanh nghiệp công nghệ số?" when only Hải Dương counts them).
@@ -47,7 +46,6 @@ ELSEWHERE = (
     "dense_gap_out",  # … is closer to it (cosine)
     "year_miss5",  # a year is asked and none of the five best units is about it
     "figure_no5",  # a figure is asked and none of the five best units states one
-    "swapped5",  # one of the five best swaps a word of the question, none covers it whole
 )
 # The kind of question: how much each piece of evidence weighs depends on it (a list's answer
 # is spread over units, an English question is matched through its Vietnamese terms, a
@@ -72,8 +70,6 @@ ANSWER_MONOTONE = {
     "dense_gap_out": -1,
     "year_miss5": -1,
     "figure_no5": -1,
-    "swapped1": -1,
-    "swapped5": -1,
 }
 _COL = {name: i for i, name in enumerate(FEATURES)}
 
@@ -132,7 +128,6 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             float(col("figure_no", first)[0]),
             float(col("measure_no", first)[0]),
             oov,
-            float(col("swapped", first)[0]),
         ]
     )
     elsewhere = np.array(
@@ -141,16 +136,10 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             gap("dense_unit"),
             float(year_asked and not col("year_hit", top).any()),
             float(col("figure_no", top).min()),
-            float(col("swapped", top).any() and not _exact(x, top)),
         ]
     )
     kinds = np.array([float(getattr(asked, kind)) for kind in KINDS])
     return np.concatenate([evidence, elsewhere, kinds, np.outer(kinds, evidence).ravel()])
-
-
-def _exact(x: np.ndarray, rows: list[int]) -> bool:
-    """Some unit of ``rows`` covers the question's words in full (none of it swapped)."""
-    return bool(((x[rows, _COL["cov"]] >= 0.999) & (x[rows, _COL["swapped"]] == 0)).any())
 
 
 def answers(unit: Scorer, p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked) -> bool:

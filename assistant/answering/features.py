@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.answering.contrast import GAP, swapped
 from assistant.question.intent import Intent
 from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
@@ -25,8 +24,6 @@ from kernel.text import (
     DOC_NUMBER,
     ITEM_MARK,
     NESTED_MARK,
-    STOPWORDS,
-    STOPWORDS_FOLDED,
     TIME,
     bigrams,
     fold,
@@ -91,8 +88,6 @@ FEATURES = (
     "measure_no",  # … the unit states no number of it
     "agency_same",  # the question names an agency ("Công an tỉnh chủ trì những việc gì?")
     # and the unit (or its list item) names it too (a task row led by it)
-    "swapped",  # the unit states the question's phrase with a word swapped ("doanh nghiệp
-    # nhỏ và vừa" for "doanh nghiệp lớn"): the same indicator of another kind (contrast.py)
 )
 # Features whose direction is known: more of them can only make a unit likelier (+1) or less
 # likely (-1) to answer. The fit keeps these signs (a monotone constraint): correlated
@@ -113,7 +108,6 @@ MONOTONE = {
     "oov_share": -1,
     "title_share": -1,
     "time_no": -1,
-    "swapped": -1,
 }
 BULLET = re.compile(r"^\s*[-+•*]\s+")
 # Where a long question's clauses part: context ("Mình chuẩn bị bài nói chuyện ở xã,") and
@@ -245,7 +239,6 @@ class QuestionTerms:
     in_corpus: dict[str, float]
     oov_share: float
     clauses: list[dict[str, float]]  # the in-corpus weights of each clause of two words or more
-    sequence: list[str]  # its syllables in order, placing words as GAP (for swapped())
 
     @classmethod
     def of(cls, text: str, scope: Scope, stats: UnitStats, ignore: set[str]) -> QuestionTerms:
@@ -262,8 +255,7 @@ class QuestionTerms:
                 clauses.append(
                     {t: v for t in question_terms(part, folded, ignore) if (v := seen.get(t))}
                 )
-        sequence = [GAP if t in ignore else t for t in terms(text, folded)]
-        return cls(folded, w, seen, oov, clauses, sequence)
+        return cls(folded, w, seen, oov, clauses)
 
 
 def coverage(weights: dict[str, float], have: set[str]) -> float:
@@ -316,7 +308,6 @@ def featurize(
     en = scope.lang == "en"
     vocab = vocabulary()
     asked_agencies = vocab.agencies(scope.search_text)
-    stop = STOPWORDS_FOLDED if qt.folded else STOPWORDS
     heads: dict[str, tuple[set[str], str]] = {}
     titles: dict[str, set[str]] = {}
     for c in cands:
@@ -350,10 +341,6 @@ def featurize(
         counted = states_measure(u.text, intent.measure) if intent.measure else ""
         same_agency = bool(asked_agencies) and any(
             a in fold(" ".join(v.text for v in item)) for a in asked_agencies
-        )
-        # An English question's words are its glossary terms, not a phrase in order.
-        swap = not en and swapped(
-            qt.sequence, terms(corpus.shorthand.spell_initialisms(u.text), qt.folded), stop
         )
         x = {
             "cov": cov,
@@ -418,7 +405,6 @@ def featurize(
             "measure_near": float(counted == "near"),
             "measure_no": float(counted == "no"),
             "agency_same": float(same_agency),
-            "swapped": float(swap),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
                 if syllables
