@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 58))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 59))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -184,6 +184,12 @@ SETS: tuple[QuestionSet, ...] = (
         70,
         "tuyenquang_nq12_khcn-chuyendoiso_2025.pdf",
         "tuyenquang_qd2187_kehoach-chuyendoiso_2026.docx",
+    ),
+    _province(71, "lamdong_ctr12_chuyendoiso_2025.pdf", "lamdong_kh27_chuyendoiso_2026.docx"),
+    _province(
+        72,
+        "hue_nq11_chuyendoiso-dothithongminh_2022.pdf",
+        "hue_bc86_ketqua-cds-2024-nhiemvu-2025_2025.docx",
     ),
 )
 
