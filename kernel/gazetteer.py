@@ -389,3 +389,20 @@ MERGED_ON = (2025, 6, 12)
 def merged_into(name: str) -> str | None:
     """The province a pre-2025 province ``name`` merged into (None: it did not merge)."""
     return next((p.merged_into for p in PROVINCES if p.name == name), None)
+
+
+def renamed(name: str) -> str | None:
+    """The other name of a unit that became a new one alone, with nothing merged into it
+    ("Thừa Thiên Huế", the city "Huế" since 2025): the same place under either name. None
+    for a unit that merged with others or absorbed them."""
+    into = merged_into(name)
+    if into is not None:
+        alone = [p for p in PROVINCES if p.merged_into == into] == [_named(name)]
+        return into if alone and not _named(into).pre_2025 else None
+    before = [p for p in PROVINCES if p.merged_into == name]
+    own = _named(name)
+    return before[0].name if len(before) == 1 and own and not own.pre_2025 else None
+
+
+def _named(name: str) -> Province | None:
+    return next((p for p in PROVINCES if p.name == name), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -86,6 +87,16 @@ class FileMeta(BaseModel):
     kind: str = ""
     parts: list[DocumentPart] = Field(default_factory=list)
     detected: bool = Field(False, description="True when no manifest entry existed")
+
+    @property
+    def issued(self) -> tuple[int, int, int]:
+        """The latest date its parts were issued (year, month, day); zeros without one."""
+        dates = [
+            (int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            for p in self.parts
+            if (m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", p.date.strip()))
+        ]
+        return max(dates, default=(0, 0, 0))
 
     @property
     def main(self) -> DocumentPart:

@@ -731,3 +731,22 @@ def test_a_province_merged_in_2025_is_a_part_of_the_documents_of_its_new_provinc
     assert scope.unknown_provinces == [] and "Hà Giang" in scope.local_places
     before = understand(question, {"tq.pdf": meta("tq.pdf", "14/11/2022")})
     assert before.files == [] and before.unknown_provinces == ["Hà Giang"], before
+
+
+def test_a_unit_renamed_in_2025_is_one_place_under_either_name() -> None:
+    # Huế (tests/data/province72): the 2022 resolution is Thừa Thiên Huế's, the 2025 report
+    # the city Huế's; a question naming either name asks of both documents.
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    docs = {
+        "nq.pdf": FileMeta(
+            file="nq.pdf", province="Thừa Thiên Huế", parts=[DocumentPart(kind="nghị quyết")]
+        ),
+        "bc.docx": FileMeta(file="bc.docx", province="Huế", parts=[DocumentPart(kind="báo cáo")]),
+    }
+    for q in ("Den nam 2030 Hue phan dau kinh te so bao nhieu?", "Thừa Thiên Huế đặt mục tiêu gì?"):
+        assert sorted(understand(q, docs).files) == ["bc.docx", "nq.pdf"], q
+    # Provinces merged with others are not renamed ones.
+    tq = {"tq.pdf": FileMeta(file="tq.pdf", province="Tuyên Quang", parts=[DocumentPart()])}
+    assert understand("Hà Giang đặt mục tiêu gì?", tq).files == []

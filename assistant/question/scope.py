@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
-from kernel.gazetteer import MERGED_ON, canonical, find_mentions, find_provinces, merged_into
+from kernel.gazetteer import (
+    MERGED_ON,
+    canonical,
+    find_mentions,
+    find_provinces,
+    merged_into,
+    renamed,
+)
 from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import cues, glossary, vocabulary
@@ -262,17 +269,7 @@ def _since_merger(docs: dict[str, FileMeta], province: str) -> list[str]:
     into = merged_into(province)
     if into is None:
         return []
-    return [f for f in _files_of_province(docs, into) if _issued(docs[f]) >= MERGED_ON]
-
-
-def _issued(meta: FileMeta) -> tuple[int, int, int]:
-    """The latest date a file's parts were issued (year, month, day); zeros without one."""
-    dates = [
-        (int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        for p in meta.parts
-        if (m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", p.date.strip()))
-    ]
-    return max(dates, default=(0, 0, 0))
+    return [f for f in _files_of_province(docs, into) if docs[f].issued >= MERGED_ON]
 
 
 _NEAR = 6  # a kind and what narrows it ("Kế hoạch chuyển đổi số năm 2025") within this many words
@@ -442,7 +439,10 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     files: list[str] = []
     former: list[str] = []  # provinces merged into one whose documents, issued since, we hold
     for name in find_provinces(question):
+        # A unit renamed in 2025 ("Thừa Thiên Huế", now the city "Huế") is one place.
         owned = _files_of_province(docs, name)
+        if other := renamed(name):
+            owned += [f for f in _files_of_province(docs, other) if f not in owned]
         if not owned and (owned := _since_merger(docs, name)):
             # "tỉnh Hà Giang (cũ)": a part of the province it merged into, whose documents
             # give its figures; a place of theirs, not a province whose documents are missing.
@@ -460,7 +460,11 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
             implemented.add(number)
         if not number and (scope.provinces or scope.unknown_provinces):
             # "Kế hoạch 2026 … Đắk Lắk": a kind with digits names a document of a named province.
-            owners = [f for f in owners if docs[f].province in scope.provinces]
+            owners = [
+                f
+                for f in owners
+                if {docs[f].province, renamed(docs[f].province)} & set(scope.provinces)
+            ]
         scope.doc_numbers += [number] * len(owners) if number else []
         files += [f for f in owners if f not in files]
     # "Nghị quyết do đồng chí Nguyễn Hồng Phong ký …": a document named by its signer.
