@@ -388,7 +388,8 @@ MERGED_ON = (2025, 6, 12)
 
 def merged_into(name: str) -> str | None:
     """The province a pre-2025 province ``name`` merged into (None: it did not merge)."""
-    return next((p.merged_into for p in PROVINCES if p.name == name), None)
+    p = _named(name)
+    return p.merged_into if p else None
 
 
 def renamed(name: str) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from kernel.text import DOC_NUMBER, fold, years
+from kernel.text import DOC_NUMBER, fold, year_spans, years
 from kernel.types import REFUSAL, DocumentPart, Draft
 from kernel.vocabulary import vocabulary
 
@@ -86,10 +86,10 @@ def _dated(kind: re.Pattern[str], folded_question: str) -> bool:
     no document kind named between them."""
     for m in kind.finditer(folded_question):
         rest = folded_question[m.end() :]
-        year = re.search(r"\b(?:19|20)\d\d\b", rest)
-        if year is None:
+        spans = year_spans(rest)
+        if not spans:
             continue
-        between = rest[: year.start()]
+        between = rest[: spans[0][1]]
         if len(between.split()) <= DATED_WITHIN and not any(
             k.named.search(between) for k in vocabulary().document_kinds
         ):
