@@ -72,6 +72,12 @@ class DocumentPart(BaseModel):
     anchor: str = Field("", description="text where this part starts in the file (first = 0)")
 
     @property
+    def issued(self) -> tuple[int, int, int] | None:
+        """Its date as (year, month, day), from the "d/m/yyyy" it is stored as; None without."""
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", self.date.strip())
+        return (int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+
+    @property
     def label(self) -> str:
         """Short name used as the root of heading paths: ``Nghị quyết 16-NQ/TU``."""
         kind = self.kind[:1].upper() + self.kind[1:]
@@ -91,12 +97,7 @@ class FileMeta(BaseModel):
     @property
     def issued(self) -> tuple[int, int, int]:
         """The latest date its parts were issued (year, month, day); zeros without one."""
-        dates = [
-            (int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            for p in self.parts
-            if (m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", p.date.strip()))
-        ]
-        return max(dates, default=(0, 0, 0))
+        return max((d for p in self.parts if (d := p.issued)), default=(0, 0, 0))
 
     @property
     def main(self) -> DocumentPart:

@@ -111,7 +111,7 @@ def about_the_document(
     # years says nothing either way.
     own_years = set(years(" ".join(f"{p.title} {p.period}" for p in parts)))
     if own_years and set(years(typed or question)) - own_years - {
-        int(y) for p in parts for y in re.findall(r"\b(20\d\d)\b", p.date)
+        p.issued[0] for p in parts if p.issued
     }:
         return False
     named = " ".join(f"{p.title} {p.kind} {p.issuing_body} {p.label}" for p in parts)

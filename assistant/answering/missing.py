@@ -100,8 +100,8 @@ def _dated(kind: re.Pattern[str], folded_question: str) -> bool:
 def _years_of(part: DocumentPart) -> set[int]:
     """The years a document is of: those its title or period names, and the year it was
     signed ("kế hoạch năm 2026" is often signed in December 2025)."""
-    signed = re.findall(r"\d{4}$", part.date)
-    return set(years(f"{part.title} {part.period}")) | {int(y) for y in signed}
+    signed = {part.issued[0]} if part.issued else set()
+    return set(years(f"{part.title} {part.period}")) | signed
 
 
 def _named_by_number(part: DocumentPart, folded_question: str) -> bool:

@@ -370,11 +370,11 @@ def _dated_kind(kind: str, year: int | None, meta: FileMeta, headings: list[str]
     (outside a goals section): "Năm 2022 đạt 53,6%" in a plan of 2023."""
     if kind != "target" or year is None:
         return kind
-    issued = meta.main.date[-4:]
+    issued = meta.main.issued
     goals = vocabulary().goal_sections
     if goals is not None and any(goals.search(fold(h)) for h in headings):
         return kind
-    return "baseline" if issued.isdigit() and year < int(issued) else kind
+    return "baseline" if issued and year < issued[0] else kind
 
 
 # -- years ------------------------------------------------------------------------------
