@@ -26,7 +26,8 @@ from assistant.answering.missing import missing_document, missing_of_year
 from assistant.answering.scorer import Scorer
 from assistant.question.followup import asked_as_before, resolve, user_turns
 from assistant.question.intent import Intent, understand_intent
-from assistant.question.scope import Scope, detect_lang, understand
+from assistant.question.language import detect_lang
+from assistant.question.scope import Scope, understand
 from assistant.retrieval.corpus import Corpus, load_corpus
 from assistant.retrieval.hybrid import HybridRetriever, build_retriever
 from assistant.targets.answer import answer_from_targets
@@ -35,7 +36,7 @@ from kernel.embeddings import load_embeddings
 from kernel.settings import Settings, get_settings
 from kernel.text import fold
 from kernel.tokens import get_encoding
-from kernel.types import OTHER_LANGUAGE, REFUSAL, REFUSAL_EN, Answer, Citation, Passage
+from kernel.types import OTHER_LANGUAGE, REFUSAL, REFUSAL_EN, Answer, Citation, Draft, Passage
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ class Assistant:
         if resolved != spelled:  # a follow-up asks what the last question asked, unless it says
             last = user_turns(history, turns)[-1:]
             intent = asked_as_before(intent, self.corpus.shorthand.expand(last[0]) if last else "")
-        scope = understand(resolved, self.corpus.docs, content=intent.content)
+        across = bool(intent.rank or intent.compare)  # "tỉnh nào …?": no province by default
+        scope = understand(resolved, self.corpus.docs, content=intent.content, home=not across)
         if resolved != question:  # a follow-up is answered in its own language
             scope.reply_lang = detect_lang(question)
         return resolved, scope, intent
@@ -186,25 +188,11 @@ class Assistant:
                 scope=st.scope.as_dict(),
                 timings=st.timings,
             )
-        # The catalog's answer first: a document it does not hold is named as such.
-        facts = missing_document(st.resolved, st.intent.facts, self.corpus) or missing_of_year(
-            st.question, st.intent.facts, st.scope.files or list(self.corpus.docs), self.corpus
-        )
-        if (
-            facts is None
-            and st.intent.facts
-            and about_the_document(st.resolved, st.scope, self.corpus.docs, st.question)
-        ):
-            facts = answer_facts(
-                st.resolved, st.scope, st.intent.facts, self.corpus.docs, self.corpus.chunks
-            )
-        table = None
-        if facts is None:
-            allowed = _allowed_files(st.filters, self.corpus)
-            rows = [r for r in self.targets if allowed is None or r.file in allowed]
-            table = answer_from_targets(st.resolved, st.scope, st.intent, rows, self.corpus.docs)
-            if table is not None:  # a row's sentence is cited in its passage, as units are
-                table = as_passages(table, self.corpus.chunks, self.corpus.by_id, self.corpus.docs)
+        allowed = _allowed_files(st.filters, self.corpus)
+        rows = [r for r in self.targets if allowed is None or r.file in allowed]
+        facts, table = self.decided(st.question, st.resolved, st.scope, st.intent, rows)
+        if table is not None:  # a row's sentence is cited in its passage, as units are
+            table = as_passages(table, self.corpus.chunks, self.corpus.by_id, self.corpus.docs)
         if facts is not None or table is not None:
             draft = facts if facts is not None else table
             draft.ranking = [c.id for c in self._cited_chunks(draft.citations)]
@@ -240,6 +228,30 @@ class Assistant:
         st.timings["answer_ms"] = (time.perf_counter() - t) * 1000
         answer.timings = st.timings
         return answer
+
+    def decided(
+        self, question: str, resolved: str, scope: Scope, intent: Intent, rows: list | None = None
+    ) -> tuple[Draft | None, Draft | None]:
+        """The answer decided before any unit is scored, as ``(facts, table)``: the catalog's
+        (a document it does not hold, or not of the year asked, is named as such; a document
+        fact), else the targets table's (``rows``, all by default)."""
+        facts = missing_document(resolved, intent.facts, self.corpus) or missing_of_year(
+            question, intent.facts, scope.files or list(self.corpus.docs), self.corpus
+        )
+        if (
+            facts is None
+            and intent.facts
+            and about_the_document(resolved, scope, self.corpus.docs, question)
+        ):
+            facts = answer_facts(
+                resolved, scope, intent.facts, self.corpus.docs, self.corpus.chunks
+            )
+        if facts is not None:
+            return facts, None
+        table = answer_from_targets(
+            resolved, scope, intent, self.targets if rows is None else rows, self.corpus.docs
+        )
+        return None, table
 
     def _llm_answer(self, answer: Answer, st: _State) -> None:
         """Replace the extractive answer by a checked LLM answer, or explain why not."""

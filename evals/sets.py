@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 59))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 60))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -191,6 +191,7 @@ SETS: tuple[QuestionSet, ...] = (
         "hue_nq11_chuyendoiso-dothithongminh_2022.pdf",
         "hue_bc86_ketqua-cds-2024-nhiemvu-2025_2025.docx",
     ),
+    _province(73, "an_giang_nq08_chuyen_doi_so_2025.pdf", "an_giang_kh41_chuyen_doi_so_2026.docx"),
 )
 
 

@@ -102,20 +102,14 @@ def _positive(cand, spans: list[tuple[str, int, int]]) -> bool:
 
 def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
     """The examples of one set, through the chain's own understanding and retrieval."""
-    from assistant.answering.facts import about_the_document, answer_facts
-    from assistant.targets.answer import answer_from_targets
-
     corpus, ext = assistant.corpus, assistant.extractor
     out = []
     for item in items:
         q, scope, intent = assistant.interpret(item["question"], item.get("history"))
-        if (
-            intent.facts
-            and about_the_document(q, scope, corpus.docs)
-            and answer_facts(q, scope, intent.facts, corpus.docs, corpus.chunks)
-        ):
-            continue
-        if answer_from_targets(q, scope, intent, assistant.targets, corpus.docs):
+        # What the chain decides before scoring units is not the model's to learn: a question
+        # about a province without documents, a document not held or a document fact.
+        facts, table = assistant.decided(item["question"], q, scope, intent)
+        if facts is not None or table is not None or ext.unheld(scope) is not None:
             continue
         qvec = np.asarray(assistant.embeddings.embed_query(scope.search_text))
         passages = assistant.retriever.retrieve(scope, k=assistant.settings.retrieval.k, qvec=qvec)

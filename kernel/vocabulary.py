@@ -251,6 +251,8 @@ class Cues:
     local_units: tuple[str, ...] = ()  # "huyện", "thị xã" … before a place's name
     local_units_after: tuple[str, ...] = ()  # "district", "city" … after it (English)
     before_initials: tuple[str, ...] = ()  # "của", "UBND" … before a province's initials
+    own_place: tuple[str, ...] = ()  # "tỉnh mình", "our province": the asker's own province
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "xã" → "cấp xã", …
 
 
 @cache
@@ -267,6 +269,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
         local_units=tuple(data.get("places", {}).get("local", ())),
         local_units_after=tuple(data.get("places", {}).get("local_after", ())),
         before_initials=tuple(data.get("places", {}).get("before_initials", ())),
+        own_place=tuple(data.get("places", {}).get("own", ())),
+        levels={k: tuple(v) for k, v in data.get("places", {}).get("levels", {}).items()},
     )
 
 

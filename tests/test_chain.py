@@ -174,7 +174,7 @@ def test_document_facts_read_from_the_text(assistant):
     ],
 )
 def test_language_detection(question, lang):
-    from assistant.question.scope import detect_lang
+    from assistant.question.language import detect_lang
 
     assert detect_lang(question) == lang
 

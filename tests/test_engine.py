@@ -4,6 +4,8 @@ answer's shape following the question's intent, calibrated refusals."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -198,6 +200,9 @@ def test_places_below_the_province_are_read_from_the_question() -> None:
     assert local_places("Năm 2024 huyện Châu Thành A đạt bao nhiêu?") == ["Châu Thành A"]
     assert local_places("What is the fibre coverage in Nha Trang city?") == ["Nha Trang"]
     assert local_places("phường Chiềng An, thị xã Giá Rai") == ["Giá Rai", "Chiềng An"]
+    # The special zones of the 2025 reform, in either language.
+    assert local_places("Tỷ lệ của đặc khu Phú Quốc năm 2025?") == ["Phú Quốc"]
+    assert local_places("the 2026 target of the Phú Quốc special zone") == ["Phú Quốc"]
     # A province's own name, a sentence after "cấp xã.", a question word: no place.
     assert local_places("Kế hoạch của thành phố Huế năm 2026") == []
     assert local_places("Which city leads? Hồ sơ cấp xã. Nghị quyết nào?") == []
@@ -676,3 +681,53 @@ def test_a_section_is_never_named_by_the_document_it_belongs_to() -> None:
     top = section(root, 0, 0.4, 0.4)
     named = _named_section(best, [best, other, top], 0.9, roots={root})
     assert named.path != root
+
+
+def test_a_place_named_in_a_units_heading_answers_for_that_place(tmp_path, model_dir) -> None:
+    # A unit under "1.2. Tỉnh Đắk Nông (cũ)" answers for the former province, though the
+    # same sentence under "1.3. Tỉnh Bình Thuận (cũ)" scores higher: a likely unit that
+    # speaks of the place asked answers before one that does not.
+    from assistant.chain import Assistant
+    from ingest.loaders import load_text
+    from ingest.pipeline import ingest
+    from kernel.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Settings().corpus_dir, corpus)  # the five files, and a province's own
+    # Lâm Đồng's programme of 18/11/2025 (tests/data/province71), up to its results by
+    # former province: the same sentence, with another figure, under each one's heading.
+    text = load_text(next((Path(__file__).parent / "data" / "province71").glob("*.pdf")))
+    excerpt = text[: text.index("2. Kết quả từ khi vận hành")]
+    (corpus / "lamdong_ctr12_2025.txt").write_text(excerpt, encoding="utf-8")
+    settings = Settings(
+        corpus_dir=tmp_path / "corpus",
+        data_dir=tmp_path / "data",
+        embedding={"model": str(model_dir)},
+    )
+    assert ingest(settings, progress=False).chunks > 0
+    q = "Năm 2024 tỉnh Đắk Nông (cũ) có tỷ lệ hồ sơ giải quyết trực tuyến toàn trình là bao nhiêu?"
+    a = Assistant(settings).ask(q)
+    assert not a.refused and "48,7%" in a.answer and "57,2%" not in a.answer, a.answer
+
+
+def test_another_level_of_government_is_a_near_miss(assistant) -> None:
+    # Hải Dương's "- 90% hồ sơ công việc tại cấp tỉnh" answers for the province's level, not
+    # for the communes' (given in the next unit): a passage of another level only is no answer.
+    from assistant.answering.extractive import _other_place
+    from assistant.answering.features import Candidate
+    from assistant.question.scope import understand
+
+    found = [
+        Candidate(ref=0, chunk=c, unit_no=k, passage=0)
+        for c in assistant.corpus.chunks
+        for k, u in enumerate(c.units)
+        if c.file.startswith("000_")
+        and "90% hồ sơ công việc tại cấp tỉnh" in u.text
+        and "cấp xã" not in u.text
+    ]
+    assert found
+    docs = assistant.corpus.docs
+    asked = understand("Hải Dương: bao nhiêu % hồ sơ công việc cấp xã xử lý trên mạng?", docs)
+    assert "cấp xã" in _other_place(found[0], asked)
+    same = understand("Hải Dương: bao nhiêu % hồ sơ công việc cấp tỉnh xử lý trên mạng?", docs)
+    assert _other_place(found[0], same) == ""

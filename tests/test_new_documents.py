@@ -433,7 +433,10 @@ def test_a_fact_of_a_document_of_a_year_not_held_is_refused_naming_the_ones_held
     # The year qualifies the plan, not the decision it is asked of (Đắk Nông, province68):
     # the text cites a decision of 2020 "đến năm 2025", which is no plan of 2025.
     dak_nong = _corpus_of(Path(__file__).parent / "data" / "province68")
-    q = "Kế hoạch chuyển đổi số năm 2025 của UBND tỉnh Đắk Nông được ban hành theo quyết định số mấy?"
+    q = (
+        "Kế hoạch chuyển đổi số năm 2025 của UBND tỉnh Đắk Nông được ban hành theo quyết định "
+        "số mấy?"
+    )
     a = missing_of_year(q, ["number"], list(dak_nong.docs), dak_nong)
     assert a is not None and a.refused and "kế hoạch năm 2025" in a.text, a
 

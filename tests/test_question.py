@@ -394,7 +394,7 @@ def test_a_kind_with_its_year_names_that_years_document() -> None:
 
 
 def test_vietnamese_without_diacritics_is_never_another_language() -> None:
-    from assistant.question.scope import detect_lang
+    from assistant.question.language import detect_lang
 
     # py3langid reads this one as Acehnese (p 0.90).
     q = "Quang Ngai dat muc tieu nang suat lao dong moi nam tang toi thieu bao nhieu den nam 2025?"
@@ -504,7 +504,7 @@ def test_an_english_follow_up_asks_its_year_in_english() -> None:
 
 
 def test_english_is_told_by_words_no_vietnamese_syllable_spells() -> None:
-    from assistant.question.scope import detect_lang
+    from assistant.question.language import detect_lang
 
     q = "Give me a short summary of the overall goal of Tuyên Quang's 2026 plan."
     assert detect_lang(q) == "en"
@@ -750,3 +750,70 @@ def test_a_unit_renamed_in_2025_is_one_place_under_either_name() -> None:
     # Provinces merged with others are not renamed ones.
     tq = {"tq.pdf": FileMeta(file="tq.pdf", province="Tuyên Quang", parts=[DocumentPart()])}
     assert understand("Hà Giang đặt mục tiêu gì?", tq).files == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "So với Hải Dương, mục tiêu kinh tế số năm 2030 của tỉnh mình cao hay thấp hơn?",
+        "doanh nghiep cong nghe so: hai duong muc tieu 2030 tren 1.000, con minh bao nhieu",
+        "How does our 2030 DTI ranking ambition compare with Hải Dương's?",
+    ],
+)
+def test_the_askers_own_province_is_that_of_the_documents_they_added(question: str) -> None:
+    from assistant.question.scope import understand
+    from kernel.types import FileMeta
+
+    shipped = FileMeta(file="hd.txt", province="Hải Dương")
+    docs = {
+        "hd.txt": shipped,
+        "ag.pdf": FileMeta(file="ag.pdf", province="An Giang", detected=True),
+        "ag.docx": FileMeta(file="ag.docx", province="An Giang", detected=True),
+    }
+    scope = understand(question, docs)
+    assert scope.provinces == ["Hải Dương", "An Giang"]
+    assert scope.files == ["hd.txt", "ag.pdf", "ag.docx"]
+    # Documents of two provinces added: "ours" is neither of them.
+    docs["bd.pdf"] = FileMeta(file="bd.pdf", province="Bình Định", detected=True)
+    assert understand(question, docs).provinces == ["Hải Dương"]
+    # Without the words "ours" the question is about the province it names.
+    del docs["bd.pdf"]
+    plain = "So với Hải Dương, mục tiêu kinh tế số năm 2030 của An Giang cao hay thấp hơn?"
+    assert understand(plain.replace("An Giang", "Khánh Hòa"), docs).files == ["hd.txt"]
+
+
+def test_a_question_naming_no_place_is_about_the_documents_the_user_added() -> None:
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    def meta(file: str, province: str, kind: str, detected: bool) -> FileMeta:
+        return FileMeta(
+            file=file, province=province, parts=[DocumentPart(kind=kind)], detected=detected
+        )
+
+    docs = {
+        "hd.txt": meta("hd.txt", "Hải Dương", "nghị quyết", False),
+        "ag_nq.pdf": meta("ag_nq.pdf", "An Giang", "nghị quyết", True),
+        "ag_kh.docx": meta("ag_kh.docx", "An Giang", "kế hoạch", True),
+    }
+    q = "Ai ký nghị quyết về chuyển đổi số?"
+    assert understand(q, docs, home=True).files == ["ag_nq.pdf", "ag_kh.docx"]
+    assert understand("Chỉ tiêu kinh tế số năm 2030?", docs, home=True).files == [
+        "ag_nq.pdf",
+        "ag_kh.docx",
+    ]
+    # Not asked for (a question across provinces), or a place named: as before.
+    assert understand(q, docs).files == []
+    assert understand("Hải Dương: ai ký nghị quyết?", docs, home=True).files == ["hd.txt"]
+
+
+def test_levels_of_government_are_read_as_written_folded_or_in_english() -> None:
+    from assistant.question.scope import levels_of
+
+    assert levels_of("Tỷ lệ hồ sơ công việc tại cấp xã năm 2026?") == {"xã"}
+    assert levels_of("ty le ho so cap huyen va cap tinh") == {"huyện", "tỉnh"}
+    assert levels_of("What is the commune-level target?") == {"xã"}
+    assert levels_of("các xã, phường") == set()
+    # A list after "cấp" names each level; "xã hội" (society) is none.
+    assert levels_of("ở cấp tỉnh, huyện, xã lần lượt bao nhiêu?") == {"tỉnh", "huyện", "xã"}
+    assert levels_of("cấp tỉnh và xã hội số") == {"tỉnh"}

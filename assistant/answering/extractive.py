@@ -31,7 +31,7 @@ from assistant.answering.features import (
 from assistant.answering.scorer import Scorer
 from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope, without_own_numbers
+from assistant.question.scope import Scope, levels_of, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.gazetteer import merged_into
@@ -174,16 +174,9 @@ class Extractor:
         qvec: np.ndarray | None,
     ) -> Draft:
         """The extractive answer (or a refusal) for ``question``."""
-        if scope.unknown_provinces and not scope.files:
-            known = sorted(
-                {m.province for m in self.corpus.docs.values() if m.province != NATIONAL} - {""}
-            )
-            held = f"; chỉ có văn bản của: {', '.join(known)}" if known else ""
-            return Draft(
-                f"{REFUSAL} Các văn bản hiện có không đề cập "
-                f"{', '.join(scope.unknown_provinces)}{held}.",
-                refused=True,
-            )
+        unheld = self.unheld(scope)
+        if unheld is not None:
+            return unheld
         scored = self.score(question, scope, intent, passages, qvec)
         if intent.context and scope.lang != "en":
             # The words before a colon are context as a rule ("Mình cần vài ý để phát biểu:
@@ -226,6 +219,12 @@ class Extractor:
             return Draft(
                 REFUSAL + self._elsewhere(cands, scope, threshold), refused=True, ranking=ranking
             )
+        if _other_place(inside[0], scope):
+            # A place below the province is asked: a likely unit that speaks of it (its
+            # heading "1.2. Tỉnh Đắk Nông (cũ)") answers before a likelier one of another.
+            fits = [c for c in inside if c.p >= threshold and not _other_place(c, scope)]
+            if fits:
+                inside = [fits[0], *(c for c in inside if c is not fits[0])]
         other = self._other_year(inside[0], scope, intent) or _other_place(inside[0], scope)
         if other:
             return Draft(REFUSAL + other, refused=True, ranking=ranking)
@@ -240,6 +239,20 @@ class Extractor:
             en = scope.reply_lang == "en"
             draft.text += f"\n({'No documents of' if en else 'Không có văn bản của'}: {names}.)"
         return draft
+
+    def unheld(self, scope: Scope) -> Draft | None:
+        """The refusal of a question about provinces none of whose documents are held."""
+        if not (scope.unknown_provinces and not scope.files):
+            return None
+        known = sorted(
+            {m.province for m in self.corpus.docs.values() if m.province != NATIONAL} - {""}
+        )
+        held = f"; chỉ có văn bản của: {', '.join(known)}" if known else ""
+        return Draft(
+            f"{REFUSAL} Các văn bản hiện có không đề cập "
+            f"{', '.join(scope.unknown_provinces)}{held}.",
+            refused=True,
+        )
 
     def answerable(self, cands: list[Candidate], scope: Scope, intent: Intent) -> bool:
         """Whether the documents answer the question: a best in-scope unit likely enough, or
@@ -323,12 +336,17 @@ _ACRONYM = re.compile(r"\b(?:[A-Z][A-Z0-9]{1,7}|\d[A-Z])\b")
 
 def _other_place(best: Candidate, scope: Scope) -> str:
     """A place below the province that the question names and the best passage does not
-    ("huyện Châu Thành A" where the text gives the province's figure, or another district's):
-    the explicit near miss of places. Returns what to say, or "" when the place fits."""
+    ("huyện Châu Thành A" where the text gives the province's figure, or another district's),
+    or a level of government it asks while the passage gives another's only ("cấp xã" where
+    it gives "cấp tỉnh"): the explicit near miss of places. Returns what to say, or "" when
+    the place fits."""
     said = fold(" ".join([best.unit.text, *best.chunk.headings]))
     missing = [
         p for p in scope.local_places if not re.search(rf"(?<!\w){re.escape(fold(p))}(?!\w)", said)
     ]
+    stated = levels_of(said)
+    if scope.levels and stated and not stated & set(scope.levels):
+        missing += [f"cấp {level}" for level in scope.levels]
     if not missing:
         return ""
     if scope.reply_lang == "en":

@@ -24,7 +24,8 @@ from assistant.question.intent import (
     understand_intent,
     without,
 )
-from assistant.question.scope import detect_lang, national_mention
+from assistant.question.language import detect_lang
+from assistant.question.scope import national_mention
 from kernel.gazetteer import find_mentions, find_provinces, plain_name
 from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
 from kernel.vocabulary import cues, vocabulary

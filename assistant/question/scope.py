@@ -7,11 +7,11 @@ written here; it boosts retrieval and guards answers, it never empties a result 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
+from assistant.question.intent import has
+from assistant.question.language import detect_lang
 from kernel.gazetteer import (
     MERGED_ON,
     canonical,
@@ -20,18 +20,10 @@ from kernel.gazetteer import (
     merged_into,
     renamed,
 )
-from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
+from kernel.text import DOC_NUMBER, fold, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import cues, glossary, vocabulary
 
-# English words that are not also Vietnamese syllables typed without accents ("the" = thế,
-# "an" = an toàn, "to" = tổ are left out): two of them make a question English.
-_EN_WORDS = re.compile(
-    r"\b(what|which|who|whom|how|does|did|is|are|of|by|for|target|targets|share|when|where|"
-    r"list|compare|many|much|this|that|these|and|with|from|has|had|have|was|were|should|must|"
-    r"will|would|its|their|digital|resolution|province|provincial|before|after|into|about)\b",
-    re.IGNORECASE,
-)
 # Folded forms, so that questions typed without diacritics are recognised too.
 _NATIONAL_HINTS = re.compile(
     r"mau nghi quyet|bo tt&tt|bo tttt|bo thong tin|ban can su dang bo|\bmic\b|model resolution|"
@@ -71,6 +63,7 @@ class Scope:
     concepts: list[str] = field(default_factory=list)  # Vietnamese terms of an English question
     # Places below the province the question names ("huyện Long Mỹ", "Nha Trang city").
     local_places: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)  # "xã" for "cấp xã" (see levels_of)
 
     def as_dict(self) -> dict:
         return {
@@ -85,6 +78,7 @@ class Scope:
             "doc_numbers": self.doc_numbers,
             "year_files": self.year_files,
             "local_places": self.local_places,
+            "levels": self.levels,
         }
 
 
@@ -128,8 +122,9 @@ def local_places(question: str) -> list[str]:
             if k > j:
                 keep(j, k - 1, unit)
     for unit in c.local_units_after:
-        for i, w in enumerate(low):
-            if w != unit:
+        parts = unit.split()  # "district", "special zone"
+        for i in range(len(low) - len(parts) + 1):
+            if low[i : i + len(parts)] != parts:
                 continue
             k = i
             while k > 0 and k > i - 4 and named(k - 1, k, english=True):
@@ -139,64 +134,7 @@ def local_places(question: str) -> list[str]:
     return out
 
 
-def _foreign_script(question: str) -> bool:
-    """Most letters outside the Latin script (Chinese, Russian, Arabic, Thai, …)."""
-    letters = [ch for ch in question if ch.isalpha()]
-    latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
-    return bool(letters) and latin < 0.5 * len(letters)
-
-
-# A Latin-script question is another language only when the identifier is this sure and it
-# has this many words: Vietnamese typed without diacritics scores at most ~0.7 for some
-# other language (tl, ace, bcl), French, Spanish or German questions above 0.99.
-OTHER_LANGUAGE_P = 0.9
-OTHER_LANGUAGE_MIN_WORDS = 4
-
-
-@cache
-def _identifier():
-    """py3langid's character n-gram model (97 languages; it ships in the package)."""
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-
-
-def _other_latin_language(question: str) -> bool:
-    """French, Spanish, German, …: a language the documents cannot answer in."""
-    if len(re.findall(r"[^\W\d_]{2,}", question)) < OTHER_LANGUAGE_MIN_WORDS:
-        return False
-    # Every word a Vietnamese syllable: Vietnamese typed without diacritics, whatever the
-    # identifier says ("Quang Ngai dat muc tieu nang suat …" reads as Acehnese to it).
-    words = [w for w in _LETTERS.findall(question) if not w.isupper()]
-    if words and all(_VI_SYLLABLE.fullmatch(fold(w)) for w in words):
-        return False
-    lang, p = _identifier().classify(question)
-    return lang not in ("vi", "en") and p >= OTHER_LANGUAGE_P
-
-
-def detect_lang(question: str) -> Lang:
-    """``vi``, ``vi-nodiacritics``, ``en``, or ``other`` for a question in another language."""
-    if _foreign_script(question) or _other_latin_language(question):
-        return "other"
-    english = len({w.lower() for w in _EN_WORDS.findall(question)})
-    # An English question may still name a province with its diacritics (Hải Dương).
-    if english >= 3 or (english >= 2 and not has_diacritics(question)):
-        return "en"
-    # Words no Vietnamese syllable spells ("give", "summary", "overall", "goal"): most of
-    # the question's words are English even where few are in the list above.
-    words = [w for w in _LETTERS.findall(question) if not w.isupper()]
-    foreign = [w for w in words if not _VI_SYLLABLE.fullmatch(fold(w))]
-    if len(foreign) >= 3 and len(foreign) >= 0.4 * len(words):
-        return "en"
-    return "vi" if has_diacritics(question) else "vi-nodiacritics"
-
-
 _WORD = re.compile(r"\S+")
-_LETTERS = re.compile(r"[^\W\d_]+")
-# A Vietnamese syllable, folded: onset, vowels, and one of the codas Vietnamese allows.
-_VI_SYLLABLE = re.compile(
-    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?[aeiouy]+(?:ng|nh|ch|[cmnpt])?"
-)
 
 
 def _focus(text: str, files: list[str], docs: dict[str, FileMeta]) -> str:
@@ -261,6 +199,35 @@ def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     return [
         f for f, m in docs.items() if canonical(m.province) == province or m.province == province
     ]
+
+
+def levels_of(text: str) -> set[str]:
+    """The levels of government ``text`` names ("cấp xã", "district level"): "tỉnh", "huyện",
+    "xã" (matched folded: a unit's text and a question typed without diacritics alike). A
+    list after one names each ("cấp tỉnh, huyện, xã")."""
+    folded = fold(text)
+    names = {fold(level): level for level in cues().levels}
+    # "xã hội" (society) is no commune: "cấp tỉnh và xã hội số".
+    listed = (
+        rf"\s*(?:,|va|hoac|and|or)\s*(?:cap\s+)?({'|'.join(map(re.escape, names))})(?!\w|\s+hoi\b)"
+    )
+    out = set()
+    for level, phrases in cues().levels.items():
+        for phrase in phrases:
+            for m in re.finditer(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", folded):
+                out.add(level)
+                end = m.end()
+                while more := re.match(listed, folded[end:]):
+                    out.add(names[more.group(1)])
+                    end += more.end()
+    return out
+
+
+def _home_province(docs: dict[str, FileMeta]) -> str | None:
+    """The province of the documents the user added (those the manifest does not describe),
+    when they are all of one province."""
+    added = {m.province for m in docs.values() if m.detected} - {NATIONAL, ""}
+    return next(iter(added)) if len(added) == 1 else None
 
 
 def _since_merger(docs: dict[str, FileMeta], province: str) -> list[str]:
@@ -429,10 +396,14 @@ def _year_files(question: str, named: list[tuple[int, str, str]]) -> dict[int, s
     return out
 
 
-def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> Scope:
+def understand(
+    question: str, docs: dict[str, FileMeta], content: str = "", home: bool = False
+) -> Scope:
     """The scope of ``question`` against the catalog ``docs`` (file -> metadata).
 
     ``content`` is the question without its filler (see :mod:`.intent`): what is searched.
+    ``home``: a question naming no place asks about the documents the user added, when they
+    are of one province (not for a question across provinces: "tỉnh nào cao nhất?").
     """
     scope = Scope(lang=detect_lang(question), reply_lang=detect_lang(question))
     folded = fold(question)
@@ -451,6 +422,10 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
         if name not in scope.provinces + scope.unknown_provinces:
             (scope.provinces if owned else scope.unknown_provinces).append(name)
         files += [f for f in owned if f not in files]
+    asker = _home_province(docs) if has(question, cues().own_place) else None
+    if asker and asker not in scope.provinces:  # "tỉnh mình": the province of the user's files
+        scope.provinces.append(asker)
+        files += [f for f in _files_of_province(docs, asker) if f not in files]
     if _NATIONAL_HINTS.search(folded):
         scope.national = True
         files += [f for f, m in docs.items() if m.province == NATIONAL and f not in files]
@@ -472,10 +447,16 @@ def understand(question: str, docs: dict[str, FileMeta], content: str = "") -> S
     scope.years = sorted(set(years(question)))
     scope.local_places = local_places(question)
     scope.local_places += [p for p in former if p not in scope.local_places]
+    scope.levels = sorted(levels_of(question))
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.
         unknown_number = DOC_NUMBER.search(question) is not None
-        files = [] if unknown_number else _described(fold(content or question), scope.years, docs)
+        mine = _home_province(docs) if home and not unknown_number else None
+        pool = {f: m for f, m in docs.items() if m.province == mine} if mine else docs
+        files = [] if unknown_number else _described(fold(content or question), scope.years, pool)
+        if mine:  # "Ai ký nghị quyết?" after adding a province's resolution: that one
+            files = files or list(pool)
+            scope.provinces.append(mine)
     # Two documents named by kind or body ("kế hoạch 2026 của UBND và mục tiêu của Tỉnh ủy"):
     # among one province's files when the question has one, else among all.
     own = {docs[f].province for f in files}

@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.question.scope import detect_lang
+from assistant.question.language import detect_lang
 from assistant.service import AssistantService, friendly_error
 from assistant.web.downloads import Downloads
 from assistant.web.export import conversation_docx
