@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 60))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 61))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -192,6 +192,14 @@ SETS: tuple[QuestionSet, ...] = (
         "hue_bc86_ketqua-cds-2024-nhiemvu-2025_2025.docx",
     ),
     _province(73, "an_giang_nq08_chuyen_doi_so_2025.pdf", "an_giang_kh41_chuyen_doi_so_2026.docx"),
+    _province(
+        74, "quangtri_nq162_chuyendoiso_2021.pdf", "quangtri_qd586_kehoachchuyendoiso_2023.docx"
+    ),
+    _province(
+        75,
+        "cantho_ct05_chuyendoiso_chinhquyenso_2025.pdf",
+        "cantho_kh18_chuyendoiso_chinhquyenso_2026.docx",
+    ),
 )
 
 
