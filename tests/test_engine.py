@@ -203,6 +203,9 @@ def test_places_below_the_province_are_read_from_the_question() -> None:
     # The special zones of the 2025 reform, in either language.
     assert local_places("Tỷ lệ của đặc khu Phú Quốc năm 2025?") == ["Phú Quốc"]
     assert local_places("the 2026 target of the Phú Quốc special zone") == ["Phú Quốc"]
+    # Typed without diacritics, the unit words are read folded.
+    assert local_places("huyen Chau Thanh cu nam 2024 dat bao nhieu") == ["Chau Thanh"]
+    assert local_places("quan trong nhat la gi") == []
     # A province's own name, a sentence after "cấp xã.", a question word: no place.
     assert local_places("Kế hoạch của thành phố Huế năm 2026") == []
     assert local_places("Which city leads? Hồ sơ cấp xã. Nghị quyết nào?") == []

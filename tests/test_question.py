@@ -817,3 +817,5 @@ def test_levels_of_government_are_read_as_written_folded_or_in_english() -> None
     # A list after "cấp" names each level; "xã hội" (society) is none.
     assert levels_of("ở cấp tỉnh, huyện, xã lần lượt bao nhiêu?") == {"tỉnh", "huyện", "xã"}
     assert levels_of("cấp tỉnh và xã hội số") == {"tỉnh"}
+    # A centrally governed city's own level ("cấp thành phố" in Cần Thơ's plan).
+    assert levels_of("hồ sơ công việc cấp thành phố") == {"tỉnh"}

@@ -20,7 +20,7 @@ from kernel.gazetteer import (
     merged_into,
     renamed,
 )
-from kernel.text import DOC_NUMBER, fold, nfc, number_key, year_spans, years
+from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
 from kernel.vocabulary import cues, glossary, vocabulary
 
@@ -91,7 +91,9 @@ def local_places(question: str) -> list[str]:
     written capitalised (typed without capitals, a name cannot be told from other words); a
     province's own name ("thành phố Cần Thơ") is no place below it."""
     words = [(m.group(0), m.start(), m.end()) for m in _NAME_WORD.finditer(nfc(question))]
-    low = [w.lower() for w, _, _ in words]
+    # Typed without diacritics, the unit words are matched folded too ("huyen Chau Thanh").
+    bare = not has_diacritics(question)
+    low = [fold(w) if bare else w.lower() for w, _, _ in words]
     c = cues()
     stop = glossary().english_stopwords
 
@@ -111,7 +113,7 @@ def local_places(question: str) -> list[str]:
             out.append(name)
 
     for unit in c.local_units:
-        parts = unit.split()
+        parts = (fold(unit) if bare else unit).split()
         for i in range(len(words) - len(parts)):
             if low[i : i + len(parts)] != parts:
                 continue
