@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from assistant.question.intent import has
@@ -203,25 +204,33 @@ def _files_of_province(docs: dict[str, FileMeta], province: str) -> list[str]:
     ]
 
 
+@cache
+def _level_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """The level phrases of ``cues.toml`` as one folded pattern, the pattern of a level listed
+    after one ("…, huyện", "và xã"), and each folded phrase or name → its level."""
+    level_of = {fold(p): level for level, phrases in cues().levels.items() for p in phrases}
+    level_of |= {fold(level): level for level in cues().levels}
+    phrases = sorted((fold(p) for ps in cues().levels.values() for p in ps), key=len, reverse=True)
+    names = "|".join(map(re.escape, (fold(level) for level in cues().levels)))
+    mentioned = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, phrases))})(?!\w)")
+    # "xã hội" (society) is no commune: "cấp tỉnh và xã hội số".
+    listed = re.compile(rf"\s*(?:,|va|hoac|and|or)\s*(?:cap\s+)?({names})(?!\w|\s+hoi\b)")
+    return mentioned, listed, level_of
+
+
 def levels_of(text: str) -> set[str]:
     """The levels of government ``text`` names ("cấp xã", "district level"): "tỉnh", "huyện",
     "xã" (matched folded: a unit's text and a question typed without diacritics alike). A
     list after one names each ("cấp tỉnh, huyện, xã")."""
     folded = fold(text)
-    names = {fold(level): level for level in cues().levels}
-    # "xã hội" (society) is no commune: "cấp tỉnh và xã hội số".
-    listed = (
-        rf"\s*(?:,|va|hoac|and|or)\s*(?:cap\s+)?({'|'.join(map(re.escape, names))})(?!\w|\s+hoi\b)"
-    )
+    mentioned, listed, level_of = _level_patterns()
     out = set()
-    for level, phrases in cues().levels.items():
-        for phrase in phrases:
-            for m in re.finditer(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", folded):
-                out.add(level)
-                end = m.end()
-                while more := re.match(listed, folded[end:]):
-                    out.add(names[more.group(1)])
-                    end += more.end()
+    for m in mentioned.finditer(folded):
+        out.add(level_of[m.group(0)])
+        end = m.end()
+        while more := listed.match(folded, end):
+            out.add(level_of[more.group(1)])
+            end = more.end()
     return out
 
 
