@@ -24,6 +24,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# LightGBM (the answer scorer's trees) loads the GNU OpenMP runtime, absent from -slim.
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
 # torch from the CPU wheel index first: the default wheel pulls in gigabytes of CUDA
 # libraries that this CPU-only image never uses. `pip install .` then finds it satisfied
 # (2.13.0+cpu matches the torch==2.13.0 pin of pyproject.toml).

@@ -28,6 +28,10 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# LightGBM (the unit scorer's trees) loads the GNU OpenMP runtime: Debian's libgomp1.
+	@ldconfig -p 2>/dev/null | grep -q libgomp.so.1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1 >/dev/null) || \
+	  echo "warning: could not install libgomp1; the answer scorer (LightGBM) will not load"
 	# torch is pinned to 2.13.0 in pyproject.toml: the CPU wheel, not a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 61))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 62))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -199,6 +199,11 @@ SETS: tuple[QuestionSet, ...] = (
         75,
         "cantho_ct05_chuyendoiso_chinhquyenso_2025.pdf",
         "cantho_kh18_chuyendoiso_chinhquyenso_2026.docx",
+    ),
+    _province(
+        76,
+        "gia_lai_nq12_khcn_dmst_chuyen_doi_so_2025.pdf",
+        "gia_lai_qd2418_ke_hoach_chuyen_doi_so_2026.docx",
     ),
 )
 

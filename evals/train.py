@@ -1,5 +1,6 @@
-"""``python -m evals.train``: fit the unit scorer on the question sets, print leave-one-set-out
-cross-validated figures, write ``assistant/answering/scorer.json``.
+"""``python -m evals.train``: fit the scorers on the question sets (the unit scorer's boosted
+trees, the section and answer-or-refuse models on top), print leave-one-set-out
+cross-validated figures, write ``assistant/answering/scorer.json`` (and its trees file).
 
 Labels come from the gold quotes: a candidate unit overlapping a gold quote of its item is
 positive, every other candidate negative (all of them, for unanswerable items). Questions
@@ -17,6 +18,7 @@ import pickle
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,10 +45,12 @@ from assistant.answering.sections import (  # noqa: E402
     set_child_cov,
 )
 from evals import runner, scoring  # noqa: E402
+from evals.estimators import logistic_fit, trees_fit  # noqa: E402
 from evals.sets import SETS, QuestionSet, with_extra_docs  # noqa: E402
 from kernel.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("evals.train")
+Units = Callable[["Example"], Scorer]  # the unit scorer that scores a given question
 MIN_OVERLAP = 10  # characters a unit must share with a gold quote to be a positive
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.01), 2)
 NEAR_MISS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -157,9 +161,10 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Example]:
     return out
 
 
-def fit(examples: list[Example], c: float = 1.0) -> Scorer:
-    """Logistic regression on standardised features; threshold and near-miss ratio chosen
-    on the same examples (balanced accuracy of answer-or-refuse).
+def fit(examples: list[Example], c: float = 1.0, model: str = "trees") -> Scorer:
+    """The unit scorer (``model``: "trees", gradient-boosted, or "logistic" on standardised
+    features, kept monotone in the evidence of known direction), its threshold and near-miss
+    ratio (balanced accuracy of answer-or-refuse), and the section and answerability models.
 
     The unit scorer learns from questions answered by a unit (a figure, a fact, a "which"):
     a list question's gold phrases are spread over a section whose units need not match the
@@ -170,27 +175,57 @@ def fit(examples: list[Example], c: float = 1.0) -> Scorer:
     y = np.concatenate([e.y for e in units])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    signs = [MONOTONE.get(name, 0) for name in FEATURES]
-    coef, intercept = logistic_fit((x - mean) / scale, y, c, signs)
-    scorer = Scorer(FEATURES, mean, scale, coef, intercept, 0.5, 0.0, {})
-    scorer.threshold, scorer.near_miss = choose_refusal(scorer, units)
-    scorer.section = fit_sections(scorer, examples, c)
-    scorer.answerable = fit_answerable(scorer, examples, c)
+    if model == "trees":
+        scorer = _trees_scorer(x, y)
+        # Trees fit their own training questions closely: scored by them, a question's
+        # evidence looks stronger than a new question's would. The refusal thresholds and
+        # the question-level models learn from what a scorer fitted without the question's
+        # set makes of it, as the shipped scorer will of a user's question.
+        units_of = cross_fitted(units)
+    else:
+        signs = [MONOTONE.get(name, 0) for name in FEATURES]
+        coef, intercept = logistic_fit((x - mean) / scale, y, c, signs)
+        scorer = Scorer(FEATURES, mean, scale, coef, intercept, 0.5, 0.0, {})
+        units_of = lambda e: scorer  # noqa: E731  (one weight per feature: no overfit to see)
+    scorer.threshold, scorer.near_miss = choose_refusal(units_of, units)
+    scorer.section = fit_sections(units_of, examples, c)
+    scorer.answerable = fit_answerable(units_of, examples, c)
     return scorer
 
 
-def answer_rows(unit: Scorer, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+def _trees_scorer(x: np.ndarray, y: np.ndarray) -> Scorer:
+    """The unit scorer of trees fitted on these rows (no weights of its own to standardise)."""
+    n = len(FEATURES)
+    trees = trees_fit(x, y)
+    return Scorer(FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, 0.0, {}, trees=trees)
+
+
+def cross_fitted(units: list[Example], folds: int = 5) -> Units:
+    """Each question's unit scorer fitted on the other sets' folds (sets split round-robin)."""
+    names = sorted({e.set for e in units})
+    fold = {name: i % folds for i, name in enumerate(names)}
+    scorers = []
+    for k in range(folds):
+        rest = [e for e in units if fold[e.set] != k]
+        scorers.append(
+            _trees_scorer(np.vstack([e.x for e in rest]), np.concatenate([e.y for e in rest]))
+        )
+    # A set no fold saw (a list question's set without unit questions) takes any one.
+    return lambda e: scorers[fold.get(e.set, 0)]
+
+
+def answer_rows(units: Units, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     """Answerability features and labels (answerable or not) of every question."""
-    rows = [question_row(unit.predict(e.x), e.x, e.inside, e.asked) for e in examples]
+    rows = [question_row(units(e).predict(e.x), e.x, e.inside, e.asked) for e in examples]
     return np.vstack(rows), np.array([e.answerable for e in examples], dtype=np.int64)
 
 
-def fit_answerable(unit: Scorer, examples: list[Example], c: float) -> Scorer | None:
+def fit_answerable(units: Units, examples: list[Example], c: float) -> Scorer | None:
     """The question-level answer-or-refuse model (monotone in the evidence) that may answer
     what the best unit's probability alone would refuse; its threshold and the unit
     threshold for this decision chosen together on the same questions: the pair that refuses
     at least ``REFUSE_AT_LEAST`` of the unanswerable ones and answers the most of the rest."""
-    x, y = answer_rows(unit, [e for e in examples if e.asked is not None])
+    x, y = answer_rows(units, [e for e in examples if e.asked is not None])
     if y.all() or not y.any():
         return None
     mean, scale = x.mean(axis=0), x.std(axis=0)
@@ -222,44 +257,14 @@ def fit_answerable(unit: Scorer, examples: list[Example], c: float) -> Scorer | 
     return model
 
 
-def logistic_fit(
-    x: np.ndarray, y: np.ndarray, c: float, signs: list[int]
-) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression (sklearn's objective: ``C`` × log-loss + ½‖w‖²)
-    with each weight kept to the sign given (+1 ≥ 0, -1 ≤ 0, 0 free); L-BFGS-B."""
-    from scipy.optimize import minimize
-    from scipy.special import expit
-
-    n, d = x.shape
-    t = 2 * y - 1.0
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w, b = theta[:d], theta[d]
-        m = t * (x @ w + b)
-        value = c * np.sum(np.logaddexp(0, -m)) + 0.5 * w @ w
-        g = -c * t * expit(-m)
-        return float(value), np.concatenate([x.T @ g + w, [g.sum()]])
-
-    bounds = [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in signs]
-    res = minimize(  # tight tolerances: the weights, not only the loss, must settle
-        loss,
-        np.zeros(d + 1),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[*bounds, (None, None)],
-        options={"maxiter": 20_000, "ftol": 1e-14, "gtol": 1e-7},
-    )
-    return res.x[:d], float(res.x[d])
-
-
-def _section_rows(unit: Scorer, examples: list[Example]) -> list:
-    """Per list question: its sections' feature matrix and labels, under this unit scorer."""
+def _section_rows(units: Units, examples: list[Example]) -> list:
+    """Per list question: its sections' feature matrix and labels, under its unit scorer."""
     out = []
     for e in examples:
         if not e.sections:
             continue
         for sec, qt, scope, _ in e.sections:
-            probs = unit.predict(np.vstack([u.x for u in sec.units]))
+            probs = units(e).predict(np.vstack([u.x for u in sec.units]))
             for u, p in zip(sec.units, probs, strict=True):
                 u.p = float(p)
             featurize_section(sec, qt, scope)
@@ -270,12 +275,12 @@ def _section_rows(unit: Scorer, examples: list[Example]) -> list:
     return out
 
 
-def fit_sections(unit: Scorer, examples: list[Example], c: float) -> Scorer | None:
+def fit_sections(units: Units, examples: list[Example], c: float) -> Scorer | None:
     """The section scorer of list questions, with its own threshold (balanced accuracy of
     answering answerable list questions and refusing the others)."""
     from sklearn.linear_model import LogisticRegression
 
-    rows = _section_rows(unit, examples)
+    rows = _section_rows(units, examples)
     if not rows or not any(y.any() for _, _, y in rows):
         return None
     x = np.vstack([r[1] for r in rows])
@@ -299,11 +304,11 @@ def fit_sections(unit: Scorer, examples: list[Example], c: float) -> Scorer | No
     return sec
 
 
-def _decisions(scorer: Scorer, examples: list[Example]) -> list[tuple[bool, float, float, bool]]:
+def _decisions(units: Units, examples: list[Example]) -> list[tuple[bool, float, float, bool]]:
     """Per question: (answerable, best inside p, best outside p, near-miss rule applies)."""
     out = []
     for e in examples:
-        p = scorer.predict(e.x)
+        p = units(e).predict(e.x)
         inside = float(p[e.inside].max()) if e.inside.any() else 0.0
         outside = float(p[~e.inside].max()) if (~e.inside).any() else 0.0
         out.append((e.answerable, inside, outside, e.scoped_figure))
@@ -323,9 +328,9 @@ def _balanced(dec, tau: float, rho: float) -> float:
     return 0.5 * hit + 0.5 * rej
 
 
-def choose_refusal(scorer: Scorer, examples: list[Example]) -> tuple[float, float]:
+def choose_refusal(units: Units, examples: list[Example]) -> tuple[float, float]:
     """The (threshold, near-miss ratio) with the best balanced accuracy; ties: lower both."""
-    dec = _decisions(scorer, examples)
+    dec = _decisions(units, examples)
     best = max(
         ((round(_balanced(dec, t, r), 4), -t, -r) for t in THRESHOLDS for r in NEAR_MISS),
     )
@@ -342,7 +347,7 @@ def unit_metrics(scorer: Scorer, examples: list[Example]) -> dict[str, float]:
         p = scorer.predict(e.x)
         p = np.where(e.inside, p, -1)
         top1 += int(e.y[int(p.argmax())] == 1)
-    dec = _decisions(scorer, examples)
+    dec = _decisions(lambda e: scorer, examples)
     tau, rho = scorer.threshold, scorer.near_miss
     says = [answers(scorer, scorer.predict(e.x), e.x, e.inside, e.asked) for e in examples]
 
@@ -381,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("evals/out/train"), help="scratch dir")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument(
+        "--model", choices=("trees", "logistic"), default="trees", help="the unit scorer's kind"
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the examples of the last run (same code!)"
     )
@@ -423,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for held in SETS:
             train = [e for s in SETS if s.name != held.name for e in examples[s.name]]
-            scorer = fit(train, args.c)
+            scorer = fit(train, args.c, args.model)
             um = unit_metrics(scorer, examples[held.name])
             ee = end_to_end(
                 assistant_for(held), scorer, items[held.name], args.work / f"loso-{held.name}.jsonl"
@@ -443,11 +451,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{held.name:<10} {um['top1']:6.1%} {um['refused']:8.1%} "
                 f"{um['false_refusals']:8.1%} " + " ".join(cells)
             )
-    final = fit([e for v in examples.values() for e in v], args.c)
+    final = fit([e for v in examples.values() for e in v], args.c, args.model)
     final.meta = {
         "sets": {s.name: len(examples[s.name]) for s in SETS},
         "fitted": time.strftime("%Y-%m-%d"),
         "c": args.c,
+        "model": args.model,
     }
     final.save(args.out)
     print(f"\nthreshold {final.threshold}, near-miss ratio {final.near_miss}")
@@ -459,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"section threshold {final.section.threshold}")
         for name, w in zip(SECTION_FEATURES, final.section.coef, strict=True):
             print(f"  section {name:<13} {w:+.3f}")
-    for name, w in sorted(zip(FEATURES, final.coef, strict=True), key=lambda t: -abs(t[1])):
+    weights = final.coef if final.trees is None else final.trees.feature_importance("gain")
+    for name, w in sorted(zip(FEATURES, weights, strict=True), key=lambda t: -abs(t[1])):
         print(f"  {name:<16} {w:+.3f}")
     print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s in all)")
     return 0

@@ -392,6 +392,11 @@ def merged_into(name: str) -> str | None:
     return p.merged_into if p else None
 
 
+def absorbed(name: str) -> list[str]:
+    """The provinces merged in 2025 into ``name``, a province that kept its name."""
+    return [p.name for p in PROVINCES if p.merged_into == name and p.name != name]
+
+
 def renamed(name: str) -> str | None:
     """The other name of a unit that became a new one alone, with nothing merged into it
     ("Thừa Thiên Huế", the city "Huế" since 2025): the same place under either name. None

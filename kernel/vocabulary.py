@@ -252,6 +252,8 @@ class Cues:
     local_units_after: tuple[str, ...] = ()  # "district", "city" … after it (English)
     before_initials: tuple[str, ...] = ()  # "của", "UBND" … before a province's initials
     own_place: tuple[str, ...] = ()  # "tỉnh mình", "our province": the asker's own province
+    former_after: tuple[str, ...] = ()  # "cũ" after a province: as it was before the merger
+    former_before: tuple[str, ...] = ()  # "former" before it
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "xã" → "cấp xã", …
 
 
@@ -270,6 +272,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
         local_units_after=tuple(data.get("places", {}).get("local_after", ())),
         before_initials=tuple(data.get("places", {}).get("before_initials", ())),
         own_place=tuple(data.get("places", {}).get("own", ())),
+        former_after=tuple(data.get("places", {}).get("former_after", ())),
+        former_before=tuple(data.get("places", {}).get("former_before", ())),
         levels={k: tuple(v) for k, v in data.get("places", {}).get("levels", {}).items()},
     )
 

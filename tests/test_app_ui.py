@@ -364,7 +364,7 @@ def test_clear_resets_everything(handlers: ChatHandlers) -> None:
     assert download.interactive is False and feedback.label == FEEDBACK_NONE
     # the next question starts a new conversation: nothing earlier comes back
     chat, panel, turns, *_ = _run(
-        handlers, "Khánh Hòa đặt mục tiêu gì về kinh tế số đến năm 2025?"
+        handlers, "Khánh Hòa đặt mục tiêu kinh tế số chiếm bao nhiêu phần trăm GRDP đến năm 2025?"
     )[-1]
     assert len(turns) == 1 and len(chat) == 2
 

@@ -32,7 +32,7 @@ XSS = "<img src=x onerror=alert(1)><script>window.__xss=1</script>"
 BOX = "#nq-question textarea"
 TIMEOUT_MS = 90_000
 Q_QN = "muc tieu chu ky so cua Quang Ngai den nam 2030"
-Q_KH = "Khánh Hòa đặt mục tiêu gì về kinh tế số đến năm 2025?"
+Q_KH = "Khánh Hòa đặt mục tiêu kinh tế số chiếm bao nhiêu phần trăm GRDP đến năm 2025?"
 Q_TH_EN = "What are Thanh Hoa's digital transformation targets for 2026?"
 DESKTOP = (1366, 768)
 PHONE = (390, 844)

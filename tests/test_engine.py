@@ -12,7 +12,7 @@ import pytest
 
 from assistant.answering.answerability import ANSWER_FEATURES, ANSWER_MONOTONE
 from assistant.answering.features import FEATURES
-from assistant.answering.scorer import WEIGHTS_FILE, Scorer, ScorerMismatch
+from assistant.answering.scorer import WEIGHTS_FILE, Scorer, ScorerMismatch, trees_file
 from assistant.answering.sections import SECTION_FEATURES
 from kernel import store
 from kernel.types import REFUSAL
@@ -44,6 +44,57 @@ def test_shipped_weights_name_the_features_the_code_computes() -> None:
     blob["features"] = blob["features"][:-1]  # a feature list changed under the weights
     with pytest.raises(ScorerMismatch, match="evals.train"):
         Scorer.from_json(blob)
+
+
+def test_the_unit_scorer_trees_are_saved_and_checked(tmp_path: Path) -> None:
+    scorer = Scorer.load()
+    assert scorer.trees is not None  # the shipped unit scorer is boosted trees
+    x = np.random.default_rng(0).normal(size=(50, len(FEATURES)))
+    p = scorer.predict(x)
+    assert p.shape == (50,) and ((p > 0) & (p < 1)).all()
+    saved = scorer.save(tmp_path / "w.json")
+    assert trees_file(saved).exists()
+    assert np.allclose(Scorer.load(saved).predict(x), p)
+    assert Scorer.load(saved).section.threshold == scorer.section.threshold
+    # Trees from another fit under these weights fail loudly, not score quietly.
+    trees_file(saved).write_text(
+        trees_file(saved).read_text(encoding="utf-8").replace("Tree=0", "Tree=0 ", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScorerMismatch, match="evals.train"):
+        Scorer.load(saved)
+
+
+def test_refusal_models_learn_from_scorers_that_never_saw_the_question() -> None:
+    from evals.train import Example, cross_fitted
+
+    # Ten sets; in one ("odd") a high first feature means a wrong unit, elsewhere the answer.
+    # Scored by a scorer fitted without its set, "odd" looks as a new set would to the shipped
+    # scorer: its rule is the others', however closely the trees fit their own data.
+    rng = np.random.default_rng(0)
+    examples = []
+    for k in range(10):
+        name = "odd" if k == 0 else f"set{k}"
+        for i in range(60):
+            x = rng.normal(size=(8, len(FEATURES)))
+            x[:, 1] = name == "odd"  # what tells the odd set apart: trees fitted on it learn it
+            y = (x[:, 0] > 0.5).astype(np.int64)
+            examples.append(
+                Example(
+                    name, f"{name}-{i}", True, x, 1 - y if name == "odd" else y, x[:, 0] > -9, False
+                )
+            )
+    units_of = cross_fitted(examples)
+    odd = [e for e in examples if e.set == "odd"]
+    hits = [float(np.mean((units_of(e).predict(e.x) > 0.5) == (e.x[:, 0] > 0.5))) for e in odd]
+    assert np.mean(hits) > 0.9
+    # Fitted on every set, the trees do learn the odd set's own rule.
+    from evals.train import _trees_scorer
+
+    whole = _trees_scorer(
+        np.vstack([e.x for e in examples]), np.concatenate([e.y for e in examples])
+    )
+    assert np.mean([np.mean((whole.predict(e.x) > 0.5) == (e.x[:, 0] > 0.5)) for e in odd]) < 0.5
 
 
 def test_filler_does_not_cause_a_refusal(assistant) -> None:
@@ -195,7 +246,7 @@ def test_a_place_below_the_province_the_passage_does_not_name_is_a_near_miss(ass
 
 
 def test_places_below_the_province_are_read_from_the_question() -> None:
-    from assistant.question.scope import local_places
+    from assistant.question.places import former_parts, local_places
 
     assert local_places("Năm 2024 huyện Châu Thành A đạt bao nhiêu?") == ["Châu Thành A"]
     assert local_places("What is the fibre coverage in Nha Trang city?") == ["Nha Trang"]
@@ -210,6 +261,12 @@ def test_places_below_the_province_are_read_from_the_question() -> None:
     assert local_places("Kế hoạch của thành phố Huế năm 2026") == []
     assert local_places("Which city leads? Hồ sơ cấp xã. Nghị quyết nào?") == []
     assert local_places("Ho Chi Minh city's target") == []
+    # A province as it was before the 2025 merger, where it kept its name and took in others.
+    assert former_parts("Năm 2024 tỉnh Gia Lai (cũ) đạt bao nhiêu?") == ["Gia Lai"]
+    assert former_parts("What did the former Gia Lai province reach?") == ["Gia Lai"]
+    assert former_parts("gia lai cu nam 2024 dat bao nhieu") == ["Gia Lai"]
+    assert former_parts("Bình Định (cũ) năm 2024?") == []  # it merged into another
+    assert former_parts("Kế hoạch của Gia Lai năm 2026") == []
 
 
 def test_an_answer_says_which_named_province_has_no_documents(assistant) -> None:

@@ -212,9 +212,10 @@ class Extractor:
             draft.ranking = [c.id for c in section.chunks] + ranking
             return draft
         if not inside or not self.answerable(cands, scope, intent):
-            return Draft(
-                REFUSAL + self._elsewhere(cands, scope, threshold), refused=True, ranking=ranking
-            )
+            # Why, where the documents say: other provinces' do, or theirs give another year.
+            why = self._elsewhere(cands, scope, threshold)
+            why += self._other_year(inside[0], scope, intent) if inside else ""
+            return Draft(REFUSAL + why, refused=True, ranking=ranking)
         if self._near_miss(cands, scope, intent):
             return Draft(
                 REFUSAL + self._elsewhere(cands, scope, threshold), refused=True, ranking=ranking
@@ -334,6 +335,14 @@ class Extractor:
 _ACRONYM = re.compile(r"\b(?:[A-Z][A-Z0-9]{1,7}|\d[A-Z])\b")
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> str:
+    """``text`` as its lower-case words between spaces (a phrase is found as " a b ")."""
+    return f" {' '.join(_WORDS.findall(text.lower()))} "
+
+
 def _other_place(best: Candidate, scope: Scope) -> str:
     """A place below the province that the question names and the best passage does not
     ("huyện Châu Thành A" where the text gives the province's figure, or another district's),
@@ -341,9 +350,8 @@ def _other_place(best: Candidate, scope: Scope) -> str:
     it gives "cấp tỉnh"): the explicit near miss of places. Returns what to say, or "" when
     the place fits."""
     said = fold(" ".join([best.unit.text, *best.chunk.headings]))
-    missing = [
-        p for p in scope.local_places if not re.search(rf"(?<!\w){re.escape(fold(p))}(?!\w)", said)
-    ]
+    # Word by word, punctuation aside: "Gia Lai cũ" is said by "Tỉnh Gia Lai (cũ)".
+    missing = [p for p in scope.local_places if _words(fold(p)) not in _words(said)]
     stated = levels_of(said)
     if scope.levels and stated and not stated & set(scope.levels):
         missing += [f"cấp {level}" for level in scope.levels]

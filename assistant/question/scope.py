@@ -13,6 +13,7 @@ from functools import cache
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from assistant.question.intent import has
 from assistant.question.language import detect_lang
+from assistant.question.places import FORMER, former_parts, local_places
 from kernel.gazetteer import (
     MERGED_ON,
     canonical,
@@ -21,9 +22,9 @@ from kernel.gazetteer import (
     merged_into,
     renamed,
 )
-from kernel.text import DOC_NUMBER, fold, has_diacritics, nfc, number_key, year_spans, years
+from kernel.text import DOC_NUMBER, fold, nfc, number_key, year_spans, years
 from kernel.types import NATIONAL, FileMeta, Lang
-from kernel.vocabulary import cues, glossary, vocabulary
+from kernel.vocabulary import cues, vocabulary
 
 # Folded forms, so that questions typed without diacritics are recognised too.
 _NATIONAL_HINTS = re.compile(
@@ -81,60 +82,6 @@ class Scope:
             "local_places": self.local_places,
             "levels": self.levels,
         }
-
-
-_NAME_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def local_places(question: str) -> list[str]:
-    """Names of places below the province a question names: after "huyện", "thị xã", "xã"…
-    ("huyện Châu Thành A"), before "district", "city"… in English ("Nha Trang city"). A name is
-    written capitalised (typed without capitals, a name cannot be told from other words); a
-    province's own name ("thành phố Cần Thơ") is no place below it."""
-    words = [(m.group(0), m.start(), m.end()) for m in _NAME_WORD.finditer(nfc(question))]
-    # Typed without diacritics, the unit words are matched folded too ("huyen Chau Thanh").
-    bare = not has_diacritics(question)
-    low = [fold(w) if bare else w.lower() for w, _, _ in words]
-    c = cues()
-    stop = glossary().english_stopwords
-
-    def named(k: int, before: int, english: bool = False) -> bool:
-        """Word ``k`` is part of a name, joined by a space alone to word ``before`` ("What
-        city …": an English question word is none; "Châu Thành A", "Chiềng An" are)."""
-        w = words[k][0]
-        gap = question[min(words[k][2], words[before][2]) : max(words[k][1], words[before][1])]
-        return w[:1].isupper() and not (english and w.lower() in stop) and not gap.strip()
-
-    out: list[str] = []
-
-    def keep(first: int, last: int, unit: str) -> None:
-        name = question[words[first][1] : words[last][2]]
-        province = any(find_provinces(f"{p} {name}") for p in (unit, "thành phố", "tỉnh"))
-        if not province and name not in out:
-            out.append(name)
-
-    for unit in c.local_units:
-        parts = (fold(unit) if bare else unit).split()
-        for i in range(len(words) - len(parts)):
-            if low[i : i + len(parts)] != parts:
-                continue
-            j = i + len(parts)
-            k = j
-            while k < len(words) and k < j + 4 and named(k, k - 1):
-                k += 1
-            if k > j:
-                keep(j, k - 1, unit)
-    for unit in c.local_units_after:
-        parts = unit.split()  # "district", "special zone"
-        for i in range(len(low) - len(parts) + 1):
-            if low[i : i + len(parts)] != parts:
-                continue
-            k = i
-            while k > 0 and k > i - 4 and named(k - 1, k, english=True):
-                k -= 1
-            if k < i:
-                keep(k, i - 1, unit)
-    return out
 
 
 _WORD = re.compile(r"\S+")
@@ -458,6 +405,12 @@ def understand(
     scope.years = sorted(set(years(question)))
     scope.local_places = local_places(question)
     scope.local_places += [p for p in former if p not in scope.local_places]
+    # "Gia Lai (cũ)" where the merged Gia Lai's documents are held: its part of them.
+    scope.local_places += [
+        f"{name} {FORMER}"
+        for name in former_parts(question)
+        if any(docs[f].issued >= MERGED_ON for f in _files_of_province(docs, name))
+    ]
     scope.levels = sorted(levels_of(question))
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 EXAMPLES = [
     "Mục tiêu chữ ký số của Quảng Ngãi đến năm 2030 là gì?",
     "muc tieu chu ky so cua Quang Ngai den nam 2030",
-    "Khánh Hòa đặt mục tiêu gì về kinh tế số đến năm 2025?",
+    "Khánh Hòa đặt mục tiêu kinh tế số chiếm bao nhiêu phần trăm GRDP đến năm 2025?",
     "What are Thanh Hoa's digital transformation targets for 2026?",
 ]
 THINKING = "Đang tìm trong các văn bản…"

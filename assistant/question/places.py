@@ -1,0 +1,86 @@
+"""Places below the province a question names: local units ("huyện Châu Thành A", "Nha
+Trang city") and the parts of a province merged in 2025 ("tỉnh Gia Lai (cũ)"). A passage
+that does not speak of the place asked is its near miss (:mod:`assistant.answering`)."""
+
+from __future__ import annotations
+
+import re
+
+from kernel.gazetteer import absorbed, find_mentions, find_provinces
+from kernel.text import fold, has_diacritics, nfc
+from kernel.vocabulary import cues, glossary
+
+FORMER = "cũ"  # how the merged province's documents name a part that kept its name
+
+
+_NAME_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def local_places(question: str) -> list[str]:
+    """Names of places below the province a question names: after "huyện", "thị xã", "xã"…
+    ("huyện Châu Thành A"), before "district", "city"… in English ("Nha Trang city"). A name is
+    written capitalised (typed without capitals, a name cannot be told from other words); a
+    province's own name ("thành phố Cần Thơ") is no place below it."""
+    words = [(m.group(0), m.start(), m.end()) for m in _NAME_WORD.finditer(nfc(question))]
+    # Typed without diacritics, the unit words are matched folded too ("huyen Chau Thanh").
+    bare = not has_diacritics(question)
+    low = [fold(w) if bare else w.lower() for w, _, _ in words]
+    c = cues()
+    stop = glossary().english_stopwords
+
+    def named(k: int, before: int, english: bool = False) -> bool:
+        """Word ``k`` is part of a name, joined by a space alone to word ``before`` ("What
+        city …": an English question word is none; "Châu Thành A", "Chiềng An" are)."""
+        w = words[k][0]
+        gap = question[min(words[k][2], words[before][2]) : max(words[k][1], words[before][1])]
+        return w[:1].isupper() and not (english and w.lower() in stop) and not gap.strip()
+
+    out: list[str] = []
+
+    def keep(first: int, last: int, unit: str) -> None:
+        name = question[words[first][1] : words[last][2]]
+        province = any(find_provinces(f"{p} {name}") for p in (unit, "thành phố", "tỉnh"))
+        if not province and name not in out:
+            out.append(name)
+
+    for unit in c.local_units:
+        parts = (fold(unit) if bare else unit).split()
+        for i in range(len(words) - len(parts)):
+            if low[i : i + len(parts)] != parts:
+                continue
+            j = i + len(parts)
+            k = j
+            while k < len(words) and k < j + 4 and named(k, k - 1):
+                k += 1
+            if k > j:
+                keep(j, k - 1, unit)
+    for unit in c.local_units_after:
+        parts = unit.split()  # "district", "special zone"
+        for i in range(len(low) - len(parts) + 1):
+            if low[i : i + len(parts)] != parts:
+                continue
+            k = i
+            while k > 0 and k > i - 4 and named(k - 1, k, english=True):
+                k -= 1
+            if k < i:
+                keep(k, i - 1, unit)
+    return out
+
+
+def former_parts(question: str) -> list[str]:
+    """The provinces a question names as they were before the 2025 merger, where the
+    province kept its name and absorbed others ("Gia Lai (cũ)", "the former Gia Lai"): the
+    merged province's documents give such a part's figures under "tỉnh Gia Lai (cũ)", beside
+    those of the parts it absorbed. Canonical names; the place is ``f"{name} {FORMER}"``."""
+    text = nfc(question)
+    c = cues()
+    out: list[str] = []
+    for m in find_mentions(text):
+        after = fold(text[m.end :]).lstrip(" (")
+        before = fold(text[: m.start]).rstrip().lower()
+        marked = any(
+            re.match(rf"{re.escape(fold(w))}(?!\w)", after, re.IGNORECASE) for w in c.former_after
+        ) or any(re.search(rf"(?<!\w){re.escape(fold(w))}$", before) for w in c.former_before)
+        if marked and absorbed(m.canonical) and m.canonical not in out:
+            out.append(m.canonical)
+    return out
