@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 62))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 63))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -204,6 +204,14 @@ SETS: tuple[QuestionSet, ...] = (
         76,
         "gia_lai_nq12_khcn_dmst_chuyen_doi_so_2025.pdf",
         "gia_lai_qd2418_ke_hoach_chuyen_doi_so_2026.docx",
+    ),
+    _province(
+        77, "daklak_ctr12_nq57-khcn-dmst-cds_2025.pdf", "daklak_kh86_chuyen-doi-so_2026.docx"
+    ),
+    _province(
+        78,
+        "hungyen_nq47_chinh_sach_chuyen_doi_so_2025.pdf",
+        "hungyen_bc09_ket_qua_chuyen_doi_so_2026.docx",
     ),
 )
 
