@@ -267,6 +267,7 @@ def test_places_below_the_province_are_read_from_the_question() -> None:
     assert former_parts("gia lai cu nam 2024 dat bao nhieu") == ["Gia Lai"]
     assert former_parts("Bình Định (cũ) năm 2024?") == []  # it merged into another
     assert former_parts("Kế hoạch của Gia Lai năm 2026") == []
+    assert former_parts("Mục tiêu của Gia Lai cụ thể là gì?") == []  # "cụ thể", not "cũ"
 
 
 def test_an_answer_says_which_named_province_has_no_documents(assistant) -> None:

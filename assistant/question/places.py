@@ -73,14 +73,16 @@ def former_parts(question: str) -> list[str]:
     merged province's documents give such a part's figures under "tỉnh Gia Lai (cũ)", beside
     those of the parts it absorbed. Canonical names; the place is ``f"{name} {FORMER}"``."""
     text = nfc(question)
+    # As written, folded only for a question typed without diacritics: "cũ" is not "cụ thể".
+    norm = (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
     c = cues()
     out: list[str] = []
     for m in find_mentions(text):
-        after = fold(text[m.end :]).lstrip(" (")
-        before = fold(text[: m.start]).rstrip().lower()
+        after = norm(text[m.end :]).lstrip(" (")
+        before = norm(text[: m.start]).rstrip()
         marked = any(
-            re.match(rf"{re.escape(fold(w))}(?!\w)", after, re.IGNORECASE) for w in c.former_after
-        ) or any(re.search(rf"(?<!\w){re.escape(fold(w))}$", before) for w in c.former_before)
+            re.match(rf"{re.escape(norm(w))}(?!\w)", after) for w in c.former_after
+        ) or any(re.search(rf"(?<!\w){re.escape(norm(w))}$", before) for w in c.former_before)
         if marked and absorbed(m.canonical) and m.canonical not in out:
             out.append(m.canonical)
     return out
