@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 63))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 64))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -212,6 +212,9 @@ SETS: tuple[QuestionSet, ...] = (
         78,
         "hungyen_nq47_chinh_sach_chuyen_doi_so_2025.pdf",
         "hungyen_bc09_ket_qua_chuyen_doi_so_2026.docx",
+    ),
+    _province(
+        79, "haiphong_chithi09_chuyendoiso_2025.pdf", "haiphong_kehoach18_chuyendoiso_2026.docx"
     ),
 )
 

@@ -246,7 +246,7 @@ def test_a_place_below_the_province_the_passage_does_not_name_is_a_near_miss(ass
 
 
 def test_places_below_the_province_are_read_from_the_question() -> None:
-    from assistant.question.places import former_parts, local_places
+    from assistant.question.places import former_parts, local_places, named_former
 
     assert local_places("Năm 2024 huyện Châu Thành A đạt bao nhiêu?") == ["Châu Thành A"]
     assert local_places("What is the fibre coverage in Nha Trang city?") == ["Nha Trang"]
@@ -268,6 +268,9 @@ def test_places_below_the_province_are_read_from_the_question() -> None:
     assert former_parts("Bình Định (cũ) năm 2024?") == []  # it merged into another
     assert former_parts("Kế hoạch của Gia Lai năm 2026") == []
     assert former_parts("Mục tiêu của Gia Lai cụ thể là gì?") == []  # "cụ thể", not "cũ"
+    # Marked as before the merger, whether it kept its name or not.
+    assert named_former("Bình Định (cũ) và Gia Lai trước sáp nhập") == ["Bình Định", "Gia Lai"]
+    assert named_former("Bình Định năm 2024?") == []
 
 
 def test_an_answer_says_which_named_province_has_no_documents(assistant) -> None:
@@ -792,3 +795,18 @@ def test_another_level_of_government_is_a_near_miss(assistant) -> None:
     assert "cấp xã" in _other_place(found[0], asked)
     same = understand("Hải Dương: bao nhiêu % hồ sơ công việc cấp tỉnh xử lý trên mạng?", docs)
     assert _other_place(found[0], same) == ""
+
+
+def test_a_document_speaks_throughout_of_its_own_province(assistant) -> None:
+    # "Hải Dương (cũ)" asked beside Hải Phòng's documents: any unit of the resolution of Hải
+    # Dương speaks of it (the place is its document's province); one of Khánh Hòa's does not.
+    from assistant.answering.features import Candidate, missing_places
+    from assistant.question.scope import Scope
+
+    def first_unit(prefix: str) -> Candidate:
+        chunk = next(c for c in assistant.corpus.chunks if c.file.startswith(prefix) and c.units)
+        return Candidate(ref=0, chunk=chunk, unit_no=0, passage=0)
+
+    asked = Scope(lang="vi", reply_lang="vi", local_places=["Hải Dương"])
+    assert missing_places(first_unit("000_"), asked) == []
+    assert missing_places(first_unit("001_"), asked) == ["Hải Dương"]

@@ -733,6 +733,48 @@ def test_a_province_merged_in_2025_is_a_part_of_the_documents_of_its_new_provinc
     assert before.files == [] and before.unknown_provinces == ["Hà Giang"], before
 
 
+def test_a_follow_up_keeps_the_mark_of_a_former_province_with_its_name() -> None:
+    # "Hải Dương (cũ)" is a part of Hải Phòng's documents, "Hải Dương" the province of its own:
+    # a follow-up carries the name with its mark, and a new one's mark is no topic word.
+    from assistant.question.followup import resolve
+
+    def history(q: str) -> list[dict]:
+        return [{"role": "user", "content": q}, {"role": "assistant", "content": "…"}]
+
+    land = history("Ai chủ trì hoàn thành cơ sở dữ liệu đất đai khu vực Hải Dương cũ năm 2026?")
+    when = resolve("Hạn hoàn thành việc đó là khi nào?", land)
+    assert "Hải Dương (cũ)" in when and "2026" in when, when
+    dti = history("Nam 2024 Hai Duong cu xep thu may ve chi so DTI?")
+    other = resolve("con Hai Phong cu thi xep thu may?", dti)
+    assert "Hai Phong cu" in other and "Hai Duong" not in other, other
+    assert "DTI" in other and "2024" in other, other
+
+
+def test_a_former_province_with_documents_of_its_own_is_also_a_part_of_its_new_city() -> None:
+    # Hải Dương merged into Hải Phòng in 2025 (tests/data/province79). With the resolution of
+    # Hải Dương of 2021 and Hải Phòng's directive of late 2025 held, "Hải Dương (cũ)" asks of
+    # both: the directive gives its figures of 2024 under "2. Tỉnh Hải Dương (cũ)". Without
+    # the marker the name is the province of its own documents.
+    from assistant.question.scope import understand
+    from kernel.types import DocumentPart, FileMeta
+
+    def meta(file: str, province: str, date: str) -> FileMeta:
+        return FileMeta(file=file, province=province, parts=[DocumentPart(date=date)])
+
+    docs = {
+        "hd.txt": meta("hd.txt", "Hải Dương", "16/08/2021"),
+        "hp.pdf": meta("hp.pdf", "Hải Phòng", "24/11/2025"),
+    }
+    for q in ("Năm 2024 tỉnh Hải Dương (cũ) xếp thứ mấy về DTI?", "hai duong cu xep thu may"):
+        scope = understand(q, docs)
+        assert scope.files == ["hd.txt", "hp.pdf"] and scope.provinces == ["Hải Dương"], scope
+        assert "Hải Dương" in scope.local_places
+    assert understand("Hải Dương đặt mục tiêu gì đến năm 2025?", docs).files == ["hd.txt"]
+    # A document of Hải Phòng from before the merger speaks of no part of Hải Dương.
+    docs["hp.pdf"] = meta("hp.pdf", "Hải Phòng", "24/11/2023")
+    assert understand("Năm 2024 tỉnh Hải Dương (cũ) xếp thứ mấy?", docs).files == ["hd.txt"]
+
+
 def test_a_unit_renamed_in_2025_is_one_place_under_either_name() -> None:
     # Huế (tests/data/province72): the 2022 resolution is Thừa Thiên Huế's, the 2025 report
     # the city Huế's; a question naming either name asks of both documents.

@@ -38,6 +38,7 @@ EVIDENCE = (
     "figure_no1",  # a figure is asked and the best unit states none
     "measure_no1",  # a count of something is asked and the best unit states no number of it
     "oov_share",  # the share of the question's content no unit of the corpus holds
+    "miss_max1",  # the weightiest question word the best unit lacks (see ``miss_max``)
 )
 # What the documents the question names lack and others hold: the near miss ("Khánh Hòa
 # có bao nhiêu doanh nghiệp công nghệ số?" when only Hải Dương counts them).
@@ -128,6 +129,7 @@ def question_row(p: np.ndarray, x: np.ndarray, inside: np.ndarray, asked: Asked)
             float(col("figure_no", first)[0]),
             float(col("measure_no", first)[0]),
             oov,
+            float(col("miss_max", first)[0]),
         ]
     )
     elsewhere = np.array(

@@ -25,13 +25,14 @@ from assistant.answering.features import (
     featurize,
     furniture,
     gather,
+    missing_places,
     section_kind,
     year_context,
 )
 from assistant.answering.scorer import Scorer
 from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope, levels_of, without_own_numbers
+from assistant.question.scope import Scope, without_own_numbers
 from assistant.question.terms import UnitStats, terms
 from assistant.retrieval.corpus import Corpus
 from kernel.gazetteer import merged_into
@@ -212,9 +213,11 @@ class Extractor:
             draft.ranking = [c.id for c in section.chunks] + ranking
             return draft
         if not inside or not self.answerable(cands, scope, intent):
-            # Why, where the documents say: other provinces' do, or theirs give another year.
+            # Why, where the documents say: other provinces' do, or theirs give another year
+            # or speak of another place.
             why = self._elsewhere(cands, scope, threshold)
-            why += self._other_year(inside[0], scope, intent) if inside else ""
+            if inside:
+                why += self._other_year(inside[0], scope, intent) or _other_place(inside[0], scope)
             return Draft(REFUSAL + why, refused=True, ranking=ranking)
         if self._near_miss(cands, scope, intent):
             return Draft(
@@ -335,26 +338,13 @@ class Extractor:
 _ACRONYM = re.compile(r"\b(?:[A-Z][A-Z0-9]{1,7}|\d[A-Z])\b")
 
 
-_WORDS = re.compile(r"[^\W_]+")
-
-
-def _words(text: str) -> str:
-    """``text`` as its lower-case words between spaces (a phrase is found as " a b ")."""
-    return f" {' '.join(_WORDS.findall(text.lower()))} "
-
-
 def _other_place(best: Candidate, scope: Scope) -> str:
     """A place below the province that the question names and the best passage does not
     ("huyện Châu Thành A" where the text gives the province's figure, or another district's),
     or a level of government it asks while the passage gives another's only ("cấp xã" where
     it gives "cấp tỉnh"): the explicit near miss of places. Returns what to say, or "" when
     the place fits."""
-    said = fold(" ".join([best.unit.text, *best.chunk.headings]))
-    # Word by word, punctuation aside: "Gia Lai cũ" is said by "Tỉnh Gia Lai (cũ)".
-    missing = [p for p in scope.local_places if _words(fold(p)) not in _words(said)]
-    stated = levels_of(said)
-    if scope.levels and stated and not stated & set(scope.levels):
-        missing += [f"cấp {level}" for level in scope.levels]
+    missing = missing_places(best, scope)
     if not missing:
         return ""
     if scope.reply_lang == "en":

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope
+from assistant.question.scope import Scope, levels_of
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus, announcement
 from kernel.text import (
@@ -43,6 +43,9 @@ FEATURES = (
     "cov_clause",  # the best coverage of one clause of the question (context clauses aside)
     "cov_item",  # … that the whole list item holding the unit covers ("a) Task. Cơ quan chủ
     # trì: X. Thời hạn: Y." answers "ai chủ trì …, hạn khi nào?" only as one)
+    "miss_max",  # the weightiest in-corpus question word that neither the unit, its list item
+    # nor its heading holds, relative to the question's weightiest: one word off ("tổ phó" for
+    # "tổ trưởng") is a near miss that an average coverage hides
     "bm25_unit",  # BM25 of the unit, scaled by the best unit's
     "bm25_head",  # BM25 of its heading path, scaled
     "dense_unit",  # cosine question ↔ unit (e5)
@@ -86,6 +89,9 @@ FEATURES = (
     "measure_near",  # … the unit names it and states a number, not side by side (a table
     # row "Số doanh nghiệp công nghệ số: Năm 2025: 870")
     "measure_no",  # … the unit states no number of it
+    "place_yes",  # the question names a place below the province or a level of government
+    # ("huyện Châu Thành A", "Hải Dương (cũ)", "cấp xã") and the unit speaks of it
+    "place_no",  # … and the unit does not (another district's figure, the province's)
     "agency_same",  # the question names an agency ("Công an tỉnh chủ trì những việc gì?")
     # and the unit (or its list item) names it too (a task row led by it)
 )
@@ -301,6 +307,8 @@ def featurize(
     du, dh = dense
     bu, bh = bm25
     best_dense = max((float(du[c.ref]) for c in cands), default=0.0)
+    heaviest = max(qt.in_corpus.values(), default=0.0) or 1.0
+    placed = bool(scope.local_places or scope.levels)
     asked_years = set(scope.years)
     future = any(y > 2020 for y in asked_years)
     wants_target = intent.target or (intent.figure and future)
@@ -339,6 +347,9 @@ def featurize(
         timed = intent.when and any(states_time(v.text) for v in item)
         owned = intent.owner and any(vocab.names_agency(v.text) for v in item)
         counted = states_measure(u.text, intent.measure) if intent.measure else ""
+        in_item = own.union(*(heading_words(v.text, qt.folded) for v in item))
+        held = in_item | head
+        off_place = placed and bool(missing_places(c, scope))
         same_agency = bool(asked_agencies) and any(
             a in fold(" ".join(v.text for v in item)) for a in asked_agencies
         )
@@ -354,9 +365,12 @@ def featurize(
                 ),
                 default=cov,
             ),
-            "cov_item": coverage(
-                qt.in_corpus, own.union(*(heading_words(v.text, qt.folded) for v in item))
-            ),
+            "cov_item": coverage(qt.in_corpus, in_item),
+            # A question none of whose words the corpus holds lacks them all in every unit.
+            "miss_max": max((w for t, w in qt.in_corpus.items() if t not in held), default=0.0)
+            / heaviest
+            if qt.in_corpus or not qt.weights
+            else 1.0,
             "bm25_unit": float(bu[c.ref]),
             "bm25_head": float(bh[c.ref]),
             "dense_unit": float(du[c.ref]),
@@ -404,6 +418,8 @@ def featurize(
             "measure_yes": float(counted == "yes"),
             "measure_near": float(counted == "near"),
             "measure_no": float(counted == "no"),
+            "place_yes": float(placed and not off_place),
+            "place_no": float(placed and off_place),
             "agency_same": float(same_agency),
             "title_share": (
                 sum(t in titles[c.chunk.file] for t in syllables) / len(syllables)
@@ -412,6 +428,28 @@ def featurize(
             ),
         }
         c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> str:
+    """``text`` as its lower-case words between spaces (a phrase is found as " a b ")."""
+    return f" {' '.join(_WORDS.findall(text.lower()))} "
+
+
+def missing_places(c: Candidate, scope: Scope) -> list[str]:
+    """The places below the province the question names that the unit does not speak of (in
+    its text, its headings or as its document's province: the resolution of Hải Dương speaks
+    of "Hải Dương (cũ)" throughout), and the levels of government it asks when the unit names
+    others only ("cấp xã" where it gives "cấp tỉnh")."""
+    said = fold(" ".join([c.unit.text, *c.chunk.headings, c.chunk.province]))
+    # Word by word, punctuation aside: "Gia Lai cũ" is said by "Tỉnh Gia Lai (cũ)".
+    missing = [p for p in scope.local_places if _words(fold(p)) not in _words(said)]
+    stated = levels_of(said)
+    if scope.levels and stated and not stated & set(scope.levels):
+        missing += [f"cấp {level}" for level in scope.levels]
+    return missing
 
 
 def states_time(text: str) -> bool:

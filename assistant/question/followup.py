@@ -25,6 +25,7 @@ from assistant.question.intent import (
     without,
 )
 from assistant.question.language import detect_lang
+from assistant.question.places import as_former, named_former, without_former_markers
 from assistant.question.scope import national_mention
 from kernel.gazetteer import find_mentions, find_provinces, plain_name
 from kernel.text import DOC_NUMBER, fold, folded_syllables, has_diacritics, nfc
@@ -124,11 +125,16 @@ def _year_word(text: str) -> str:
     return "năm" if has_diacritics(text) else "nam"
 
 
-def _spelled(names: list[str], text: str) -> list[str]:
+def _spelled(names: list[str], text: str, source: str = "") -> list[str]:
     """Province ``names`` as ``text`` spells words: folded in a question typed without
     diacritics ("Thanh Hóa" would make "con … thi sao" read as written, its cues unmatched),
-    in title case, as a name is typed so ("Hue": lower-case "hue" names no province)."""
-    return names if has_diacritics(text) else [plain_name(n) for n in names]
+    in title case, as a name is typed so ("Hue": lower-case "hue" names no province). A name
+    ``source`` marks as before the 2025 merger keeps its mark ("Hải Dương (cũ)")."""
+    former = set(named_former(source))
+    return [
+        as_former(n, text) if n in former else n if has_diacritics(text) else plain_name(n)
+        for n in names
+    ]
 
 
 def _numbers_spelled(numbers: list[str], text: str) -> list[str]:
@@ -144,7 +150,7 @@ def _placed(question: str, base: str, documents: list[str] | tuple[str, ...] = (
     worded as a follow-up and names none: "Còn nhiệm vụ học bạ số thì ai chủ trì?" after a
     question on the 2027 plan is asked of that plan)."""
     numbers = _doc_numbers(base) or list(documents)
-    extra = [*_spelled(find_provinces(base), question), *_numbers_spelled(numbers, question)]
+    extra = [*_spelled(find_provinces(base), question, base), *_numbers_spelled(numbers, question)]
     if spans(question, cues().intents["follow_up"]) and not _YEAR.search(question):
         extra += [f"{_year_word(question)} {m.group(1)}" for m in _YEAR.finditer(base)]
     if not extra:
@@ -155,6 +161,7 @@ def _placed(question: str, base: str, documents: list[str] | tuple[str, ...] = (
 def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) -> str:
     """``base`` with what ``follow`` names anew: places, years, a document, or a new topic."""
     base, documents, rest = _with_document_of(base, follow, documents)
+    rest = without_former_markers(rest)  # "(cũ)" goes with its name, not the topic
     places = find_provinces(follow)
     years = [m.group(1) for m in _YEAR.finditer(follow)]
     topic = set(topic_words(rest))
@@ -182,26 +189,32 @@ def _merge(base: str, follow: str, documents: list[str] | tuple[str, ...] = ()) 
         if own_document:  # its own document, not the base's nor the last answer's; the
             # topic first, so "… bao nhiêu" still ends the question
             return _in_scope(
-                f"{topic_text(base)} {text}", "", places or find_provinces(base), years, []
+                f"{_topic(base)} {text}",
+                "",
+                places or find_provinces(base),
+                years,
+                [],
+                follow if places else base,
             )
-        return _in_scope(f"{text} {topic_text(base)}", base, [], [], documents)
+        return _in_scope(f"{text} {_topic(base)}", base, [], [], documents, base)
     # "Còn mốc 2030 thì sao?", "con giai doan den 2030?": a new year or place with a word
     # or two around it asks the base question again for them; more words are a new topic.
     if topic and not ((places or years) and len(topic) <= 2):
         # A new topic for the same place, year and document: the follow-up's words, the
         # base's scope.
         text = without(follow, c.intents["follow_up"])
-        return _in_scope(text, base, places, years, documents)
+        return _in_scope(text, base, places, years, documents, follow if places else base)
     text = base
     if places:
+        text = without_former_markers(text)
         for m in reversed(find_mentions(text)):
             text = text[: m.start] + " " + text[m.end :]
-        text = text.rstrip(" ?.!") + " " + " ".join(_spelled(places, base))
+        text = text.rstrip(" ?.!") + " " + " ".join(_spelled(places, base, follow))
     if years:
         year_word = f" {_year_word(base)} "
         text = _YEAR.sub(" ", text).rstrip(" ?.!") + year_word + year_word.join(years)
     if topic:  # "đến 2030 thì cấp xã bao nhiêu?": the word or two that narrow it stay
-        text = text.rstrip(" ?.!") + " " + " ".join(topic_words(follow))
+        text = text.rstrip(" ?.!") + " " + " ".join(topic_words(without_former_markers(follow)))
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -273,18 +286,25 @@ def _without_documents(text: str) -> str:
     return "".join(chars)
 
 
+def _topic(text: str) -> str:
+    """The topic words of ``text`` as written, without the marks of former provinces."""
+    return topic_text(without_former_markers(text))
+
+
 def _in_scope(
     text: str,
     base: str,
     places: list[str],
     years: list[str],
     documents: list[str] | tuple[str, ...],
+    marks: str = "",
 ) -> str:
     """``text`` asked of the places and years it names, else of the base's, and of the base's
-    documents (or those the last answer quoted) when it names none."""
+    documents (or those the last answer quoted) when it names none. ``marks``: the question
+    whose marks of former provinces the places keep ("Hải Dương (cũ)")."""
     keep_places = places or find_provinces(base)
     keep_years = years or [m.group(1) for m in _YEAR.finditer(base)]
-    extra = _spelled([p for p in keep_places if p not in find_provinces(text)], text)
+    extra = _spelled([p for p in keep_places if p not in find_provinces(text)], text, marks)
     if not keep_places and not national_mention(text) and (named := national_mention(base)):
         # "công văn gửi kèm mẫu đó do ai ký?" after a question on the ministry's template:
         # the national document stays the one talked about, as a province would.

@@ -72,17 +72,48 @@ def former_parts(question: str) -> list[str]:
     province kept its name and absorbed others ("Gia Lai (cũ)", "the former Gia Lai"): the
     merged province's documents give such a part's figures under "tỉnh Gia Lai (cũ)", beside
     those of the parts it absorbed. Canonical names; the place is ``f"{name} {FORMER}"``."""
+    return [name for name in named_former(question) if absorbed(name)]
+
+
+def named_former(question: str) -> list[str]:
+    """The provinces a question marks as they were before the 2025 merger ("Hải Dương (cũ)",
+    "the former Gia Lai", "trước sáp nhập"), whether they kept their name or not. Canonical
+    names."""
+    return list(dict.fromkeys(name for name, _, _ in _marked(question)))
+
+
+def without_former_markers(text: str) -> str:
+    """``text`` without the markers of the provinces it marks as before the merger, the names
+    kept ("Hải Dương (cũ) năm 2024" → "Hải Dương năm 2024"): a marker is no topic word."""
+    text = nfc(text)
+    for _, start, end in reversed(_marked(text)):
+        text = f"{text[:start]} {text[end:]}"
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def as_former(name: str, text: str) -> str:
+    """``name`` marked as before the merger, spelled as ``text`` spells words."""
+    return f"{name} ({FORMER})" if has_diacritics(text) else f"{fold(name).title()} cu"
+
+
+def _marked(question: str) -> list[tuple[str, int, int]]:
+    """Each marked province: its canonical name and the span of its marker ("(cũ)" after
+    the name, "former" before it)."""
     text = nfc(question)
     # As written, folded only for a question typed without diacritics: "cũ" is not "cụ thể".
     norm = (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
     c = cues()
-    out: list[str] = []
+    out: list[tuple[str, int, int]] = []
     for m in find_mentions(text):
-        after = norm(text[m.end :]).lstrip(" (")
-        before = norm(text[: m.start]).rstrip()
-        marked = any(
-            re.match(rf"{re.escape(norm(w))}(?!\w)", after) for w in c.former_after
-        ) or any(re.search(rf"(?<!\w){re.escape(norm(w))}$", before) for w in c.former_before)
-        if marked and absorbed(m.canonical) and m.canonical not in out:
-            out.append(m.canonical)
+        after = norm(text[m.end :])
+        before = norm(text[: m.start])
+        for w in c.former_after:
+            if found := re.match(rf"\s*\(?\s*{re.escape(norm(w))}(?!\w)\s*\)?", after):
+                out.append((m.canonical, m.end, m.end + found.end()))
+                break
+        else:
+            for w in c.former_before:
+                if found := re.search(rf"(?<!\w){re.escape(norm(w))}\s*$", before):
+                    out.append((m.canonical, found.start(), m.start))
+                    break
     return out

@@ -13,7 +13,7 @@ from functools import cache
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from assistant.question.intent import has
 from assistant.question.language import detect_lang
-from assistant.question.places import FORMER, former_parts, local_places
+from assistant.question.places import FORMER, former_parts, local_places, named_former
 from kernel.gazetteer import (
     MERGED_ON,
     canonical,
@@ -367,6 +367,7 @@ def understand(
     folded = fold(question)
     files: list[str] = []
     former: list[str] = []  # provinces merged into one whose documents, issued since, we hold
+    marked = set(named_former(question))
     for name in find_provinces(question):
         # A unit renamed in 2025 ("Thừa Thiên Huế", now the city "Huế") is one place.
         owned = _files_of_province(docs, name)
@@ -377,6 +378,11 @@ def understand(
             # give its figures; a place of theirs, not a province whose documents are missing.
             former.append(name)
             name = docs[owned[0]].province
+        elif name in marked and (since := _since_merger(docs, name)):
+            # "Hải Dương (cũ)" with its own documents and those of the city it merged into:
+            # both speak of it (the latter of its last years, under its name).
+            former.append(name)
+            owned += [f for f in since if f not in owned]
         if name not in scope.provinces + scope.unknown_provinces:
             (scope.provinces if owned else scope.unknown_provinces).append(name)
         files += [f for f in owned if f not in files]
