@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 64))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 65))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -215,6 +215,14 @@ SETS: tuple[QuestionSet, ...] = (
     ),
     _province(
         79, "haiphong_chithi09_chuyendoiso_2025.pdf", "haiphong_kehoach18_chuyendoiso_2026.docx"
+    ),
+    _province(
+        80,
+        "bac-ninh_ctr12_khcn-dmst-chuyen-doi-so_2025.docx",
+        "bac-ninh_qd1873_bo-chi-so-chuyen-doi-so-cap-xa_2025.pdf",
+    ),
+    _province(
+        81, "vinhlong_nq38_hotrochuyendoiso_2025.pdf", "vinhlong_bc498_ketquachuyendoiso_2025.docx"
     ),
 )
 

@@ -800,13 +800,12 @@ def test_another_level_of_government_is_a_near_miss(assistant) -> None:
 def test_a_document_speaks_throughout_of_its_own_province(assistant) -> None:
     # "Hải Dương (cũ)" asked beside Hải Phòng's documents: any unit of the resolution of Hải
     # Dương speaks of it (the place is its document's province); one of Khánh Hòa's does not.
-    from assistant.answering.features import Candidate, missing_places
+    from assistant.answering.place_fit import missing_places
     from assistant.question.scope import Scope
 
-    def first_unit(prefix: str) -> Candidate:
-        chunk = next(c for c in assistant.corpus.chunks if c.file.startswith(prefix) and c.units)
-        return Candidate(ref=0, chunk=chunk, unit_no=0, passage=0)
+    def first_unit(prefix: str):
+        return next(c for c in assistant.corpus.chunks if c.file.startswith(prefix) and c.units)
 
     asked = Scope(lang="vi", reply_lang="vi", local_places=["Hải Dương"])
-    assert missing_places(first_unit("000_"), asked) == []
-    assert missing_places(first_unit("001_"), asked) == ["Hải Dương"]
+    assert missing_places(first_unit("000_"), 0, asked) == []
+    assert missing_places(first_unit("001_"), 0, asked) == ["Hải Dương"]

@@ -25,10 +25,10 @@ from assistant.answering.features import (
     featurize,
     furniture,
     gather,
-    missing_places,
     section_kind,
     year_context,
 )
+from assistant.answering.place_fit import missing_places
 from assistant.answering.scorer import Scorer
 from assistant.answering.sections import SECTION_FEATURES, Section, candidate_sections
 from assistant.question.intent import Intent
@@ -344,7 +344,7 @@ def _other_place(best: Candidate, scope: Scope) -> str:
     or a level of government it asks while the passage gives another's only ("cấp xã" where
     it gives "cấp tỉnh"): the explicit near miss of places. Returns what to say, or "" when
     the place fits."""
-    missing = missing_places(best, scope)
+    missing = missing_places(best.chunk, best.unit_no, scope)
     if not missing:
         return ""
     if scope.reply_lang == "en":

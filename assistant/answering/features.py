@@ -15,8 +15,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.answering.place_fit import missing_places
 from assistant.question.intent import Intent
-from assistant.question.scope import Scope, levels_of
+from assistant.question.scope import Scope
 from assistant.question.terms import UnitStats, question_terms, terms
 from assistant.retrieval.corpus import Corpus, announcement
 from kernel.text import (
@@ -349,7 +350,7 @@ def featurize(
         counted = states_measure(u.text, intent.measure) if intent.measure else ""
         in_item = own.union(*(heading_words(v.text, qt.folded) for v in item))
         held = in_item | head
-        off_place = placed and bool(missing_places(c, scope))
+        off_place = placed and bool(missing_places(c.chunk, c.unit_no, scope))
         same_agency = bool(asked_agencies) and any(
             a in fold(" ".join(v.text for v in item)) for a in asked_agencies
         )
@@ -428,28 +429,6 @@ def featurize(
             ),
         }
         c.x = np.array([x[name] for name in FEATURES], dtype=np.float64)
-
-
-_WORDS = re.compile(r"[^\W_]+")
-
-
-def _words(text: str) -> str:
-    """``text`` as its lower-case words between spaces (a phrase is found as " a b ")."""
-    return f" {' '.join(_WORDS.findall(text.lower()))} "
-
-
-def missing_places(c: Candidate, scope: Scope) -> list[str]:
-    """The places below the province the question names that the unit does not speak of (in
-    its text, its headings or as its document's province: the resolution of Hải Dương speaks
-    of "Hải Dương (cũ)" throughout), and the levels of government it asks when the unit names
-    others only ("cấp xã" where it gives "cấp tỉnh")."""
-    said = fold(" ".join([c.unit.text, *c.chunk.headings, c.chunk.province]))
-    # Word by word, punctuation aside: "Gia Lai cũ" is said by "Tỉnh Gia Lai (cũ)".
-    missing = [p for p in scope.local_places if _words(fold(p)) not in _words(said)]
-    stated = levels_of(said)
-    if scope.levels and stated and not stated & set(scope.levels):
-        missing += [f"cấp {level}" for level in scope.levels]
-    return missing
 
 
 def states_time(text: str) -> bool:
