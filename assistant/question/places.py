@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from kernel.gazetteer import absorbed, find_mentions, find_provinces
+from kernel.gazetteer import absorbed, find_mentions, find_provinces, plain_name
 from kernel.text import fold, has_diacritics, nfc
 from kernel.vocabulary import cues, glossary
 
@@ -93,7 +93,7 @@ def without_former_markers(text: str) -> str:
 
 def as_former(name: str, text: str) -> str:
     """``name`` marked as before the merger, spelled as ``text`` spells words."""
-    return f"{name} ({FORMER})" if has_diacritics(text) else f"{fold(name).title()} cu"
+    return f"{name} ({FORMER})" if has_diacritics(text) else f"{plain_name(name)} cu"
 
 
 def _marked(question: str) -> list[tuple[str, int, int]]:
