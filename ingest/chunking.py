@@ -22,7 +22,9 @@ from kernel.tokens import count_tokens
 from kernel.types import CLOSING_LABEL, PREAMBLE_LABEL, Chunk, FileMeta, Unit
 from kernel.vocabulary import vocabulary
 
-CHUNKER_VERSION = "40"
+# Bumped when what is indexed changes for the same files (chunking, or how a loader reads a
+# file: a PDF line parted into its columns): an index of an older version is rebuilt.
+CHUNKER_VERSION = "41"
 
 _ORDINAL = r"(?:thứ\s+)?(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|[IVX]+|\d+)"
 # (pattern, rank): the numbering styles from the outermost in; most specific first. Party

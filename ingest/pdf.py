@@ -13,6 +13,7 @@ so the rows read as they do in the document's .txt.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 # How far (points) characters of one line may sit apart vertically. A glyph the main font
@@ -20,6 +21,7 @@ from pathlib import Path
 # pdfplumber's default (3) cut "QUYẾT ĐỊNH" into "QUY / Ế / T Đ / Ị / NH". Lines of body
 # text are a font size (≥ 10 pt) apart, far more than this.
 Y_TOLERANCE = 5
+COLUMN_GAP = 40  # points: wider than any gap between words of one column
 
 
 def table_row(cells: list[str | None]) -> str:
@@ -63,6 +65,26 @@ def _continues(rows: list[list[str | None]], last: list[list[str | None]] | None
     return not cells[0] and any(cells[1:]) and not all(cells[1:])
 
 
+def _columns(line: dict) -> list[str]:
+    """A text line's parts, split where a wide gap parts two columns on one baseline: the
+    signer's name level with "- Lưu: VT, …" of the recipients is a line of its own."""
+    chars = line["chars"]
+    text = line["text"]
+    cuts = {i + 1 for i, (a, b) in enumerate(pairwise(chars)) if b["x0"] - a["x1"] > COLUMN_GAP}
+    if not cuts or len(text.replace(" ", "")) != len(chars):
+        return [text]  # one column, or glyphs the text does not map one to one
+    parts, seen, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch == " ":
+            continue
+        if seen in cuts:
+            parts.append(text[start:k].strip())
+            start = k
+        seen += 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
 def pages(path: Path) -> list[str]:
     """Each page's text (see the module docstring)."""
     import pdfplumber
@@ -86,8 +108,9 @@ def pages(path: Path) -> list[str]:
 
             text_page = page.filter(outside) if boxes else page
             items: list[tuple[float, str | list[list[str | None]]]] = [
-                (ln["top"], ln["text"])
+                (ln["top"], part)
                 for ln in text_page.extract_text_lines(use_text_flow=True, y_tolerance=Y_TOLERANCE)
+                for part in _columns(ln)
             ]
             for t in sorted(tables, key=lambda t: t.bbox[1]):
                 at = next((i for i, (top, _) in enumerate(items) if top >= t.bbox[1]), len(items))

@@ -254,6 +254,9 @@ class Cues:
     own_place: tuple[str, ...] = ()  # "tỉnh mình", "our province": the asker's own province
     former_after: tuple[str, ...] = ()  # "cũ" after a province: as it was before the merger
     former_before: tuple[str, ...] = ()  # "former" before it
+    new_after: tuple[str, ...] = ()  # "(mới)" after a province: as it is since the merger
+    new_before: tuple[str, ...] = ()  # "new" before it
+    merged_with: tuple[str, ...] = ()  # "hợp nhất với" before a province: what merged, not asked
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "xã" → "cấp xã", …
 
 
@@ -274,6 +277,9 @@ def cues(path: Path = CUES_FILE) -> Cues:
         own_place=tuple(data.get("places", {}).get("own", ())),
         former_after=tuple(data.get("places", {}).get("former_after", ())),
         former_before=tuple(data.get("places", {}).get("former_before", ())),
+        new_after=tuple(data.get("places", {}).get("new_after", ())),
+        new_before=tuple(data.get("places", {}).get("new_before", ())),
+        merged_with=tuple(data.get("places", {}).get("merged_with", ())),
         levels={k: tuple(v) for k, v in data.get("places", {}).get("levels", {}).items()},
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.question.places import FORMER
 from assistant.question.scope import Scope, levels_of
 from kernel.text import fold
 from kernel.types import Chunk
@@ -22,7 +23,10 @@ def missing_places(chunk: Chunk, unit_no: int, scope: Scope) -> list[str]:
     its text, its headings or as its document's province: the resolution of Hải Dương speaks
     of "Hải Dương (cũ)" throughout), and the levels of government it asks when the unit names
     others only ("cấp xã" where it gives "cấp tỉnh")."""
-    said = fold(" ".join([chunk.units[unit_no].text, *chunk.headings, chunk.province]))
+    own = chunk.province
+    if chunk.file in scope.before_merger:  # the 2021 resolution's Khánh Hòa is "Khánh Hòa (cũ)"
+        own = f"{own} {FORMER}"
+    said = fold(" ".join([chunk.units[unit_no].text, *chunk.headings, own]))
     # Word by word, punctuation aside: "Gia Lai cũ" is said by "Tỉnh Gia Lai (cũ)".
     missing = [p for p in scope.local_places if _words(fold(p)) not in _words(said)]
     stated = levels_of(said)

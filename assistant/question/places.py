@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from kernel.gazetteer import absorbed, find_mentions, find_provinces, plain_name
+from kernel.gazetteer import absorbed, find_mentions, find_provinces, merged_into, plain_name
 from kernel.text import fold, has_diacritics, nfc
 from kernel.vocabulary import cues, glossary
 
@@ -82,6 +82,22 @@ def named_former(question: str) -> list[str]:
     return list(dict.fromkeys(name for name, _, _ in _marked(question)))
 
 
+def merger_context(question: str) -> set[str]:
+    """The provinces a question names only to say what merged into another province it names
+    ("Khánh Hòa (tỉnh mới sau hợp nhất với Ninh Thuận)"): every mention right after a merger
+    word. Such a name asks for no place of its own."""
+    text = nfc(question)
+    norm = (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
+    words = cues().merged_with
+    named = set(find_provinces(text))
+    said: dict[str, bool] = {}
+    for m in find_mentions(text):
+        before = norm(text[: m.start])
+        merged = any(re.search(rf"(?<!\w){re.escape(norm(w))}\s*$", before) for w in words)
+        said[m.canonical] = said.get(m.canonical, True) and merged
+    return {name for name, only in said.items() if only and merged_into(name) in named}
+
+
 def without_former_markers(text: str) -> str:
     """``text`` without the markers of the provinces it marks as before the merger, the names
     kept ("Hải Dương (cũ) năm 2024" → "Hải Dương năm 2024"): a marker is no topic word."""
@@ -96,23 +112,44 @@ def as_former(name: str, text: str) -> str:
     return f"{name} ({FORMER})" if has_diacritics(text) else f"{plain_name(name)} cu"
 
 
-def _marked(question: str) -> list[tuple[str, int, int]]:
-    """Each marked province: its canonical name and the span of its marker ("(cũ)" after
-    the name, "former" before it)."""
+def named_new(question: str) -> list[str]:
+    """The provinces a question marks as they are since the 2025 merger ("Khánh Hòa (mới)",
+    "Khánh Hòa sau hợp nhất", "the new Khánh Hòa"): their documents issued since. Canonical
+    names."""
+    c = cues()
+    marked = _marked(question, c.new_after, c.new_before, clause_end=True)
+    return list(dict.fromkeys(n for n, _, _ in marked))
+
+
+def _marked(
+    question: str,
+    after_words: tuple[str, ...] = (),
+    before_words: tuple[str, ...] = (),
+    clause_end: bool = False,
+) -> list[tuple[str, int, int]]:
+    """Each marked province: its canonical name and the span of its marker (by default the
+    former one: "(cũ)" after the name, "former" before it). With ``clause_end``, a one-word
+    marker after the name stands in brackets or ends a clause ("Khánh Hòa mới." is the new
+    province, "Khánh Hòa mới ban hành" did something just now)."""
     text = nfc(question)
     # As written, folded only for a question typed without diacritics: "cũ" is not "cụ thể".
     norm = (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
     c = cues()
+    after_words = after_words or c.former_after
+    before_words = before_words or c.former_before
     out: list[tuple[str, int, int]] = []
     for m in find_mentions(text):
         after = norm(text[m.end :])
         before = norm(text[: m.start])
-        for w in c.former_after:
-            if found := re.match(rf"\s*\(?\s*{re.escape(norm(w))}(?!\w)\s*\)?", after):
+        for w in after_words:
+            w = re.escape(norm(w))
+            ends = r"(?=\s*[),.;:?!]|\s*$)" if clause_end and " " not in w else ""
+            pattern = rf"\s*\(\s*{w}\s*\)|\s*{w}(?!\w){ends}"
+            if found := re.match(pattern, after):
                 out.append((m.canonical, m.end, m.end + found.end()))
                 break
         else:
-            for w in c.former_before:
+            for w in before_words:
                 if found := re.search(rf"(?<!\w){re.escape(norm(w))}\s*$", before):
                     out.append((m.canonical, found.start(), m.start))
                     break

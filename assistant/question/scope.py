@@ -13,7 +13,14 @@ from functools import cache
 from assistant.question.glossary import DOCUMENT_TERMS, vietnamese_terms
 from assistant.question.intent import has
 from assistant.question.language import detect_lang
-from assistant.question.places import FORMER, former_parts, local_places, named_former
+from assistant.question.places import (
+    FORMER,
+    former_parts,
+    local_places,
+    merger_context,
+    named_former,
+    named_new,
+)
 from kernel.gazetteer import (
     MERGED_ON,
     canonical,
@@ -66,6 +73,9 @@ class Scope:
     # Places below the province the question names ("huyện Long Mỹ", "Nha Trang city").
     local_places: list[str] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)  # "xã" for "cấp xã" (see levels_of)
+    # Documents of before the merger of a province asked as it was ("Khánh Hòa (cũ)"): they
+    # speak of that place throughout, under the province's name alone.
+    before_merger: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -354,6 +364,26 @@ def _year_files(question: str, named: list[tuple[int, str, str]]) -> dict[int, s
     return out
 
 
+_ISSUED_NEAR = 30  # characters: a year this close after a document's name can be its date
+
+
+def _issue_years(
+    question: str, named: list[tuple[int, str, str]], docs: dict[str, FileMeta]
+) -> set[int]:
+    """Years that name a document rather than ask about one: right after a document the
+    question names and its year of issue ("Nghị quyết 07-NQ/TU năm 2025 … đến năm 2030",
+    "Nghị quyết 16-NQ/TU (2021)"), unless the document is about that year alone ("Kế hoạch
+    năm 2026": its year is also what it plans)."""
+    out: set[int] = set()
+    for year, at in year_spans(fold(nfc(question))):
+        for start, f, _ in named:
+            meta = docs[f]
+            about = {y for p in meta.parts for y in years(p.period)}
+            if 0 < at - start <= _ISSUED_NEAR and meta.issued[0] == year and about != {year}:
+                out.add(year)
+    return out
+
+
 def understand(
     question: str, docs: dict[str, FileMeta], content: str = "", home: bool = False
 ) -> Scope:
@@ -368,11 +398,17 @@ def understand(
     files: list[str] = []
     former: list[str] = []  # provinces merged into one whose documents, issued since, we hold
     marked = set(named_former(question))
+    context = merger_context(question)  # "(sau hợp nhất với Ninh Thuận)": asks no place
+    new = set(named_new(question))
     for name in find_provinces(question):
+        if name in context:
+            continue
         # A unit renamed in 2025 ("Thừa Thiên Huế", now the city "Huế") is one place.
         owned = _files_of_province(docs, name)
         if other := renamed(name):
             owned += [f for f in _files_of_province(docs, other) if f not in owned]
+        if name in new and (since := [f for f in owned if docs[f].issued >= MERGED_ON]):
+            owned = since  # "Khánh Hòa (mới)": the merged province, in its documents since
         if not owned and (owned := _since_merger(docs, name)):
             # "tỉnh Hà Giang (cũ)": a part of the province it merged into, whose documents
             # give its figures; a place of theirs, not a province whose documents are missing.
@@ -412,11 +448,12 @@ def understand(
     scope.local_places = local_places(question)
     scope.local_places += [p for p in former if p not in scope.local_places]
     # "Gia Lai (cũ)" where the merged Gia Lai's documents are held: its part of them.
-    scope.local_places += [
-        f"{name} {FORMER}"
-        for name in former_parts(question)
-        if any(docs[f].issued >= MERGED_ON for f in _files_of_province(docs, name))
-    ]
+    for name in former_parts(question):
+        own = _files_of_province(docs, name)
+        if any(docs[f].issued >= MERGED_ON for f in own):
+            scope.local_places.append(f"{name} {FORMER}")
+            # Its documents of before the merger speak of that part throughout.
+            scope.before_merger += [f for f in own if docs[f].issued < MERGED_ON]
     scope.levels = sorted(levels_of(question))
     if not files and not scope.unknown_provinces and not scope.national:
         # A number the catalog does not hold names another document: no guessing then.
@@ -435,6 +472,10 @@ def understand(
     if len({f for _, f, _ in named}) >= 2 and (files or not scope.unknown_provinces):
         files += [f for _, f, _ in named if f not in files]
         scope.year_files = _year_files(question, named)
+    dates = _issue_years(question, named, docs)
+    if dates and set(scope.years) - dates:  # another year is the one asked
+        scope.years = [y for y in scope.years if y not in dates]
+        scope.year_files = {y: f for y, f in scope.year_files.items() if y not in dates}
     # A document named by its number ("Nghị quyết 15 nêu những hạn chế nào?") holds the
     # answer, not the plan of its province that repeats its targets: the province's other
     # files leave the scope unless named too. Other provinces stay. (A kind alone is weaker:

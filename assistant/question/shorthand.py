@@ -26,6 +26,7 @@ import re
 from collections import Counter, defaultdict
 from functools import cache
 
+from assistant.question.numerals import spoken_numbers
 from kernel.gazetteer import ends_with_place_word, plain_name
 from kernel.text import fold, has_diacritics, syllables
 from kernel.types import Chunk
@@ -137,7 +138,9 @@ class Shorthand:
 
     def expand(self, question: str) -> str:
         """``question`` with its shorthand spelled out (unchanged when it has none), without
-        diacritics when it was typed without them (it is then matched folded)."""
+        diacritics when it was typed without them (it is then matched folded); numbers
+        spoken as words are written in digits."""
+        question = spoken_numbers(question)
         plain = not has_diacritics(question)
         table = cues().shorthand
 
