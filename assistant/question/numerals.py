@@ -12,26 +12,28 @@ from __future__ import annotations
 
 import re
 
-from vn_numberwords import words_to_number
+from vn_numberwords import SouthDictionary, words_to_number
+from vn_numberwords.dictionaries.base import Dictionary
 
 from kernel.text import fold
 
-_DIGITS = {
-    "khong",
-    "mot",
-    "hai",
-    "ba",
-    "bon",
-    "tu",
-    "nam",
-    "lam",
-    "sau",
-    "bay",
-    "tam",
-    "chin",
-}
-_MAGNITUDE = {"muoi", "tram", "nghin", "ngan", "trieu", "ty", "ti"}
-_JOIN = {"linh", "le"}
+
+def _words() -> tuple[frozenset[str], frozenset[str]]:
+    """The digit words and the words of magnitude the library writes numbers with (northern
+    and southern readings), folded: "một … chín, mốt, lăm, tư, linh, lẻ"; "mười, mươi, trăm,
+    nghìn, ngàn, triệu, tỷ"."""
+    digits: set[str] = set()
+    magnitude: set[str] = set()
+    for d in (Dictionary(), SouthDictionary()):
+        digits |= set(d.TRIPLET_UNITS)
+        digits |= {d.special_triplet_unit_one(), d.special_triplet_unit_four()}
+        digits |= {d.special_triplet_unit_five(), d.triplet_ten_separator()}
+        magnitude |= {w for tens in d.TRIPLET_TENS for w in tens.split()} - digits
+        magnitude |= {d.HUNDRED} | {w for e in d.EXPONENTS for w in e.split()}
+    return frozenset(map(fold, digits)), frozenset(map(fold, magnitude))
+
+
+_DIGITS, _MAGNITUDE = _words()
 _WORD = re.compile(r"\S+")
 
 
@@ -39,7 +41,7 @@ def _kind(word: str) -> str:
     w = fold(word.lower())
     if w in _MAGNITUDE:
         return "magnitude"
-    if w in _DIGITS or w in _JOIN:
+    if w in _DIGITS:
         return "digit"
     return ""
 
