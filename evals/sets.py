@@ -36,7 +36,7 @@ SETS: tuple[QuestionSet, ...] = (
     QuestionSet("public", ROOT / "evals" / "public.jsonl"),
     *(
         QuestionSet(name, ROOT / "evals" / f"{name}.jsonl")
-        for name in ["extra", *(f"extra{i}" for i in range(2, 66))]
+        for name in ["extra", *(f"extra{i}" for i in range(2, 67))]
     ),
     _province(6, "nghean_nq_2021.pdf", "nghean_kh_2023.docx"),
     _province(7, "laocai_ct_2022.docx", "laocai_kh_2024.pdf"),
@@ -225,6 +225,16 @@ SETS: tuple[QuestionSet, ...] = (
         81, "vinhlong_nq38_hotrochuyendoiso_2025.pdf", "vinhlong_bc498_ketquachuyendoiso_2025.docx"
     ),
     _province(82, "khanhhoa_nq07_chuyendoiso_2025.docx", "khanhhoa_kh186_chuyendoiso_2026.pdf"),
+    _province(
+        83,
+        "quang-ngai_qd145_de-an-chuyen-doi-so_2026.pdf",
+        "quang-ngai_bc1186_so-ket-6-thang-nq57-chuyen-doi-so_2026.docx",
+    ),
+    _province(
+        84,
+        "dong-thap_tb128_ket-luan-chuyen-doi-so_2026.docx",
+        "dong-thap_kh52_binh-dan-hoc-vu-so_2026.pdf",
+    ),
 )
 
 
