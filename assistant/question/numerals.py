@@ -65,11 +65,10 @@ def spoken_numbers(text: str) -> str:
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     out, last, i = [], 0, 0
     while i < len(words):
-        j = i
-        # "trăm" of "phần trăm" is a percent, not a hundred
         if _year_word(words, i):
             i += 1  # the year word: "năm hai nghìn …"
             continue
+        j = i
         while j < len(words) and _kind(words[j][2]) and not _percent(words, j):
             j += 1
             if _year_word(words, j):  # "tháng mười hai | năm hai nghìn …"

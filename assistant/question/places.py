@@ -5,6 +5,7 @@ that does not speak of the place asked is its near miss (:mod:`assistant.answeri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from kernel.gazetteer import absorbed, find_mentions, find_provinces, merged_into, plain_name
 from kernel.text import fold, has_diacritics, nfc
@@ -82,12 +83,18 @@ def named_former(question: str) -> list[str]:
     return list(dict.fromkeys(name for name, _, _ in _marked(question)))
 
 
+def _normalizer(question: str) -> Callable[[str], str]:
+    """How the question's words are compared with marker words: as written, folded only for
+    a question typed without diacritics ("cũ" is not "cụ thể")."""
+    return (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
+
+
 def merger_context(question: str) -> set[str]:
     """The provinces a question names only to say what merged into another province it names
     ("Khánh Hòa (tỉnh mới sau hợp nhất với Ninh Thuận)"): every mention right after a merger
     word. Such a name asks for no place of its own."""
     text = nfc(question)
-    norm = (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
+    norm = _normalizer(question)
     words = cues().merged_with
     named = set(find_provinces(text))
     said: dict[str, bool] = {}
@@ -132,8 +139,7 @@ def _marked(
     marker after the name stands in brackets or ends a clause ("Khánh Hòa mới." is the new
     province, "Khánh Hòa mới ban hành" did something just now)."""
     text = nfc(question)
-    # As written, folded only for a question typed without diacritics: "cũ" is not "cụ thể".
-    norm = (lambda t: t.lower()) if has_diacritics(question) else (lambda t: fold(t).lower())
+    norm = _normalizer(question)
     c = cues()
     after_words = after_words or c.former_after
     before_words = before_words or c.former_before
